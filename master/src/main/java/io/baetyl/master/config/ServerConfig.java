@@ -1,0 +1,51 @@
+package io.baetyl.master.config;
+
+import io.baetyl.sdk.config.Validated;
+import java.net.URI;
+import java.time.Duration;
+
+/**
+ * {@code server:} in conf.yml: where the REST API listens. {@code unix:///path} or {@code tcp://host:port};
+ * optional inline {@code ca/cert/key} turn on TLS (client certificates verified when given).
+ */
+public class ServerConfig implements Validated {
+    public String address = "unix:///var/run/baetyl.sock";
+    public Duration timeout = Duration.ofMinutes(5);
+    public String ca = "";
+    public String cert = "";
+    public String key = "";
+
+    /** "unix" or "tcp". */
+    public String scheme() {
+        return URI.create(address).getScheme();
+    }
+
+    /** For unix addresses: the socket path as written (may be relative to the working dir). */
+    public String unixPath() {
+        String rest = address.substring("unix://".length());
+        return rest;
+    }
+
+    @Override
+    public void validate() {
+        URI uri;
+        try {
+            uri = URI.create(address);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("server.address: invalid address '" + address + "'");
+        }
+        String scheme = uri.getScheme();
+        if (!"unix".equals(scheme) && !"tcp".equals(scheme)) {
+            throw new IllegalArgumentException("server.address: scheme must be unix or tcp, got '" + address + "'");
+        }
+        if ("unix".equals(scheme) && unixPath().isEmpty()) {
+            throw new IllegalArgumentException("server.address: unix address has no path: '" + address + "'");
+        }
+        if ("tcp".equals(scheme) && (uri.getHost() == null || uri.getPort() < 0)) {
+            throw new IllegalArgumentException("server.address: tcp address needs host:port, got '" + address + "'");
+        }
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("server.timeout: must be positive");
+        }
+    }
+}

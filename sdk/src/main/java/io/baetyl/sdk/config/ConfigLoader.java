@@ -1,0 +1,243 @@
+package io.baetyl.sdk.config;
+
+import com.fasterxml.jackson.annotation.JsonSetter;
+import com.fasterxml.jackson.annotation.Nulls;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonStreamContext;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.DeserializationContext;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonDeserializer;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.deser.DeserializationProblemHandler;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Loads Baetyl YAML files into typed config objects: env templating, Go durations and Docker sizes, defaults from
+ * field initializers (a key that is absent or empty keeps its default), unknown keys reported as warnings, then
+ * {@link Validated#validate()}. Every error names the file and the key.
+ */
+public final class ConfigLoader {
+    private static final Logger log = LoggerFactory.getLogger(ConfigLoader.class);
+    private static final ObjectMapper YAML = newYamlMapper();
+
+    private ConfigLoader() {
+    }
+
+    /** The YAML mapper every module uses, with Baetyl's value types registered. */
+    public static ObjectMapper yamlMapper() {
+        return YAML;
+    }
+
+    private static ObjectMapper newYamlMapper() {
+        YAMLMapper mapper = YAMLMapper.builder()
+                .enable(MapperFeature.ACCEPT_CASE_INSENSITIVE_ENUMS)
+                .enable(DeserializationFeature.ACCEPT_SINGLE_VALUE_AS_ARRAY)
+                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .build();
+        mapper.setDefaultSetterInfo(JsonSetter.Value.forValueNulls(Nulls.SKIP));
+        mapper.registerModule(baetylTypes());
+        return mapper;
+    }
+
+    /** Jackson module for the value types Go configs use: durations like {@code 30s} and sizes like {@code 32k}. */
+    public static SimpleModule baetylTypes() {
+        SimpleModule module = new SimpleModule("baetyl-types");
+        module.addDeserializer(Duration.class, new JsonDeserializer<>() {
+            @Override
+            public Duration deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+                if (p.currentToken() == JsonToken.VALUE_NUMBER_INT) {
+                    return Duration.ofNanos(p.getLongValue()); // Go reads a bare integer as nanoseconds
+                }
+                return GoDuration.parse(p.getValueAsString());
+            }
+        });
+        module.addDeserializer(ByteSize.class, new JsonDeserializer<>() {
+            @Override
+            public ByteSize deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+                if (p.currentToken() == JsonToken.VALUE_NUMBER_INT) {
+                    return ByteSize.ofBytes(p.getLongValue());
+                }
+                return ByteSize.parse(p.getValueAsString());
+            }
+        });
+        return module;
+    }
+
+    /** Loads a file that must exist. */
+    public static <T> T load(Path file, Class<T> type) {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new ConfigException(file + ": file not found");
+        } catch (IOException e) {
+            throw new ConfigException(file + ": cannot read: " + e.getMessage(), e);
+        }
+        return parse(text, file.toString(), type, () -> newInstance(type));
+    }
+
+    /** Loads a file, or returns the defaults (validated) when the file does not exist. */
+    public static <T> T loadOrDefault(Path file, Class<T> type) {
+        if (!Files.exists(file)) {
+            log.info("config file {} not found, using defaults", file);
+            return parse("", file.toString(), type, () -> newInstance(type));
+        }
+        return load(file, type);
+    }
+
+    /**
+     * Parses YAML text. {@code source} names the text in errors; {@code empty} gives the value of an empty document.
+     */
+    public static <T> T parse(String text, String source, Class<T> type, Supplier<T> empty) {
+        String rendered = text;
+        try {
+            rendered = EnvTemplate.render(text, System.getenv());
+        } catch (IllegalArgumentException e) {
+            // Same as Baetyl: a template that cannot be rendered leaves the file as written.
+            log.warn("{}: {}; using the file without templating", source, e.getMessage());
+        }
+        UnknownKeys unknown = new UnknownKeys();
+        T value;
+        try {
+            value = YAML.readerFor(type).withHandler(unknown).readValue(rendered);
+        } catch (JsonParseException e) {
+            throw new ConfigException(source + ": invalid YAML: " + describeParseError(e), e);
+        } catch (JsonMappingException e) {
+            throw new ConfigException(source + ": " + describe(e), e);
+        } catch (IOException e) {
+            throw new ConfigException(source + ": " + e.getMessage(), e);
+        }
+        if (value == null) {
+            value = empty.get();
+        }
+        for (String key : unknown.keys) {
+            log.warn("{}: unknown key '{}' ignored", source, key);
+        }
+        validate(value, source);
+        return value;
+    }
+
+    /** Runs {@link Validated#validate()} and turns its complaint into a {@link ConfigException} naming the source. */
+    public static void validate(Object value, String source) {
+        if (value instanceof Validated v) {
+            try {
+                v.validate();
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(source + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** Converts an already-parsed tree (for example a map from JSON) into a config type. */
+    public static <T> T convert(Object tree, Class<T> type) {
+        return YAML.convertValue(tree, type);
+    }
+
+    /** Renders a config value as YAML, for logs and persisted state. */
+    public static String toYaml(Object value) {
+        try {
+            return YAML.writeValueAsString(value);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static <T> T newInstance(Class<T> type) {
+        try {
+            return type.getDeclaredConstructor().newInstance();
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("config type " + type.getName() + " needs a no-argument constructor", e);
+        }
+    }
+
+    static String describe(JsonMappingException e) {
+        String path = path(e.getPath());
+        Throwable cause = e.getCause();
+        String why = cause instanceof IllegalArgumentException ? cause.getMessage() : e.getOriginalMessage();
+        if (why != null) {
+            why = why.replace("\n", " ");
+            int cut = why.indexOf(" at [Source");
+            if (cut > 0) {
+                why = why.substring(0, cut);
+            }
+        }
+        return path.isEmpty() ? why : path + ": " + why;
+    }
+
+    private static String describeParseError(JsonParseException e) {
+        String msg = e.getOriginalMessage();
+        if (e.getLocation() != null && e.getLocation().getLineNr() > 0) {
+            return "line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ": "
+                    + firstLine(msg);
+        }
+        return firstLine(msg);
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "";
+        }
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+
+    private static String path(List<JsonMappingException.Reference> refs) {
+        StringBuilder sb = new StringBuilder();
+        for (JsonMappingException.Reference ref : refs) {
+            if (ref.getFieldName() != null) {
+                if (sb.length() > 0) {
+                    sb.append('.');
+                }
+                sb.append(ref.getFieldName());
+            } else if (ref.getIndex() >= 0) {
+                sb.append('[').append(ref.getIndex()).append(']');
+            }
+        }
+        return sb.toString();
+    }
+
+    /** Collects unknown keys with their full path instead of failing: old configs often carry keys we ignore. */
+    private static final class UnknownKeys extends DeserializationProblemHandler {
+        final List<String> keys = new ArrayList<>();
+
+        @Override
+        public boolean handleUnknownProperty(DeserializationContext ctxt, JsonParser p, JsonDeserializer<?> deserializer,
+                                             Object beanOrClass, String propertyName) throws IOException {
+            List<String> parts = new ArrayList<>();
+            parts.add(propertyName);
+            JsonStreamContext c = p.getParsingContext().getParent();
+            while (c != null) {
+                if (c.inObject() && c.getCurrentName() != null) {
+                    parts.add(0, c.getCurrentName());
+                }
+                c = c.getParent();
+            }
+            keys.add(String.join(".", parts));
+            p.skipChildren();
+            return true;
+        }
+    }
+
+    /** For tests and tools: the keys a document would warn about. */
+    static List<String> unknownKeys(String yaml, Class<?> type) throws IOException {
+        UnknownKeys unknown = new UnknownKeys();
+        YAML.readerFor(type).withHandler(unknown).readValue(yaml);
+        return unknown.keys;
+    }
+}
