@@ -1,0 +1,66 @@
+package io.baetyl.master.cli;
+
+import io.baetyl.master.config.MasterConfig;
+import io.baetyl.master.runtime.Master;
+import io.baetyl.sdk.config.ConfigException;
+import io.baetyl.sdk.log.Logging;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import sun.misc.Signal;
+
+/**
+ * {@code baetyl start}: runs the master in the foreground until SIGTERM or SIGINT, which stop every service (each
+ * with the grace period) and exit 0. SIGHUP re-reads application.yml and applies the changes.
+ */
+@Command(name = "start", mixinStandardHelpOptions = true, description = "Start the master and the application.")
+class StartCommand implements Callable<Integer> {
+    private static final Logger log = LoggerFactory.getLogger(StartCommand.class);
+
+    @Mixin
+    WorkdirOptions options;
+
+    @Override
+    public Integer call() {
+        MasterConfig cfg;
+        try {
+            cfg = options.loadConfig();
+        } catch (ConfigException e) {
+            System.err.println("error: " + e.getMessage());
+            return 1;
+        }
+        Logging.setup(cfg.logger, options.workdir());
+        Master master;
+        try {
+            master = new Master(options.workdir(), cfg);
+        } catch (ConfigException e) {
+            log.error("{}", e.getMessage());
+            return 1;
+        }
+        CountDownLatch stop = new CountDownLatch(1);
+        Signal.handle(new Signal("TERM"), s -> stop.countDown());
+        Signal.handle(new Signal("INT"), s -> stop.countDown());
+        Signal.handle(new Signal("HUP"), s -> new Thread(master::reload, "reload").start());
+        Signal.handle(new Signal("PIPE"), s -> { });
+        // Any other exit (System.exit elsewhere, fatal error) still stops the services.
+        Runtime.getRuntime().addShutdownHook(new Thread(master::close, "shutdown"));
+        try {
+            log.info("master starting: workdir={} mode={}", options.workdir(), cfg.mode);
+            master.start();
+        } catch (Exception e) {
+            log.error("failed to start master: {}", e.getMessage(), e instanceof ConfigException ? null : e);
+            master.close();
+            return 1;
+        }
+        try {
+            stop.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        master.close();
+        return 0;
+    }
+}

@@ -1,0 +1,121 @@
+package io.baetyl.master.config;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonSetter;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * A service of the application, in the compose shape (the v0 list format is converted into this). Engines read
+ * only this class.
+ */
+public class ServiceSpec {
+    public static final Pattern NAME = Pattern.compile("^[a-zA-Z0-9][a-zA-Z0-9_-]{0,63}$");
+
+    @JsonProperty("container_name")
+    public String containerName = "";
+    public String hostname = "";
+    public String image = "";
+    /** Instances started by the master; 0 for function runtimes, which the function manager starts. */
+    public int replica;
+    public List<ServiceVolume> volumes = new ArrayList<>();
+    @JsonProperty("network_mode")
+    public String networkMode = "";
+    /** Network name to {aliases, ipv4_address}; a plain list of names is accepted too. */
+    public Map<String, ServiceNetwork> networks = new LinkedHashMap<>();
+    public List<String> ports = new ArrayList<>();
+    public List<String> devices = new ArrayList<>();
+    @JsonProperty("depends_on")
+    public List<String> dependsOn = new ArrayList<>();
+    /** Arguments after argv[0]. A string is split on spaces, as in Baetyl. */
+    public List<String> command = new ArrayList<>();
+    public Map<String, String> environment = new LinkedHashMap<>();
+    public RestartPolicy restart = new RestartPolicy();
+    public Resources resources = new Resources();
+    public String runtime = "";
+
+    public static class ServiceNetwork {
+        public List<String> aliases = new ArrayList<>();
+        @JsonProperty("ipv4_address")
+        public String ipv4Address = "";
+    }
+
+    @JsonSetter("command")
+    void setCommand(JsonNode node) {
+        command = new ArrayList<>();
+        if (node.isTextual()) {
+            command.addAll(Arrays.asList(node.asText().split(" ")));
+        } else if (node.isArray()) {
+            node.forEach(n -> command.add(n.asText()));
+        } else if (!node.isNull()) {
+            throw new IllegalArgumentException("command must be a string or a list of strings");
+        }
+    }
+
+    @JsonSetter("environment")
+    void setEnvironment(JsonNode node) {
+        environment = new LinkedHashMap<>();
+        if (node.isArray()) {
+            for (JsonNode n : node) {
+                String[] kv = n.asText().split("=", 2);
+                if (kv.length != 2) {
+                    throw new IllegalArgumentException("environment entry '" + n.asText() + "' must be KEY=VALUE");
+                }
+                environment.put(kv[0], kv[1]);
+            }
+        } else if (node.isObject()) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                environment.put(e.getKey(), e.getValue().isNull() ? "" : e.getValue().asText());
+            }
+        } else if (!node.isNull()) {
+            throw new IllegalArgumentException("environment must be a map or a list of KEY=VALUE");
+        }
+    }
+
+    @JsonSetter("networks")
+    void setNetworks(JsonNode node) {
+        networks = new LinkedHashMap<>();
+        if (node.isArray()) {
+            node.forEach(n -> networks.put(n.asText(), new ServiceNetwork()));
+        } else if (node.isObject()) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                ServiceNetwork net = e.getValue().isNull() ? new ServiceNetwork()
+                        : io.baetyl.sdk.config.ConfigLoader.convert(e.getValue(), ServiceNetwork.class);
+                networks.put(e.getKey(), net);
+            }
+        } else if (!node.isNull()) {
+            throw new IllegalArgumentException("networks must be a list of names or a map");
+        }
+    }
+
+    /** Checks one service; {@code key} is how the service is addressed in error messages. */
+    void validate(String key) {
+        if (image == null || image.isBlank()) {
+            throw new IllegalArgumentException(key + ".image: is required");
+        }
+        if (replica < 0) {
+            throw new IllegalArgumentException(key + ".replica: must not be negative, got " + replica);
+        }
+        if (!networkMode.isEmpty() && !networkMode.matches("bridge|host|none")) {
+            throw new IllegalArgumentException(key + ".network_mode: must be bridge, host or none, got '" + networkMode + "'");
+        }
+        for (int i = 0; i < volumes.size(); i++) {
+            ServiceVolume v = volumes.get(i);
+            if (!v.type.isEmpty() && !v.type.equals("volume") && !v.type.equals("bind")) {
+                throw new IllegalArgumentException(key + ".volumes[" + i + "].type: must be volume or bind, got '" + v.type + "'");
+            }
+            if (v.target.isBlank()) {
+                throw new IllegalArgumentException(key + ".volumes[" + i + "].target: is required");
+            }
+        }
+        restart.validate(key + ".restart");
+    }
+}

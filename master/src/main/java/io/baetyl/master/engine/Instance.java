@@ -1,0 +1,22 @@
+package io.baetyl.master.engine;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/** A started instance (a process or a container). */
+public interface Instance {
+    String name();
+
+    /** What identifies it, persisted for recovery: {@code {process: {id, name, start}}} or {@code {container: {id, name}}}. */
+    Map<String, Object> info();
+
+    /** Completes with the exit code when the instance ends, for whatever reason. */
+    CompletableFuture<Integer> exited();
+
+    /** Asks it to stop, waits up to {@code grace}, then kills it; returns when it is gone. Idempotent. */
+    void stop(Duration grace);
+
+    /** Live resource use: {@code cpu_stats} and {@code mem_stats}; empty when unknown. */
+    Map<String, Object> stats();
+}

@@ -1,0 +1,70 @@
+package io.baetyl.master.runtime;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The OTA log: one JSON object per line with {@code step} (UPDATING, UPDATED, ROLLINGBACK, ROLLEDBACK, FAILURE,
+ * RESTARTING), {@code trace}, {@code type} and {@code error}. The agent tails it to report progress. As in Baetyl it
+ * is written when an update names a target, or when the file already exists.
+ */
+public final class OtaLog {
+    public static final String UPDATING = "UPDATING";
+    public static final String UPDATED = "UPDATED";
+    public static final String ROLLINGBACK = "ROLLINGBACK";
+    public static final String ROLLEDBACK = "ROLLEDBACK";
+    public static final String FAILURE = "FAILURE";
+    public static final String RESTARTING = "RESTARTING";
+
+    private static final Logger log = LoggerFactory.getLogger(OtaLog.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Path file;
+    private final boolean enabled;
+    private final String trace;
+    private final String type;
+
+    public OtaLog(Path file, boolean force, String trace, String type) {
+        this.file = file;
+        this.enabled = force || Files.exists(file);
+        this.trace = trace == null ? "" : trace;
+        this.type = type;
+    }
+
+    public void step(String step, String error) {
+        if (error == null) {
+            log.info("ota step={} trace={} type={}", step, trace, type);
+        } else {
+            log.error("ota step={} trace={} type={} error={}", step, trace, type, error);
+        }
+        if (!enabled) {
+            return;
+        }
+        Map<String, Object> line = new LinkedHashMap<>();
+        line.put("time", Instant.now().toString());
+        line.put("level", error == null ? "info" : "error");
+        line.put("msg", step.toLowerCase());
+        line.put("step", step);
+        line.put("trace", trace);
+        line.put("type", type);
+        if (error != null) {
+            line.put("error", error);
+        }
+        try {
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, JSON.writeValueAsString(line) + "\n", StandardCharsets.UTF_8,
+                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            log.error("cannot write OTA log {}: {}", file, e.toString());
+        }
+    }
+}

@@ -1,0 +1,68 @@
+#!/bin/bash
+# Builds Baetyl for Java and lays out an install tree, like Baetyl's `make install MODE=native`:
+#   bin/baetyl                      the master launcher (execs the JVM, so SIGTERM reaches it)
+#   lib/baetyl/baetyl-master.jar
+#   etc/baetyl/conf.yml             \  the native example; never overwritten
+#   var/db/baetyl/application.yml   /  when they already exist
+#   var/db/baetyl/baetyl-<module>/  one native package per module: package.yml (entry) + what it runs
+# Usage: scripts/install.sh [PREFIX]   (default: output/)
+#        SKIP_BUILD=1 scripts/install.sh PREFIX   reuses the jars already built under */target
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+prefix="${1:-$root/output}"
+mkdir -p "$prefix"
+prefix="$(cd "$prefix" && pwd)"
+
+if [ "${SKIP_BUILD:-}" != 1 ]; then
+  rev="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  (cd "$root" && mvn -B -q -DskipTests -Dgit.revision="$rev" package)
+fi
+
+jar_of() { # the shaded jar of a Maven module
+  ls "$root/$1"/target/*-all.jar 2>/dev/null | head -n 1
+}
+
+# --- master ---
+mkdir -p "$prefix/bin" "$prefix/lib/baetyl"
+cp "$(jar_of master)" "$prefix/lib/baetyl/baetyl-master.jar"
+install -m 0755 "$root/scripts/baetyl" "$prefix/bin/baetyl"
+
+# --- native packages of the Java modules: bin/<name> launcher + lib/<name>.jar + package.yml ---
+java_package() { # module-folder package-name
+  local module="$1" name="$2" jar pkg
+  jar="$(jar_of "$module")"
+  [ -n "$jar" ] || return 0
+  pkg="$prefix/var/db/baetyl/$name"
+  rm -rf "$pkg" && mkdir -p "$pkg/bin" "$pkg/lib"
+  cp "$jar" "$pkg/lib/$name.jar"
+  if [ -f "$root/$module/jvm.options" ]; then cp "$root/$module/jvm.options" "$pkg/jvm.options"; fi
+  sed "s#@NAME@#$name#g" "$root/scripts/module-launcher.sh" > "$pkg/bin/$name"
+  chmod 0755 "$pkg/bin/$name"
+  printf 'entry: bin/%s\n' "$name" > "$pkg/package.yml"
+}
+java_package hub baetyl-hub
+java_package function-manager baetyl-function-manager
+java_package function-sql baetyl-function-sql
+java_package remote-mqtt baetyl-remote-mqtt
+java_package timer baetyl-timer
+java_package agent baetyl-agent
+
+# --- script runtimes (Python, Node): their folder holds package.yml and bin/ ---
+script_package() { # module-folder package-name
+  local module="$1" name="$2" pkg
+  [ -f "$root/$module/package.yml" ] || return 0
+  pkg="$prefix/var/db/baetyl/$name"
+  rm -rf "$pkg" && mkdir -p "$pkg"
+  cp -r "$root/$module/package.yml" "$root/$module/bin" "$pkg/"
+  if [ -f "$root/$module/install.sh" ]; then "$root/$module/install.sh" "$pkg"; fi
+}
+script_package function-python baetyl-function-python3
+script_package function-node baetyl-function-node8
+
+# --- the native example: config is the user's once installed, so existing files are kept ---
+cp -rn "$root/example/native/." "$prefix/"
+if [ -d "$prefix/var/db/baetyl/localhub-cert-only-for-test" ] && [ ! -f "$prefix/var/db/baetyl/localhub-cert-only-for-test/server.pem" ]; then
+  "$root/scripts/gen-test-certs.sh" "$prefix/var/db/baetyl/localhub-cert-only-for-test"
+fi
+echo "installed Baetyl for Java into $prefix"
+echo "start it with: $prefix/bin/baetyl start"
