@@ -1,0 +1,570 @@
+package io.baetyl.master.inspect;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.Inet6Address;
+import java.net.InterfaceAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@code hardware} part of the inspect document, read from {@code /proc}, {@code /sys} and {@code /etc} the way
+ * Baetyl's gopsutil-based {@code utils/stat.go} reports it: {@code host_stats}, {@code net_stats},
+ * {@code mem_stats}, {@code cpu_stats}, {@code disk_stats} and, when {@code nvidia-smi} is on the PATH,
+ * {@code gpu_stats}. Every block carries its collection {@code time}, and an {@code error} instead of the figures it
+ * could not read. Sizes are bytes, percentages 0-100, times seconds.
+ *
+ * <p>One instance should live as long as the master: CPU usage is the busy share since the previous call, as with
+ * gopsutil's {@code cpu.Percent(0, false)}; the first call samples for {@link #FIRST_CPU_SAMPLE_MILLIS}.
+ */
+public final class HostStats {
+    private static final Logger log = LoggerFactory.getLogger(HostStats.class);
+    static final long FIRST_CPU_SAMPLE_MILLIS = 200;
+    private static final String NVIDIA_SMI = "nvidia-smi";
+    private static final String NV_QUERY = "--query-gpu=index,name,memory.total,memory.free,utilization.memory,"
+            + "utilization.gpu";
+    private static final String NV_FORMAT = "--format=csv,noheader,nounits";
+    private static final long COMMAND_TIMEOUT_SECONDS = 5;
+
+    /** Shared by {@link #collect}, so successive inspects measure CPU usage between each other. */
+    private static final HostStats SHARED = new HostStats();
+
+    private final ProcFs proc;
+    private final Path sys;
+    private final Path etc;
+    private long[] lastCpuSample; // {total, busy} jiffies, guarded by this
+    private double lastCpuPercent;
+
+    public HostStats() {
+        this(Path.of("/proc"), Path.of("/sys"), Path.of("/etc"));
+    }
+
+    /** For tests: read from fixture trees instead of the real filesystems. */
+    HostStats(Path procRoot, Path sysRoot, Path etcRoot) {
+        this.proc = new ProcFs(procRoot);
+        this.sys = sysRoot;
+        this.etc = etcRoot;
+    }
+
+    /** {@link #hardware(Path)} of a process-wide instance; what the master's inspect calls. */
+    public static Map<String, Object> collect(Path diskPath) {
+        return SHARED.hardware(diskPath);
+    }
+
+    /**
+     * All hardware blocks.
+     *
+     * @param diskPath the filesystem to report in {@code disk_stats} (Baetyl reports "/")
+     */
+    public Map<String, Object> hardware(Path diskPath) {
+        Map<String, Object> hw = new LinkedHashMap<>();
+        hw.put("host_stats", hostStats());
+        hw.put("net_stats", netStats());
+        hw.put("mem_stats", memStats());
+        hw.put("cpu_stats", cpuStats());
+        hw.put("disk_stats", diskStats(diskPath));
+        Map<String, Object> gpu = gpuStats();
+        if (gpu != null) {
+            hw.put("gpu_stats", gpu);
+        }
+        return hw;
+    }
+
+    /** hostname, uptime, boot_time, process_num, os, platform*, architecture, variant, kernel_version, host_id. */
+    public Map<String, Object> hostStats() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("time", ProcFs.now());
+        try {
+            m.put("hostname", firstLine(proc.read("sys/kernel/hostname")));
+            m.put("uptime", (long) proc.uptimeSeconds());
+            m.put("boot_time", bootTime());
+            m.put("process_num", processCount());
+            m.put("os", System.getProperty("os.name", "linux").toLowerCase(Locale.ROOT));
+            Map<String, String> release = osRelease();
+            String platform = release.getOrDefault("ID", "");
+            m.put("platform", platform);
+            m.put("platform_family", platformFamily(platform, release.getOrDefault("ID_LIKE", "")));
+            m.put("platform_version", platformVersion(platform, release));
+            m.put("architecture", architecture());
+            String variant = variant();
+            if (!variant.isEmpty()) {
+                m.put("variant", variant);
+            }
+            m.put("kernel_version", firstLine(proc.read("sys/kernel/osrelease")));
+            m.put("host_id", hostId(proc.root(), sys, etc));
+        } catch (IOException | RuntimeException e) {
+            m.put("error", e.toString());
+        }
+        return m;
+    }
+
+    /** {@code interfaces: [{index, name, mac, addrs: [{network: "ip+net", address: "ip/prefix"}]}]}, by index. */
+    public Map<String, Object> netStats() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("time", ProcFs.now());
+        List<Map<String, Object>> interfaces = new ArrayList<>();
+        try {
+            List<NetworkInterface> all = Collections.list(NetworkInterface.getNetworkInterfaces());
+            all.sort(Comparator.comparingInt(NetworkInterface::getIndex));
+            for (NetworkInterface ni : all) {
+                Map<String, Object> i = new LinkedHashMap<>();
+                i.put("index", ni.getIndex());
+                i.put("name", ni.getName());
+                List<Map<String, Object>> addrs = new ArrayList<>();
+                try {
+                    String mac = mac(ni.getHardwareAddress());
+                    if (!mac.isEmpty()) {
+                        i.put("mac", mac);
+                    }
+                    for (InterfaceAddress a : ni.getInterfaceAddresses()) {
+                        String ip = a.getAddress().getHostAddress();
+                        if (a.getAddress() instanceof Inet6Address) {
+                            int pct = ip.indexOf('%'); // Go prints no zone in an IPNet
+                            ip = pct < 0 ? ip : ip.substring(0, pct);
+                        }
+                        Map<String, Object> addr = new LinkedHashMap<>();
+                        addr.put("network", "ip+net");
+                        addr.put("address", ip + "/" + a.getNetworkPrefixLength());
+                        addrs.add(addr);
+                    }
+                } catch (SocketException e) {
+                    i.put("error", e.getMessage());
+                }
+                i.put("addrs", addrs);
+                interfaces.add(i);
+            }
+        } catch (SocketException | RuntimeException e) {
+            m.put("error", e.toString());
+        }
+        m.put("interfaces", interfaces);
+        return m;
+    }
+
+    /**
+     * total, free, used, used_percent and the swap equivalents. {@code used} excludes buffers and page cache, as
+     * gopsutil computes it: {@code total - free - buffers - cached}.
+     */
+    public Map<String, Object> memStats() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("time", ProcFs.now());
+        try {
+            Map<String, Long> mi = ProcFs.parseKeyValueKb(proc.read("meminfo"));
+            long total = mi.getOrDefault("MemTotal", 0L);
+            long free = mi.getOrDefault("MemFree", 0L);
+            long cached = mi.getOrDefault("Cached", 0L) + mi.getOrDefault("SReclaimable", 0L);
+            long used = Math.max(0, total - free - mi.getOrDefault("Buffers", 0L) - cached);
+            long swapTotal = mi.getOrDefault("SwapTotal", 0L);
+            long swapFree = mi.getOrDefault("SwapFree", 0L);
+            long swapUsed = Math.max(0, swapTotal - swapFree);
+            m.put("total", total);
+            m.put("free", free);
+            m.put("used", used);
+            m.put("used_percent", ProcFs.percent(used, total));
+            m.put("swap_total", swapTotal);
+            m.put("swap_free", swapFree);
+            m.put("swap_used", swapUsed);
+            m.put("swap_used_percent", ProcFs.percent(swapUsed, swapTotal));
+        } catch (IOException | RuntimeException e) {
+            m.put("error", e.toString());
+        }
+        return m;
+    }
+
+    /** mhz, cores, cache_size (KB), model_name, physical_id of the first CPU, and used_percent of all CPUs. */
+    public Map<String, Object> cpuStats() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("time", ProcFs.now());
+        try {
+            Map<String, String> first = firstCpuInfo(proc.read("cpuinfo"));
+            putNumber(m, "mhz", first.get("cpu MHz"), true);
+            String cores = first.get("cpu cores");
+            if (cores != null && cores.matches("\\d+")) {
+                m.put("cores", Integer.parseInt(cores));
+            } else { // no "cpu cores" line (ARM): count the processors instead
+                m.put("cores", Runtime.getRuntime().availableProcessors());
+            }
+            String cache = first.get("cache size");
+            if (cache != null) {
+                putNumber(m, "cache_size", cache.replaceAll("(?i)\\s*KB$", "").trim(), false);
+            }
+            String model = first.getOrDefault("model name", first.get("Processor"));
+            if (model != null) {
+                m.put("model_name", model);
+            }
+            if (first.get("physical id") != null) {
+                m.put("physical_id", first.get("physical id"));
+            }
+            m.put("used_percent", usedPercent());
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            m.put("error", e.toString());
+        }
+        return m;
+    }
+
+    /** path, fstype, total, free (available to users), used, used_percent and inodes_* of the filesystem of path. */
+    public Map<String, Object> diskStats(Path path) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("time", ProcFs.now());
+        try {
+            FileStore store = Files.getFileStore(path);
+            long total = store.getTotalSpace();
+            long free = store.getUsableSpace();
+            long used = total - store.getUnallocatedSpace();
+            m.put("path", path.toString());
+            m.put("fstype", store.type());
+            m.put("total", total);
+            m.put("free", free);
+            m.put("used", used);
+            // Like df and gopsutil: the share of the space available to users, not counting root's reserve.
+            m.put("used_percent", ProcFs.percent(used, used + free));
+            long[] inodes = inodes(path);
+            if (inodes != null) {
+                long inodesUsed = inodes[0] - inodes[1];
+                m.put("inodes_total", inodes[0]);
+                m.put("inodes_used", inodesUsed);
+                m.put("inodes_free", inodes[1]);
+                m.put("inodes_used_percent", ProcFs.percent(inodesUsed, inodes[0]));
+            }
+        } catch (IOException | RuntimeException e) {
+            m.put("path", path.toString());
+            m.put("error", e.toString());
+        }
+        return m;
+    }
+
+    /**
+     * {@code {time, gpus: [{index, model, mem_total, mem_free, mem_used_percent, gpu_used_percent}]}} from
+     * {@code nvidia-smi} (memory in MiB, as nvidia-smi reports it), or null when nvidia-smi is not on the PATH.
+     */
+    public Map<String, Object> gpuStats() {
+        Path smi = onPath(NVIDIA_SMI);
+        if (smi == null) {
+            return null;
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("time", ProcFs.now());
+        try {
+            m.put("gpus", parseGpus(run(smi.toString(), NV_QUERY, NV_FORMAT)));
+        } catch (IOException e) {
+            m.put("error", e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            m.put("error", "interrupted");
+        }
+        return m;
+    }
+
+    /**
+     * The host fingerprint for {@code BAETYL_HOST_ID}: the DMI product UUID when readable (it usually needs root),
+     * else the machine id, else the boot id, as gopsutil falls back.
+     */
+    public static String hostId() {
+        return hostId(Path.of("/proc"), Path.of("/sys"), Path.of("/etc"));
+    }
+
+    static String hostId(Path procRoot, Path sysRoot, Path etcRoot) {
+        for (Path p : List.of(sysRoot.resolve("class/dmi/id/product_uuid"), etcRoot.resolve("machine-id"),
+                procRoot.resolve("sys/kernel/random/boot_id"))) {
+            try {
+                String v = firstLine(Files.readString(p, StandardCharsets.UTF_8)).toLowerCase(Locale.ROOT);
+                if (!v.isEmpty()) {
+                    return v;
+                }
+            } catch (IOException | RuntimeException ignored) {
+                // try the next source
+            }
+        }
+        return "";
+    }
+
+    // ---- parsing helpers, package-private for tests ----
+
+    static List<Map<String, Object>> parseGpus(String csv) {
+        List<Map<String, Object>> gpus = new ArrayList<>();
+        for (String line : csv.split("\n")) {
+            String[] parts = line.split(",");
+            if (parts.length != 6) {
+                continue;
+            }
+            try {
+                Map<String, Object> g = new LinkedHashMap<>();
+                g.put("index", parts[0].trim());
+                g.put("model", parts[1].trim());
+                g.put("mem_total", Long.parseLong(parts[2].trim()));
+                g.put("mem_free", Long.parseLong(parts[3].trim()));
+                g.put("mem_used_percent", Double.parseDouble(parts[4].trim()));
+                g.put("gpu_used_percent", Double.parseDouble(parts[5].trim()));
+                gpus.add(g);
+            } catch (NumberFormatException e) {
+                // "[Not Supported]" and similar: skip the line, as Baetyl did
+                log.debug("nvidia-smi line skipped: line={}", line);
+            }
+        }
+        return gpus;
+    }
+
+    /** The key/value pairs of the first processor block of {@code /proc/cpuinfo}. */
+    static Map<String, String> firstCpuInfo(String cpuinfo) {
+        Map<String, String> out = new HashMap<>();
+        for (String line : cpuinfo.split("\n")) {
+            if (line.isBlank()) {
+                if (!out.isEmpty() && out.containsKey("processor")) {
+                    break;
+                }
+                continue;
+            }
+            int colon = line.indexOf(':');
+            if (colon > 0) {
+                out.putIfAbsent(line.substring(0, colon).trim(), line.substring(colon + 1).trim());
+            }
+        }
+        return out;
+    }
+
+    static String platformFamily(String id, String idLike) {
+        switch (id) {
+            case "debian", "ubuntu", "linuxmint", "raspbian":
+                return "debian";
+            case "rhel", "centos", "redhat", "oracle", "ol", "scientific", "amzn", "amazon", "xenserver",
+                    "cloudlinux", "rocky", "almalinux":
+                return "rhel";
+            case "fedora":
+                return "fedora";
+            case "suse", "opensuse", "opensuse-leap", "opensuse-tumbleweed", "sles":
+                return "suse";
+            case "gentoo":
+                return "gentoo";
+            case "arch", "archarm", "manjaro":
+                return "arch";
+            case "alpine":
+                return "alpine";
+            case "coreos":
+                return "coreos";
+            default:
+                String like = idLike.trim();
+                return like.isEmpty() ? id : like.split("\\s+")[0];
+        }
+    }
+
+    // ---- internals ----
+
+    private synchronized double usedPercent() throws IOException, InterruptedException {
+        long[] now = cpuSample();
+        if (lastCpuSample == null) {
+            Thread.sleep(FIRST_CPU_SAMPLE_MILLIS);
+            lastCpuSample = now;
+            now = cpuSample();
+        }
+        long dTotal = now[0] - lastCpuSample[0];
+        long dBusy = now[1] - lastCpuSample[1];
+        if (dTotal > 0) {
+            lastCpuPercent = Math.min(100.0, Math.max(0.0, ProcFs.percent(dBusy, dTotal)));
+            lastCpuSample = now;
+        } // else called again within one tick: keep the last figure
+        return lastCpuPercent;
+    }
+
+    /** {total, busy} jiffies of the aggregate "cpu" line; guest time is already part of user time. */
+    private long[] cpuSample() throws IOException {
+        String line = firstLine(proc.read("stat"));
+        String[] f = line.trim().split("\\s+");
+        long total = 0;
+        long idle = 0;
+        // user nice system idle iowait irq softirq steal (guest, guest_nice are inside user/nice)
+        for (int i = 1; i < f.length && i <= 8; i++) {
+            long v = Long.parseLong(f[i]);
+            total += v;
+            if (i == 4 || i == 5) {
+                idle += v;
+            }
+        }
+        return new long[] {total, total - idle};
+    }
+
+    private long bootTime() throws IOException {
+        for (String line : proc.read("stat").split("\n")) {
+            if (line.startsWith("btime ")) {
+                return Long.parseLong(line.substring(6).trim());
+            }
+        }
+        return 0;
+    }
+
+    private long processCount() throws IOException {
+        try (Stream<Path> s = Files.list(proc.root())) {
+            return s.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit)).count();
+        }
+    }
+
+    private Map<String, String> osRelease() {
+        Map<String, String> out = new HashMap<>();
+        for (Path p : List.of(etc.resolve("os-release"), Path.of("/usr/lib/os-release"))) {
+            try {
+                for (String line : Files.readAllLines(p, StandardCharsets.UTF_8)) {
+                    int eq = line.indexOf('=');
+                    if (eq > 0) {
+                        out.put(line.substring(0, eq).trim(), line.substring(eq + 1).trim().replaceAll("^\"|\"$", ""));
+                    }
+                }
+                return out;
+            } catch (IOException ignored) {
+                // try the next location
+            }
+        }
+        return out;
+    }
+
+    private String platformVersion(String platform, Map<String, String> release) {
+        if (platform.equals("debian")) { // gopsutil reports Debian's point release (12.5, not 12)
+            try {
+                String v = firstLine(Files.readString(etc.resolve("debian_version"), StandardCharsets.UTF_8));
+                if (!v.isEmpty()) {
+                    return v;
+                }
+            } catch (IOException ignored) {
+                // fall back to os-release
+            }
+        }
+        return release.getOrDefault("VERSION_ID", "");
+    }
+
+    /** GOARCH spelling, which Baetyl reports (amd64, arm64, arm, 386, ...). */
+    static String architecture() {
+        String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
+        return switch (arch) {
+            case "x86_64", "amd64" -> "amd64";
+            case "aarch64", "arm64" -> "arm64";
+            case "x86", "i386", "i486", "i586", "i686" -> "386";
+            default -> arch.startsWith("arm") ? "arm" : arch;
+        };
+    }
+
+    /** The ARM variant as containerd's platforms package names it (v8 for arm64, v6/v7 for arm), else empty. */
+    private String variant() {
+        String arch = architecture();
+        if (arch.equals("arm64")) {
+            return "v8";
+        }
+        if (!arch.equals("arm")) {
+            return "";
+        }
+        try {
+            String v = firstCpuInfo(proc.read("cpuinfo")).getOrDefault("CPU architecture", "");
+            return v.isEmpty() ? "" : "v" + v.replaceAll("[^0-9]", "");
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** {total, free} inodes from {@code stat -f}; the JDK has no statvfs inode counts. Null when unavailable. */
+    private static long[] inodes(Path path) {
+        Path stat = onPath("stat");
+        if (stat == null) {
+            return null;
+        }
+        try {
+            String[] parts = run(stat.toString(), "-f", "-c", "%c %d", path.toString()).trim().split("\\s+");
+            return new long[] {Long.parseLong(parts[0]), Long.parseLong(parts[1])};
+        } catch (IOException | RuntimeException e) {
+            log.debug("inode counts unavailable: path={}, error={}", path, e.toString());
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    static Path onPath(String name) {
+        String path = System.getenv("PATH");
+        if (path == null) {
+            return null;
+        }
+        for (String dir : path.split(File.pathSeparator)) {
+            if (dir.isEmpty()) {
+                continue;
+            }
+            Path p = Path.of(dir, name);
+            if (Files.isRegularFile(p) && Files.isExecutable(p)) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Runs a short command and returns its stdout; a non-zero exit becomes an IOException with its stderr. Output goes
+     * to temp files so a command that hangs (nvidia-smi does, with a wedged driver) cannot block us past the timeout.
+     */
+    private static String run(String... cmd) throws IOException, InterruptedException {
+        Path out = Files.createTempFile("baetyl-cmd", ".out");
+        Path err = Files.createTempFile("baetyl-cmd", ".err");
+        Process p = null;
+        try {
+            p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            if (!p.waitFor(COMMAND_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                throw new IOException(cmd[0] + ": timed out after " + COMMAND_TIMEOUT_SECONDS + "s");
+            }
+            if (p.exitValue() != 0) {
+                throw new IOException(cmd[0] + ": exit status " + p.exitValue() + ": "
+                        + Files.readString(err, StandardCharsets.UTF_8).strip());
+            }
+            return Files.readString(out, StandardCharsets.UTF_8);
+        } finally {
+            if (p != null) {
+                p.destroyForcibly();
+            }
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(err);
+        }
+    }
+
+    private static void putNumber(Map<String, Object> m, String key, String text, boolean decimal) {
+        if (text == null || text.isEmpty()) {
+            return;
+        }
+        try {
+            m.put(key, decimal ? (Object) Double.parseDouble(text) : (Object) Integer.parseInt(text));
+        } catch (NumberFormatException ignored) {
+            // left out, as omitempty would
+        }
+    }
+
+    private static String mac(byte[] hw) {
+        if (hw == null || hw.length == 0) {
+            return "";
+        }
+        StringBuilder sb = new StringBuilder();
+        for (byte b : hw) {
+            if (sb.length() > 0) {
+                sb.append(':');
+            }
+            sb.append(String.format("%02x", b & 0xff));
+        }
+        return sb.toString();
+    }
+
+    private static String firstLine(String s) {
+        int nl = s.indexOf('\n');
+        return (nl < 0 ? s : s.substring(0, nl)).trim();
+    }
+}
