@@ -10,6 +10,7 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonDeserializer;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -117,7 +118,10 @@ public final class ConfigLoader {
         UnknownKeys unknown = new UnknownKeys();
         T value;
         try {
-            value = YAML.readerFor(type).withHandler(unknown).readValue(rendered);
+            // Parse the tree first: an empty document (or only comments) then simply means "all defaults".
+            JsonNode tree = YAML.readTree(rendered);
+            value = tree == null || tree.isMissingNode() || tree.isNull()
+                    ? null : YAML.readerFor(type).withHandler(unknown).readValue(tree);
         } catch (JsonParseException e) {
             throw new ConfigException(source + ": invalid YAML: " + describeParseError(e), e);
         } catch (JsonMappingException e) {
