@@ -1,0 +1,138 @@
+package io.baetyl.hub;
+
+import io.baetyl.hub.auth.Authenticator;
+import io.baetyl.hub.broker.Broker;
+import io.baetyl.hub.config.HubConfig;
+import io.baetyl.hub.persist.MapDbStore;
+import io.baetyl.hub.persist.MemoryStore;
+import io.baetyl.hub.persist.Store;
+import io.baetyl.hub.server.MqttConnection;
+import io.baetyl.hub.server.MqttServer;
+import io.baetyl.hub.server.PipelineNames;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The hub: store, broker, listeners and the metrics reporter, started in that order and closed in reverse
+ * (stop accepting → close sessions, sending wills → flush the store → release threads).
+ */
+public final class Hub implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Hub.class);
+
+    private final HubConfig config;
+    private final Store store;
+    private final Broker broker;
+    private final MqttServer server;
+    private final EventLoopGroup boss;
+    private final EventLoopGroup workers;
+    private final ScheduledExecutorService scheduler;
+    private final Consumer<Map<String, Object>> reporter;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    /**
+     * @param baseDir  the working directory a relative {@code storage.dir} is resolved against; null keeps the store in memory
+     * @param reporter receives the metrics every {@code metrics.report.interval}
+     */
+    public Hub(HubConfig config, Path baseDir, Consumer<Map<String, Object>> reporter) {
+        this.config = config;
+        this.reporter = reporter;
+        this.store = baseDir == null ? new MemoryStore() : new MapDbStore(baseDir.resolve(config.storage.dir));
+        this.broker = new Broker(config, store);
+        this.boss = new NioEventLoopGroup(1, new DefaultThreadFactory("hub-accept", true));
+        this.workers = new NioEventLoopGroup(0, new DefaultThreadFactory("hub-io", true));
+        this.server = new MqttServer(config, broker, new Authenticator(config.principals), boss, workers);
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "hub-metrics");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    public Hub start() {
+        broker.start();
+        try {
+            server.start();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while binding");
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+        long every = config.metrics.report.interval.toMillis();
+        scheduler.scheduleAtFixedRate(this::report, every, every, TimeUnit.MILLISECONDS);
+        log.info("hub started: listeners={}, principals={}, subscriptions={}", config.listen.size(), config.principals.size(),
+                config.subscriptions.size());
+        return this;
+    }
+
+    private void report() {
+        try {
+            reporter.accept(broker.metricsSnapshot());
+        } catch (RuntimeException e) {
+            log.warn("metrics report failed: {}", e.toString());
+        }
+    }
+
+    public Broker broker() {
+        return broker;
+    }
+
+    public List<InetSocketAddress> addresses() {
+        return server.boundAddresses();
+    }
+
+    public int port(int listenerIndex) {
+        return server.boundAddresses().get(listenerIndex).getPort();
+    }
+
+    /** Graceful shutdown within {@code shutdown.timeout}; idempotent. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        long deadline = System.nanoTime() + config.shutdown.timeout.toNanos();
+        log.info("hub stopping");
+        scheduler.shutdownNow();
+        server.stopAccepting();
+        List<CompletableFuture<Void>> closing = new ArrayList<>();
+        for (Channel c : server.connections()) {
+            Object h = c.pipeline().get(PipelineNames.CONNECTION);
+            if (h instanceof MqttConnection mc) {
+                closing.add(mc.shutdown());
+            }
+        }
+        try {
+            CompletableFuture.allOf(closing.toArray(CompletableFuture[]::new))
+                    .get(remaining(deadline), TimeUnit.NANOSECONDS);
+        } catch (Exception e) {
+            log.warn("not every session closed in time: sessions={}", broker.sessionCount());
+        }
+        server.closeAll();
+        broker.close(TimeUnit.NANOSECONDS.toMillis(remaining(deadline)));
+        store.close();
+        boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        log.info("hub stopped");
+    }
+
+    private static long remaining(long deadline) {
+        return Math.max(TimeUnit.MILLISECONDS.toNanos(1), deadline - System.nanoTime());
+    }
+}

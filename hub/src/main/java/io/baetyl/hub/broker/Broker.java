@@ -1,0 +1,312 @@
+package io.baetyl.hub.broker;
+
+import io.baetyl.hub.config.HubConfig;
+import io.baetyl.hub.persist.Store;
+import io.baetyl.hub.topic.Topics;
+import io.baetyl.hub.topic.TopicTree;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Routes messages. QoS 0 goes straight through the topic tree to subscribers' queues; QoS 1 is appended to the
+ * persistent log by the {@link Persister} and acknowledged after the commit, then every session with subscriptions
+ * reads the log from its own offset (as baetyl-hub does), which gives offline delivery and at-least-once after a
+ * crash.
+ */
+public final class Broker {
+    private static final Logger log = LoggerFactory.getLogger(Broker.class);
+    static final String RULE_TOPIC_OFFSET = "$rule/topic";
+    private static final int CACHE_SIZE = 1 << 14;
+
+    private final HubConfig config;
+    private final Store store;
+    private final Metrics metrics = new Metrics();
+    /** QoS 0 routing: key is the subscriber object, value its filter's QoS. */
+    private final TopicTree<Object, Sub> tree = new TopicTree<>();
+    private final Set<LogReader> readers = ConcurrentHashMap.newKeySet();
+    private final Map<String, Object> sessions = new ConcurrentHashMap<>();
+    private final Map<String, Message> retained = new ConcurrentHashMap<>();
+    private final Map<String, Long> offsets = new ConcurrentHashMap<>();
+    private final Set<String> dirtyOffsets = ConcurrentHashMap.newKeySet();
+    private final List<Route> routes = new ArrayList<>();
+    private final Message[] cache = new Message[CACHE_SIZE];
+    private final Persister persister;
+    private volatile long committedSeq;
+    private volatile boolean dirty;
+
+    /** A subscription in the tree. */
+    public record Sub(Subscriber target, int qos) {
+    }
+
+    /** A configured {@code subscriptions} entry. */
+    final class Route implements Subscriber {
+        final HubConfig.Subscription config;
+
+        Route(HubConfig.Subscription config) {
+            this.config = config;
+        }
+
+        @Override
+        public void deliverQos0(Message m) {
+            publish(m.withTopicQos(config.target.topic, 0), null);
+        }
+    }
+
+    public Broker(HubConfig config, Store store) {
+        this.config = config;
+        this.store = store;
+        Long last = store.log().isEmpty() ? 0L : store.log().lastKey();
+        committedSeq = last;
+        offsets.putAll(store.offsets());
+        for (Map.Entry<String, byte[]> e : store.retained().entrySet()) {
+            retained.put(e.getKey(), Message.decode(e.getValue(), 0));
+        }
+        // Wills of a previous run are stale: their connections are gone and no client asked for them again.
+        store.wills().clear();
+        for (HubConfig.Subscription s : config.subscriptions) {
+            Route r = new Route(s);
+            routes.add(r);
+            tree.add(s.source.topic, r, new Sub(r, s.source.qos));
+        }
+        long ruleOffset = offsets.getOrDefault(RULE_TOPIC_OFFSET, last);
+        persister = new Persister(this, store, config, last, ruleOffset);
+        log.info("broker started: lastSeq={}, retained={}, persistentSessions={}, routes={}", last, retained.size(),
+                store.subscriptions().size(), routes.size());
+    }
+
+    public void start() {
+        persister.start();
+    }
+
+    public Metrics metrics() {
+        return metrics;
+    }
+
+    public HubConfig config() {
+        return config;
+    }
+
+    public Store store() {
+        return store;
+    }
+
+    // ---- sessions -----------------------------------------------------------------------------------------------
+
+    /** Registers a session under its client id; returns the session it replaces, if any. */
+    public Object registerSession(String clientId, Object session) {
+        return sessions.put(clientId, session);
+    }
+
+    public void unregisterSession(String clientId, Object session) {
+        sessions.remove(clientId, session);
+    }
+
+    public int sessionCount() {
+        return sessions.size();
+    }
+
+    public Object session(String clientId) {
+        return sessions.get(clientId);
+    }
+
+    public void subscribe(String filter, Subscriber s, int qos) {
+        tree.add(filter, s, new Sub(s, qos));
+    }
+
+    public void unsubscribe(String filter, Subscriber s) {
+        tree.remove(filter, s);
+    }
+
+    public void addReader(LogReader r) {
+        readers.add(r);
+    }
+
+    public void removeReader(LogReader r) {
+        readers.remove(r);
+    }
+
+    /** The last acknowledged log position of a persistent consumer, or null. */
+    public Long offset(String id) {
+        return offsets.get(id);
+    }
+
+    public void saveOffset(String id, long offset) {
+        Long old = offsets.put(id, offset);
+        if (old == null || old != offset) {
+            dirtyOffsets.add(id);
+        }
+    }
+
+    public void deleteOffset(String id) {
+        if (offsets.remove(id) != null) {
+            dirtyOffsets.add(id);
+        }
+    }
+
+    /** Moves offset updates into the store; called by the persister before each commit. */
+    boolean flushOffsets() {
+        if (dirtyOffsets.isEmpty()) {
+            return false;
+        }
+        for (String id : new ArrayList<>(dirtyOffsets)) {
+            dirtyOffsets.remove(id);
+            Long v = offsets.get(id);
+            if (v == null) {
+                store.offsets().remove(id);
+            } else {
+                store.offsets().put(id, v);
+            }
+        }
+        return true;
+    }
+
+    /** Marks the store as needing a commit for writes made outside the persister (subscriptions, wills, retained). */
+    public void markDirty() {
+        dirty = true;
+    }
+
+    boolean takeDirty() {
+        boolean d = dirty;
+        dirty = false;
+        return d;
+    }
+
+    // ---- publishing ----------------------------------------------------------------------------------------------
+
+    /**
+     * Publishes a message that has passed validation and ACL. QoS 0 is delivered at once; QoS 1 is persisted first
+     * and {@code onPersisted} runs (on the persister thread) once it is durable.
+     */
+    public void publish(Message m, Runnable onPersisted) {
+        if (m.qos == 0) {
+            if (m.retain) {
+                retain(m);
+            }
+            routeQos0(m);
+            if (onPersisted != null) {
+                onPersisted.run();
+            }
+        } else {
+            persister.submit(m, onPersisted);
+        }
+    }
+
+    /** Stores or (empty payload) deletes the retained message of the topic. */
+    void retain(Message m) {
+        if (m.payload.length == 0) {
+            if (retained.remove(m.topic) != null) {
+                store.retained().remove(m.topic);
+                dirty = true;
+            }
+        } else {
+            Message r = m.withSeq(0);
+            retained.put(m.topic, r);
+            store.retained().put(m.topic, r.encode());
+            dirty = true;
+        }
+    }
+
+    /** Every retained message matching {@code filter}. */
+    public List<Message> retainedMatching(String filter) {
+        List<Message> out = new ArrayList<>();
+        for (Message m : retained.values()) {
+            if (Topics.matches(filter, m.topic)) {
+                out.add(m);
+            }
+        }
+        return out;
+    }
+
+    public int retainedCount() {
+        return retained.size();
+    }
+
+    void routeQos0(Message m) {
+        List<Sub> matched = new ArrayList<>(2);
+        tree.match(m.topic, matched::add);
+        if (matched.size() == 1) {
+            matched.get(0).target().deliverQos0(m);
+        } else if (matched.size() > 1) {
+            // A client matched by several filters gets one copy (MQTT 3.1.1 allows either; Baetyl sends one).
+            Map<Subscriber, Boolean> seen = new IdentityHashMap<>();
+            for (Sub s : matched) {
+                if (seen.put(s.target(), Boolean.TRUE) == null) {
+                    s.target().deliverQos0(m);
+                }
+            }
+        }
+    }
+
+    /** Routes a committed QoS 1 message through the configured subscriptions; QoS 1 copies go to {@code again}. */
+    void routeLogged(Message m, Consumer<Message> again) {
+        for (Route r : routes) {
+            if (Topics.matches(r.config.source.topic, m.topic)) {
+                int eff = Math.min(r.config.source.qos, m.qos);
+                if (eff == 1 && r.config.target.qos == 1) {
+                    again.accept(m.withTopicQos(r.config.target.topic, 1));
+                } else {
+                    routeQos0(m.withTopicQos(r.config.target.topic, 0));
+                }
+            }
+        }
+    }
+
+    boolean hasRoutes() {
+        return !routes.isEmpty();
+    }
+
+    // ---- the log -------------------------------------------------------------------------------------------------
+
+    public long committedSeq() {
+        return committedSeq;
+    }
+
+    /** Called by the persister after a commit: publish the new messages to readers. */
+    void committed(List<Message> batch, long lastSeq) {
+        for (Message m : batch) {
+            cache[(int) (m.seq & (CACHE_SIZE - 1))] = m;
+        }
+        committedSeq = lastSeq; // volatile write publishes the cache entries above
+        for (LogReader r : readers) {
+            r.signalLog();
+        }
+    }
+
+    /** The logged message at {@code seq}, or null if it was cleaned up. */
+    public Message read(long seq) {
+        Message m = cache[(int) (seq & (CACHE_SIZE - 1))];
+        if (m != null && m.seq == seq) {
+            return m;
+        }
+        byte[] data = store.log().get(seq);
+        return data == null ? null : Message.decode(data, seq);
+    }
+
+    /** Messages in the log not yet acknowledged by the slowest persistent consumer. */
+    public long backlog() {
+        long min = committedSeq;
+        for (Long o : offsets.values()) {
+            min = Math.min(min, o);
+        }
+        return committedSeq - min;
+    }
+
+    public Map<String, Object> metricsSnapshot() {
+        return metrics.snapshot(backlog(), committedSeq, sessions.size(), retained.size());
+    }
+
+    /** Persists everything queued and stops the persister; waits at most {@code timeoutMillis}. */
+    public void close(long timeoutMillis) {
+        persister.stop(timeoutMillis, TimeUnit.MILLISECONDS);
+        flushOffsets();
+        store.commit();
+    }
+}

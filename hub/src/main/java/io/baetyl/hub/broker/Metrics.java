@@ -1,0 +1,41 @@
+package io.baetyl.hub.broker;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+/** Hub counters, reported to the master every {@code metrics.report.interval}. */
+public final class Metrics {
+    public final AtomicLong connections = new AtomicLong();
+    public final LongAdder connectionsTotal = new LongAdder();
+    public final LongAdder messagesInQos0 = new LongAdder();
+    public final LongAdder messagesInQos1 = new LongAdder();
+    public final LongAdder messagesOutQos0 = new LongAdder();
+    public final LongAdder messagesOutQos1 = new LongAdder();
+    public final LongAdder messagesResent = new LongAdder();
+    public final LongAdder bytesIn = new LongAdder();
+    public final LongAdder bytesOut = new LongAdder();
+    public final LongAdder dropped = new LongAdder();
+    public final LongAdder persisted = new LongAdder();
+
+    public Map<String, Object> snapshot(long backlog, long lastSeq, int sessions, int retained) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("connections", connections.get());
+        m.put("connections_total", connectionsTotal.sum());
+        m.put("sessions", sessions);
+        m.put("messages_in_qos0", messagesInQos0.sum());
+        m.put("messages_in_qos1", messagesInQos1.sum());
+        m.put("messages_out_qos0", messagesOutQos0.sum());
+        m.put("messages_out_qos1", messagesOutQos1.sum());
+        m.put("messages_resent", messagesResent.sum());
+        m.put("bytes_in", bytesIn.sum());
+        m.put("bytes_out", bytesOut.sum());
+        m.put("messages_dropped", dropped.sum());
+        m.put("messages_persisted", persisted.sum());
+        m.put("persisted_backlog", backlog);
+        m.put("persisted_sequence", lastSeq);
+        m.put("retained", retained);
+        return m;
+    }
+}

@@ -1,0 +1,374 @@
+package io.baetyl.hub.config;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.baetyl.hub.topic.Topics;
+import io.baetyl.sdk.config.ByteSize;
+import io.baetyl.sdk.config.Validated;
+import io.baetyl.sdk.log.LoggerConfig;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/** The hub's {@code service.yml}; keys and defaults are those of baetyl-hub 1.x. */
+public class HubConfig implements Validated {
+    /** Largest remaining length MQTT can express. */
+    public static final long MAX_MESSAGE_LENGTH = 268_435_455L;
+
+    public List<String> listen = new ArrayList<>();
+    public Certificate certificate = new Certificate();
+    public List<Principal> principals = new ArrayList<>();
+    public List<Subscription> subscriptions = new ArrayList<>();
+    public Message message = new Message();
+    public Storage storage = new Storage();
+    public Shutdown shutdown = new Shutdown();
+    public Metrics metrics = new Metrics();
+    public LoggerConfig logger = new LoggerConfig();
+    // Keys every Baetyl service.yml may carry; accepted so they do not warn.
+    public String id;
+    public String name;
+    public Object hub;
+
+    public static class Certificate {
+        public String ca;
+        public String cert;
+        public String key;
+        /** Go's {@code insecure} flag on the shared certificate type; unused by the hub server side. */
+        public boolean insecure;
+
+        public boolean isSet() {
+            return cert != null && !cert.isBlank() && key != null && !key.isBlank();
+        }
+    }
+
+    public static class Principal {
+        public String username;
+        public String password;
+        public List<Permission> permissions = new ArrayList<>();
+    }
+
+    public static class Permission {
+        public String action;
+        @JsonProperty("permit")
+        public List<String> permits = new ArrayList<>();
+    }
+
+    public static class Subscription {
+        public Endpoint source = new Endpoint();
+        public Endpoint target = new Endpoint();
+    }
+
+    public static class Endpoint {
+        public String topic = "";
+        public int qos;
+
+        public Endpoint() {
+        }
+
+        public Endpoint(String topic, int qos) {
+            this.topic = topic;
+            this.qos = qos;
+        }
+
+        @Override
+        public String toString() {
+            // the original's error messages print the endpoint as Go's %+v
+            return "{Topic:" + topic + " QOS:" + qos + "}";
+        }
+    }
+
+    public static class Message {
+        public Length length = new Length();
+        public Ingress ingress = new Ingress();
+        public Egress egress = new Egress();
+        public Offset offset = new Offset();
+    }
+
+    public static class Length {
+        public ByteSize max = ByteSize.ofBytes(32 * 1024);
+    }
+
+    public static class Buffer {
+        public int size;
+
+        public Buffer() {
+        }
+
+        public Buffer(int size) {
+            this.size = size;
+        }
+    }
+
+    public static class Batch {
+        public int max;
+
+        public Batch() {
+        }
+
+        public Batch(int max) {
+            this.max = max;
+        }
+    }
+
+    public static class Ingress {
+        public Qos0 qos0 = new Qos0(10000);
+        public IngressQos1 qos1 = new IngressQos1();
+    }
+
+    public static class Qos0 {
+        public Buffer buffer;
+
+        public Qos0() {
+            this(10000);
+        }
+
+        public Qos0(int size) {
+            buffer = new Buffer(size);
+        }
+    }
+
+    public static class IngressQos1 {
+        public Buffer buffer = new Buffer(100);
+        public Batch batch = new Batch(50);
+        public Cleanup cleanup = new Cleanup();
+    }
+
+    public static class Cleanup {
+        public Duration retention = Duration.ofHours(48);
+        public Duration interval = Duration.ofMinutes(1);
+    }
+
+    public static class Egress {
+        public Qos0 qos0 = new Qos0(10000);
+        public EgressQos1 qos1 = new EgressQos1();
+    }
+
+    public static class EgressQos1 {
+        public Buffer buffer = new Buffer(100);
+        public Batch batch = new Batch(50);
+        public Retry retry = new Retry();
+    }
+
+    public static class Retry {
+        public Duration interval = Duration.ofSeconds(20);
+    }
+
+    public static class Offset {
+        public Buffer buffer = new Buffer(10000);
+        public Batch batch = new Batch(100);
+    }
+
+    public static class Storage {
+        public String dir = "var/db/baetyl/data";
+    }
+
+    public static class Shutdown {
+        public Duration timeout = Duration.ofMinutes(10);
+    }
+
+    public static class Metrics {
+        public Report report = new Report();
+    }
+
+    public static class Report {
+        public Duration interval = Duration.ofMinutes(1);
+    }
+
+    @Override
+    public void validate() {
+        if (listen == null) {
+            listen = new ArrayList<>();
+        }
+        Set<String> seen = new HashSet<>();
+        for (String l : listen) {
+            Listener parsed = Listener.parse(l); // throws with the key on bad URLs
+            if (!seen.add(parsed.host() + ":" + parsed.port())) {
+                throw new IllegalArgumentException("listen: duplicate address " + l);
+            }
+            if (parsed.tls() && !certificate.isSet()) {
+                throw new IllegalArgumentException("certificate: cert and key are required for " + l);
+            }
+        }
+        long max = message.length.max.bytes();
+        if (max < 1 || max > MAX_MESSAGE_LENGTH) {
+            throw new IllegalArgumentException("message.length.max: must be between 1 and " + MAX_MESSAGE_LENGTH + ", got " + max);
+        }
+        min("message.ingress.qos0.buffer.size", message.ingress.qos0.buffer.size, 1, Integer.MAX_VALUE);
+        min("message.ingress.qos1.buffer.size", message.ingress.qos1.buffer.size, 1, Integer.MAX_VALUE);
+        min("message.ingress.qos1.batch.max", message.ingress.qos1.batch.max, 1, Integer.MAX_VALUE);
+        min("message.egress.qos0.buffer.size", message.egress.qos0.buffer.size, 1, Integer.MAX_VALUE);
+        min("message.egress.qos1.buffer.size", message.egress.qos1.buffer.size, 1, 65535);
+        min("message.egress.qos1.batch.max", message.egress.qos1.batch.max, 1, 10000);
+        min("message.offset.buffer.size", message.offset.buffer.size, 1, Integer.MAX_VALUE);
+        min("message.offset.batch.max", message.offset.batch.max, 1, Integer.MAX_VALUE);
+        positive("message.egress.qos1.retry.interval", message.egress.qos1.retry.interval);
+        positive("message.ingress.qos1.cleanup.retention", message.ingress.qos1.cleanup.retention);
+        positive("message.ingress.qos1.cleanup.interval", message.ingress.qos1.cleanup.interval);
+        positive("metrics.report.interval", metrics.report.interval);
+        positive("shutdown.timeout", shutdown.timeout);
+        if (storage.dir == null || storage.dir.isBlank()) {
+            throw new IllegalArgumentException("storage.dir: must not be empty");
+        }
+        validatePrincipals(principals);
+        validateSubscriptions(subscriptions);
+    }
+
+    private static void min(String key, int v, int lo, int hi) {
+        if (v < lo) {
+            throw new IllegalArgumentException(key + ": less than min (" + lo + "), got " + v);
+        }
+        if (v > hi) {
+            throw new IllegalArgumentException(key + ": greater than max (" + hi + "), got " + v);
+        }
+    }
+
+    private static void positive(String key, Duration d) {
+        if (d == null || d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(key + ": must be positive, got " + d);
+        }
+    }
+
+    /** Same checks and messages as the original's {@code principalsValidate}, prefixed with the key. */
+    public static void validatePrincipals(List<Principal> principals) {
+        Set<String> users = new HashSet<>();
+        for (Principal p : principals) {
+            if (!users.add(p.username)) {
+                throw new IllegalArgumentException("principals: username (" + p.username + ") duplicate");
+            }
+        }
+        for (Principal p : principals) {
+            for (Permission perm : p.permissions) {
+                if (!"pub".equals(perm.action) && !"sub".equals(perm.action)) {
+                    throw new IllegalArgumentException("principals: action (" + perm.action + ") must be pub or sub");
+                }
+                for (String permit : perm.permits) {
+                    if (!Topics.isValidFilter(permit)) {
+                        throw new IllegalArgumentException("principals: " + perm.action + " topic(" + permit + ") invalid");
+                    }
+                }
+            }
+        }
+    }
+
+    /** Same checks and messages as the original's {@code subscriptionsValidate}, prefixed with the key. */
+    public static void validateSubscriptions(List<Subscription> subs) {
+        for (Subscription s : subs) {
+            if (!Topics.isValidFilter(s.source.topic) || s.source.qos < 0 || s.source.qos > 1) {
+                throw new IllegalArgumentException("subscriptions: [" + s.source + "] source topic invalid");
+            }
+            if (!Topics.isValidPublishTopic(s.target.topic) || s.target.qos < 0 || s.target.qos > 1) {
+                throw new IllegalArgumentException("subscriptions: [" + s.target + "] target topic invalid");
+            }
+        }
+        Set<List<String>> pairs = new HashSet<>();
+        for (Subscription s : subs) {
+            if (!pairs.add(List.of(s.source.topic, s.target.topic))) {
+                throw new IllegalArgumentException("subscriptions: duplicate source and target config");
+            }
+        }
+        if (hasCycle(subs)) {
+            throw new IllegalArgumentException("subscriptions: found cycle in source and target config");
+        }
+    }
+
+    /**
+     * Routes form a graph topic → target; a wildcard source stands for every target topic it matches (a route's
+     * output is the only thing that can feed another route in a loop).
+     */
+    static boolean hasCycle(List<Subscription> subs) {
+        Map<String, Set<String>> edges = new HashMap<>();
+        Set<String> targets = new LinkedHashSet<>();
+        for (Subscription s : subs) {
+            targets.add(s.target.topic);
+        }
+        for (Subscription s : subs) {
+            if (Topics.containsWildcard(s.source.topic)) {
+                for (String t : targets) {
+                    if (Topics.matches(s.source.topic, t)) {
+                        edges.computeIfAbsent(t, k -> new LinkedHashSet<>()).add(s.target.topic);
+                    }
+                }
+            } else {
+                edges.computeIfAbsent(s.source.topic, k -> new LinkedHashSet<>()).add(s.target.topic);
+            }
+        }
+        Map<String, Integer> state = new HashMap<>(); // 1 = on the current path, 2 = done
+        for (String v : edges.keySet()) {
+            if (dfs(v, edges, state)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean dfs(String v, Map<String, Set<String>> edges, Map<String, Integer> state) {
+        Integer st = state.get(v);
+        if (st != null) {
+            return st == 1;
+        }
+        state.put(v, 1);
+        for (String w : edges.getOrDefault(v, Set.of())) {
+            if (dfs(w, edges, state)) {
+                return true;
+            }
+        }
+        state.put(v, 2);
+        return false;
+    }
+
+    /** A parsed {@code listen} entry. */
+    public record Listener(String url, String scheme, String host, int port, String path) {
+        public boolean tls() {
+            return scheme.equals("ssl") || scheme.equals("wss");
+        }
+
+        public boolean websocket() {
+            return scheme.equals("ws") || scheme.equals("wss");
+        }
+
+        public static Listener parse(String url) {
+            Objects.requireNonNull(url, "listen entry");
+            int sep = url.indexOf("://");
+            if (sep < 0) {
+                throw new IllegalArgumentException("listen: invalid address " + url + " (want tcp://, ssl://, ws:// or wss://host:port)");
+            }
+            String scheme = url.substring(0, sep).toLowerCase();
+            if (scheme.equals("tls")) {
+                scheme = "ssl";
+            }
+            if (!Set.of("tcp", "ssl", "ws", "wss").contains(scheme)) {
+                throw new IllegalArgumentException("listen: unsupported scheme " + scheme + " in " + url);
+            }
+            String rest = url.substring(sep + 3);
+            int slash = rest.indexOf('/');
+            String hostPort = slash < 0 ? rest : rest.substring(0, slash);
+            String path = slash < 0 ? "/" : rest.substring(slash);
+            int colon = hostPort.lastIndexOf(':');
+            if (colon < 0) {
+                throw new IllegalArgumentException("listen: missing port in " + url);
+            }
+            String host = hostPort.substring(0, colon);
+            if (host.startsWith("[") && host.endsWith("]")) {
+                host = host.substring(1, host.length() - 1);
+            }
+            if (host.isEmpty()) {
+                host = "0.0.0.0";
+            }
+            int port;
+            try {
+                port = Integer.parseInt(hostPort.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("listen: invalid port in " + url);
+            }
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("listen: invalid port in " + url);
+            }
+            return new Listener(url, scheme, host, port, path);
+        }
+    }
+}

@@ -1,0 +1,901 @@
+package io.baetyl.hub.server;
+
+import io.baetyl.hub.auth.Authenticator;
+import io.baetyl.hub.broker.Broker;
+import io.baetyl.hub.broker.LogReader;
+import io.baetyl.hub.broker.Message;
+import io.baetyl.hub.broker.Metrics;
+import io.baetyl.hub.broker.Subscriber;
+import io.baetyl.hub.config.HubConfig;
+import io.baetyl.hub.topic.Topics;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.mqtt.MqttConnAckMessage;
+import io.netty.handler.codec.mqtt.MqttConnAckVariableHeader;
+import io.netty.handler.codec.mqtt.MqttConnectMessage;
+import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
+import io.netty.handler.codec.mqtt.MqttFixedHeader;
+import io.netty.handler.codec.mqtt.MqttIdentifierRejectedException;
+import io.netty.handler.codec.mqtt.MqttMessage;
+import io.netty.handler.codec.mqtt.MqttMessageIdVariableHeader;
+import io.netty.handler.codec.mqtt.MqttMessageType;
+import io.netty.handler.codec.mqtt.MqttPubAckMessage;
+import io.netty.handler.codec.mqtt.MqttPublishMessage;
+import io.netty.handler.codec.mqtt.MqttPublishVariableHeader;
+import io.netty.handler.codec.mqtt.MqttQoS;
+import io.netty.handler.codec.mqtt.MqttSubAckMessage;
+import io.netty.handler.codec.mqtt.MqttSubAckPayload;
+import io.netty.handler.codec.mqtt.MqttSubscribeMessage;
+import io.netty.handler.codec.mqtt.MqttTopicSubscription;
+import io.netty.handler.codec.mqtt.MqttUnacceptableProtocolVersionException;
+import io.netty.handler.codec.mqtt.MqttUnsubAckMessage;
+import io.netty.handler.codec.mqtt.MqttUnsubscribeMessage;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.io.IOException;
+import java.net.SocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.cert.Certificate;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client connection and its MQTT session. Everything except {@link #deliverQos0} and {@link #signalLog} runs on
+ * the channel's event loop, so the session state needs no locks.
+ *
+ * <p>Outgoing QoS 1 works like baetyl-hub: the session reads the broker's log from its cursor, sends what matches its
+ * subscriptions while fewer than {@code message.egress.qos1.buffer.size} are unacknowledged, resends with DUP every
+ * {@code retry.interval}, and its acknowledged offset (everything before the oldest unacknowledged message) is what a
+ * persistent session resumes from.
+ */
+public final class MqttConnection extends ChannelInboundHandlerAdapter implements Subscriber, LogReader {
+    private static final Logger log = LoggerFactory.getLogger(MqttConnection.class);
+
+    private final Broker broker;
+    private final Authenticator auth;
+    private final HubConfig config;
+    private final Metrics metrics;
+    private final int egressQos0Limit;
+    private final int inflightWindow;
+    private final int ingressWindow;
+    private final long retryNanos;
+
+    private Channel ch;
+    private String remote = "?";
+    private State state = State.NEW;
+    private String clientId;
+    private boolean persistent;
+    private Authenticator.Account account;
+    private Message will;
+    private boolean gracefulDisconnect;
+    private List<Object> heldBack;
+    private final Set<String> permittedTopics = new HashSet<>();
+    private Map<String, Integer> subscriptions;
+    private Set<Integer> qos2Received;
+
+    // egress QoS 0: filled by publishers' threads, drained on this loop
+    private final ConcurrentLinkedQueue<Message> q0 = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger q0Size = new AtomicInteger();
+    private final AtomicBoolean q0Scheduled = new AtomicBoolean();
+    private final AtomicBoolean logScheduled = new AtomicBoolean();
+
+    // egress QoS 1
+    private long cursor;
+    private long savedOffset = -1;
+    private LinkedHashMap<Integer, Inflight> inflight;
+    private int nextPid = 1;
+    private ScheduledFuture<?> retryTask;
+
+    // ingress QoS 1 awaiting persistence (backpressure)
+    private int ingressPending;
+
+    final CompletableFuture<Void> closed = new CompletableFuture<>();
+
+    private enum State { NEW, CONNECTING, CONNECTED, CLOSED }
+
+    private static final class Inflight {
+        final Message message;
+        final int qos;
+        final boolean retained;
+        long sentAt;
+
+        Inflight(Message message, int qos, boolean retained, long sentAt) {
+            this.message = message;
+            this.qos = qos;
+            this.retained = retained;
+            this.sentAt = sentAt;
+        }
+    }
+
+    public MqttConnection(Broker broker, Authenticator auth) {
+        this.broker = broker;
+        this.auth = auth;
+        this.config = broker.config();
+        this.metrics = broker.metrics();
+        this.egressQos0Limit = config.message.egress.qos0.buffer.size;
+        this.inflightWindow = config.message.egress.qos1.buffer.size;
+        this.ingressWindow = config.message.ingress.qos1.buffer.size;
+        this.retryNanos = config.message.egress.qos1.retry.interval.toNanos();
+    }
+
+    public String clientId() {
+        return clientId;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        ch = ctx.channel();
+        SocketAddress ra = ch.remoteAddress();
+        remote = ra == null ? "?" : ra.toString();
+        metrics.connections.incrementAndGet();
+        metrics.connectionsTotal.increment();
+        super.channelActive(ctx);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (state == State.CONNECTING) {
+            // a session takeover is in progress: hold packets until CONNACK is out
+            if (heldBack == null) {
+                heldBack = new ArrayList<>();
+            }
+            heldBack.add(msg);
+            return;
+        }
+        try {
+            if (msg instanceof MqttMessage m) {
+                handle(m);
+            }
+        } finally {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void handle(MqttMessage msg) {
+        if (state == State.CLOSED) {
+            return;
+        }
+        if (msg.decoderResult().isFailure()) {
+            decodeFailed(msg);
+            return;
+        }
+        MqttFixedHeader fh = msg.fixedHeader();
+        if (!flagsValid(fh)) {
+            protocolError("reserved flags set in " + fh.messageType() + " fixed header");
+            return;
+        }
+        if (state == State.NEW && fh.messageType() != MqttMessageType.CONNECT) {
+            protocolError(fh.messageType() + " before CONNECT");
+            return;
+        }
+        switch (fh.messageType()) {
+            case CONNECT -> onConnect((MqttConnectMessage) msg);
+            case PUBLISH -> onPublish((MqttPublishMessage) msg);
+            case PUBACK -> onPubAck(((MqttMessageIdVariableHeader) msg.variableHeader()).messageId());
+            case PUBREL -> onPubRel(((MqttMessageIdVariableHeader) msg.variableHeader()).messageId());
+            case SUBSCRIBE -> onSubscribe((MqttSubscribeMessage) msg);
+            case UNSUBSCRIBE -> onUnsubscribe((MqttUnsubscribeMessage) msg);
+            case PINGREQ -> ch.writeAndFlush(new MqttMessage(new MqttFixedHeader(MqttMessageType.PINGRESP, false, MqttQoS.AT_MOST_ONCE, false, 0)));
+            case DISCONNECT -> {
+                gracefulDisconnect = true;
+                log.debug("client disconnected: clientId={}", clientId);
+                ch.close();
+            }
+            case PUBREC, PUBCOMP -> {
+                // the hub never sends QoS 2, so these answer nothing it asked
+                protocolError("unexpected " + fh.messageType());
+            }
+            default -> protocolError("unexpected " + fh.messageType() + " from a client");
+        }
+    }
+
+    /** MQTT 3.1.1 §2.2.2: flags other than PUBLISH's are fixed. */
+    private static boolean flagsValid(MqttFixedHeader fh) {
+        MqttMessageType t = fh.messageType();
+        if (t == MqttMessageType.PUBLISH) {
+            return true;
+        }
+        int expectedQos = (t == MqttMessageType.PUBREL || t == MqttMessageType.SUBSCRIBE || t == MqttMessageType.UNSUBSCRIBE) ? 1 : 0;
+        return !fh.isDup() && !fh.isRetain() && fh.qosLevel().value() == expectedQos;
+    }
+
+    private void decodeFailed(MqttMessage msg) {
+        Throwable cause = msg.decoderResult().cause();
+        if (cause instanceof MqttUnacceptableProtocolVersionException) {
+            log.warn("connection refused: remote={}, reason=unacceptable protocol name or version", remote);
+            refuse(MqttConnectReturnCode.CONNECTION_REFUSED_UNACCEPTABLE_PROTOCOL_VERSION);
+        } else if (cause instanceof MqttIdentifierRejectedException) {
+            log.warn("connection refused: remote={}, reason=identifier rejected ({})", remote, cause.getMessage());
+            refuse(MqttConnectReturnCode.CONNECTION_REFUSED_IDENTIFIER_REJECTED);
+        } else if (cause instanceof TooLongFrameException) {
+            log.warn("closing connection: remote={}, clientId={}, reason=packet larger than message.length.max ({} bytes): {}",
+                    remote, clientId, config.message.length.max.bytes(), cause.getMessage());
+            close();
+        } else {
+            String why = cause == null ? "unknown" : cause.getMessage();
+            if (cause instanceof DecoderException && cause.getCause() != null) {
+                why = cause.getCause().toString();
+            }
+            log.warn("closing connection: remote={}, clientId={}, reason=malformed packet: {}", remote, clientId, why);
+            close();
+        }
+    }
+
+    private void protocolError(String why) {
+        log.warn("closing connection: remote={}, clientId={}, reason=protocol violation: {}", remote, clientId, why);
+        close();
+    }
+
+    private void close() {
+        if (ch.isActive()) {
+            ch.close();
+        }
+    }
+
+    private void refuse(MqttConnectReturnCode code) {
+        if (state != State.NEW) {
+            close();
+            return;
+        }
+        state = State.CLOSED;
+        ch.writeAndFlush(connAck(code, false)).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    private static MqttConnAckMessage connAck(MqttConnectReturnCode code, boolean present) {
+        return new MqttConnAckMessage(new MqttFixedHeader(MqttMessageType.CONNACK, false, MqttQoS.AT_MOST_ONCE, false, 0),
+                new MqttConnAckVariableHeader(code, present));
+    }
+
+    // ---- CONNECT ------------------------------------------------------------------------------------------------
+
+    private void onConnect(MqttConnectMessage msg) {
+        if (state != State.NEW) {
+            protocolError("second CONNECT");
+            return;
+        }
+        var vh = msg.variableHeader();
+        var pl = msg.payload();
+        String id = pl.clientIdentifier();
+        if (!Topics.isValidClientId(id)) {
+            log.warn("connection refused: remote={}, clientId={}, reason=client id invalid", remote, id);
+            refuse(MqttConnectReturnCode.CONNECTION_REFUSED_IDENTIFIER_REJECTED);
+            return;
+        }
+        String username = vh.hasUserName() ? pl.userName() : null;
+        byte[] pw = vh.hasPassword() ? pl.passwordInBytes() : null;
+        if (username == null || username.isEmpty()) {
+            log.warn("connection refused: remote={}, clientId={}, reason=username not set", remote, id);
+            refuse(MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USER_NAME_OR_PASSWORD);
+            return;
+        }
+        if (pw != null && pw.length > 0) {
+            account = auth.authenticate(username, new String(pw, StandardCharsets.UTF_8));
+            if (account == null) {
+                log.warn("connection refused: remote={}, clientId={}, username={}, reason=username or password not permitted", remote, id, username);
+                refuse(MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USER_NAME_OR_PASSWORD);
+                return;
+            }
+        } else if (hasClientCertificate()) {
+            account = auth.authenticateCertificate(username);
+            if (account == null) {
+                log.warn("connection refused: remote={}, clientId={}, username={}, reason=certificate principal not permitted", remote, id, username);
+                refuse(MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USER_NAME_OR_PASSWORD);
+                return;
+            }
+        } else {
+            log.warn("connection refused: remote={}, clientId={}, username={}, reason=password not set", remote, id, username);
+            refuse(MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USER_NAME_OR_PASSWORD);
+            return;
+        }
+        if (vh.isWillFlag()) {
+            String wt = pl.willTopic();
+            if (vh.willQos() > 1) {
+                log.warn("connection refused: remote={}, clientId={}, reason=will QoS ({}) not supported", remote, id, vh.willQos());
+                refuse(MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED);
+                return;
+            }
+            if (!Topics.isValidPublishTopic(wt) || !account.canPublish(wt)) {
+                log.warn("connection refused: remote={}, clientId={}, reason=will topic ({}) invalid or not permitted", remote, id, wt);
+                refuse(MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED);
+                return;
+            }
+            will = new Message(wt, pl.willMessageInBytes(), vh.willQos(), vh.isWillRetain(), id);
+        }
+        boolean clean = vh.isCleanSession();
+        if (id == null || id.isEmpty()) {
+            // like baetyl-hub: a client without id gets a temporary, always clean session
+            id = "$tmp-" + UUID.randomUUID();
+            clean = true;
+        }
+        clientId = id;
+        persistent = !clean;
+        int keepAlive = vh.keepAliveTimeSeconds();
+        state = State.CONNECTING;
+        ch.config().setAutoRead(false);
+        Object old = broker.registerSession(clientId, this);
+        if (old instanceof MqttConnection prev) {
+            log.info("session taken over: clientId={}, oldRemote={}, newRemote={}", clientId, prev.remote, remote);
+            prev.takeOver();
+            prev.closed.whenComplete((v, e) -> ch.eventLoop().execute(() -> completeConnect(keepAlive)));
+        } else {
+            completeConnect(keepAlive);
+        }
+    }
+
+    private boolean hasClientCertificate() {
+        SslHandler ssl = ch.pipeline().get(SslHandler.class);
+        if (ssl == null) {
+            return false;
+        }
+        try {
+            Certificate[] certs = ssl.engine().getSession().getPeerCertificates();
+            return certs != null && certs.length > 0;
+        } catch (SSLPeerUnverifiedException e) {
+            return false;
+        }
+    }
+
+    private void completeConnect(int keepAlive) {
+        if (!ch.isActive()) {
+            state = State.CLOSED;
+            broker.unregisterSession(clientId, this);
+            releaseHeldBack();
+            closed.complete(null);
+            return;
+        }
+        // MQTT 3.1.1 §3.1.2.10: one and a half keep-alive periods without a packet close the connection
+        if (ch.pipeline().get(PipelineNames.IDLE) != null) {
+            if (keepAlive > 0) {
+                ch.pipeline().replace(PipelineNames.IDLE, PipelineNames.IDLE,
+                        new IdleStateHandler(keepAlive * 1500L, 0, 0, TimeUnit.MILLISECONDS));
+            } else {
+                ch.pipeline().remove(PipelineNames.IDLE);
+            }
+        }
+        if (will != null) {
+            broker.store().wills().put(clientId, will.encode());
+            broker.markDirty();
+        }
+        boolean present = false;
+        cursor = broker.committedSeq();
+        if (persistent) {
+            Long off = broker.offset(clientId);
+            byte[] stored = broker.store().subscriptions().get(clientId);
+            present = off != null || stored != null;
+            if (off != null) {
+                cursor = Math.min(off, cursor);
+            }
+            if (stored != null) {
+                for (Map.Entry<String, Integer> e : decodeSubscriptions(stored).entrySet()) {
+                    if (account.canSubscribe(e.getKey())) {
+                        addSubscription(e.getKey(), e.getValue());
+                    } else {
+                        log.info("dropping stored subscription no longer permitted: clientId={}, topic={}", clientId, e.getKey());
+                    }
+                }
+            }
+            saveOffset();
+        } else {
+            if (broker.store().subscriptions().remove(clientId) != null) {
+                broker.markDirty();
+            }
+            broker.deleteOffset(clientId);
+        }
+        state = State.CONNECTED;
+        ch.writeAndFlush(connAck(MqttConnectReturnCode.CONNECTION_ACCEPTED, present));
+        log.debug("client connected: clientId={}, remote={}, username={}, clean={}, keepAlive={}, sessionPresent={}",
+                clientId, remote, account.username(), !persistent, keepAlive, present);
+        if (subscriptions != null && !subscriptions.isEmpty()) {
+            broker.addReader(this);
+            drainLog();
+        }
+        ch.config().setAutoRead(true);
+        List<Object> held = heldBack;
+        heldBack = null;
+        if (held != null) {
+            for (Object m : held) {
+                channelRead(null, m);
+            }
+        }
+    }
+
+    private void releaseHeldBack() {
+        if (heldBack != null) {
+            heldBack.forEach(ReferenceCountUtil::release);
+            heldBack = null;
+        }
+    }
+
+    /** Called from another connection's thread when the same client id connects again. */
+    void takeOver() {
+        ch.eventLoop().execute(() -> {
+            if (ch.isActive()) {
+                ch.close();
+            } else if (state == State.CLOSED) {
+                closed.complete(null);
+            }
+        });
+    }
+
+    // ---- PUBLISH in -----------------------------------------------------------------------------------------------
+
+    private void onPublish(MqttPublishMessage msg) {
+        String topic = msg.variableHeader().topicName();
+        int qos = msg.fixedHeader().qosLevel().value();
+        int pid = msg.variableHeader().packetId();
+        if (!permittedTopics.contains(topic)) {
+            if (!Topics.isValidPublishTopic(topic)) {
+                log.warn("closing connection: clientId={}, reason=publish topic ({}) invalid", clientId, topic);
+                close();
+                return;
+            }
+            if (!account.canPublish(topic)) {
+                log.warn("closing connection: clientId={}, reason=publish topic ({}) not permitted", clientId, topic);
+                close();
+                return;
+            }
+            if (permittedTopics.size() < 10_000) {
+                permittedTopics.add(topic);
+            }
+        }
+        ByteBuf content = msg.content();
+        byte[] payload = ByteBufUtil.getBytes(content, content.readerIndex(), content.readableBytes(), false);
+        boolean retain = msg.fixedHeader().isRetain();
+        if (qos == 0) {
+            metrics.messagesInQos0.increment();
+            broker.publish(new Message(topic, payload, 0, retain, clientId), null);
+            return;
+        }
+        metrics.messagesInQos1.increment();
+        if (qos == 2) {
+            // QoS 2 is accepted and stored once (exactly-once towards the hub), then delivered at QoS 1 at most
+            if (qos2Received == null) {
+                qos2Received = new HashSet<>();
+            }
+            if (!qos2Received.add(pid)) {
+                ch.writeAndFlush(ackMessage(MqttMessageType.PUBREC, pid));
+                return;
+            }
+        }
+        MqttMessageType ackType = qos == 2 ? MqttMessageType.PUBREC : MqttMessageType.PUBACK;
+        if (++ingressPending >= ingressWindow) {
+            // message.ingress.qos1.buffer.size: stop reading until the store catches up
+            ch.config().setAutoRead(false);
+        }
+        broker.publish(new Message(topic, payload, 1, retain, clientId), () -> ch.eventLoop().execute(() -> persisted(ackType, pid)));
+    }
+
+    private void persisted(MqttMessageType ackType, int pid) {
+        if (--ingressPending < ingressWindow && state == State.CONNECTED) {
+            ch.config().setAutoRead(true);
+        }
+        if (ch.isActive()) {
+            ch.writeAndFlush(ackMessage(ackType, pid), ch.voidPromise());
+        }
+    }
+
+    private void onPubRel(int pid) {
+        if (qos2Received != null) {
+            qos2Received.remove(pid);
+        }
+        ch.writeAndFlush(ackMessage(MqttMessageType.PUBCOMP, pid));
+    }
+
+    private static MqttMessage ackMessage(MqttMessageType type, int pid) {
+        return new MqttMessage(new MqttFixedHeader(type, false, MqttQoS.AT_MOST_ONCE, false, 0),
+                MqttMessageIdVariableHeader.from(pid));
+    }
+
+    // ---- SUBSCRIBE ------------------------------------------------------------------------------------------------
+
+    private void onSubscribe(MqttSubscribeMessage msg) {
+        List<Integer> codes = new ArrayList<>();
+        Map<String, Integer> added = new LinkedHashMap<>();
+        boolean wasEmpty = subscriptions == null || subscriptions.isEmpty();
+        for (MqttTopicSubscription s : msg.payload().topicSubscriptions()) {
+            String filter = s.topicName();
+            int qos = s.qualityOfService().value();
+            if (!Topics.isValidFilter(filter)) {
+                log.info("subscribe refused: clientId={}, topic={}, reason=topic invalid", clientId, filter);
+                codes.add(0x80);
+                continue;
+            }
+            if (!account.canSubscribe(filter)) {
+                log.info("subscribe refused: clientId={}, topic={}, reason=not permitted", clientId, filter);
+                codes.add(0x80);
+                continue;
+            }
+            int granted = Math.min(qos, 1);
+            addSubscription(filter, granted);
+            added.put(filter, granted);
+            codes.add(granted);
+        }
+        if (!added.isEmpty()) {
+            if (wasEmpty) {
+                // nothing before this point was addressed to this session
+                cursor = Math.max(cursor, broker.committedSeq());
+                broker.addReader(this);
+            }
+            persistSubscriptions();
+        }
+        int pid = msg.variableHeader().messageId();
+        ch.write(new MqttSubAckMessage(new MqttFixedHeader(MqttMessageType.SUBACK, false, MqttQoS.AT_MOST_ONCE, false, 0),
+                MqttMessageIdVariableHeader.from(pid), new MqttSubAckPayload(codes)));
+        for (Map.Entry<String, Integer> e : added.entrySet()) {
+            for (Message r : broker.retainedMatching(e.getKey())) {
+                sendRetained(r, Math.min(r.qos, e.getValue()));
+            }
+        }
+        ch.flush();
+        if (wasEmpty && !added.isEmpty()) {
+            saveOffset();
+        }
+    }
+
+    private void addSubscription(String filter, int qos) {
+        if (subscriptions == null) {
+            subscriptions = new LinkedHashMap<>();
+        }
+        subscriptions.put(filter, qos);
+        broker.subscribe(filter, this, qos);
+    }
+
+    private void onUnsubscribe(MqttUnsubscribeMessage msg) {
+        boolean changed = false;
+        for (String filter : msg.payload().topics()) {
+            if (subscriptions != null && subscriptions.remove(filter) != null) {
+                broker.unsubscribe(filter, this);
+                changed = true;
+            }
+        }
+        if (changed) {
+            persistSubscriptions();
+            if (subscriptions.isEmpty()) {
+                broker.removeReader(this);
+            }
+        }
+        ch.writeAndFlush(new MqttUnsubAckMessage(new MqttFixedHeader(MqttMessageType.UNSUBACK, false, MqttQoS.AT_MOST_ONCE, false, 0),
+                MqttMessageIdVariableHeader.from(msg.variableHeader().messageId())));
+    }
+
+    private void persistSubscriptions() {
+        if (!persistent) {
+            return;
+        }
+        if (subscriptions == null || subscriptions.isEmpty()) {
+            broker.store().subscriptions().remove(clientId);
+        } else {
+            broker.store().subscriptions().put(clientId, encodeSubscriptions(subscriptions));
+        }
+        broker.markDirty();
+    }
+
+    static byte[] encodeSubscriptions(Map<String, Integer> subs) {
+        StringBuilder sb = new StringBuilder();
+        subs.forEach((f, q) -> sb.append(q).append(' ').append(f).append('\n'));
+        return sb.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    static Map<String, Integer> decodeSubscriptions(byte[] data) {
+        Map<String, Integer> out = new LinkedHashMap<>();
+        for (String line : new String(data, StandardCharsets.UTF_8).split("\n")) {
+            if (line.length() > 2) {
+                out.put(line.substring(2), line.charAt(0) - '0');
+            }
+        }
+        return out;
+    }
+
+    // ---- egress ---------------------------------------------------------------------------------------------------
+
+    @Override
+    public void deliverQos0(Message m) {
+        if (q0Size.incrementAndGet() > egressQos0Limit) {
+            // message.egress.qos0.buffer.size reached: QoS 0 is dropped, as in baetyl-hub
+            q0Size.decrementAndGet();
+            metrics.dropped.increment();
+            return;
+        }
+        q0.add(m);
+        if (q0Scheduled.compareAndSet(false, true)) {
+            ch.eventLoop().execute(this::drainQos0);
+        }
+    }
+
+    private void drainQos0() {
+        q0Scheduled.set(false);
+        if (state != State.CONNECTED) {
+            if (state == State.CLOSED) {
+                q0.clear();
+                q0Size.set(0);
+            }
+            return;
+        }
+        int n = 0;
+        Message m;
+        while (ch.isWritable() && (m = q0.poll()) != null) {
+            q0Size.decrementAndGet();
+            ch.write(publish(m, 0, 0, false, false), ch.voidPromise());
+            n++;
+        }
+        if (n > 0) {
+            metrics.messagesOutQos0.add(n);
+            ch.flush();
+        }
+        if (!q0.isEmpty() && ch.isWritable() && q0Scheduled.compareAndSet(false, true)) {
+            ch.eventLoop().execute(this::drainQos0);
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        if (ch.isWritable()) {
+            drainQos0();
+            drainLog();
+        }
+        super.channelWritabilityChanged(ctx);
+    }
+
+    @Override
+    public void signalLog() {
+        if (logScheduled.compareAndSet(false, true)) {
+            ch.eventLoop().execute(() -> {
+                logScheduled.set(false);
+                drainLog();
+            });
+        }
+    }
+
+    /** Sends what the log holds for this session, within the in-flight window and the batch size. */
+    private void drainLog() {
+        if (state != State.CONNECTED || subscriptions == null || subscriptions.isEmpty()) {
+            return;
+        }
+        long end = broker.committedSeq();
+        int batch = config.message.egress.qos1.batch.max;
+        int sent = 0;
+        int read = 0;
+        long now = System.nanoTime();
+        while (cursor < end && inflightSize() < inflightWindow && ch.isWritable()) {
+            if (read >= batch) {
+                // yield to other channels on this loop; continue in a fresh task
+                signalLog();
+                break;
+            }
+            long seq = cursor + 1;
+            Message m = broker.read(seq);
+            cursor = seq;
+            read++;
+            if (m == null) {
+                continue;
+            }
+            int subQos = matchQos(m.topic);
+            if (subQos < 0) {
+                continue;
+            }
+            int qos = Math.min(subQos, m.qos);
+            if (qos == 0) {
+                ch.write(publish(m, 0, 0, false, false), ch.voidPromise());
+                metrics.messagesOutQos0.increment();
+            } else {
+                int pid = allocatePid();
+                inflight().put(pid, new Inflight(m, 1, false, now));
+                ch.write(publish(m, 1, pid, false, false), ch.voidPromise());
+                metrics.messagesOutQos1.increment();
+            }
+            sent++;
+        }
+        if (sent > 0) {
+            ch.flush();
+        }
+        saveOffset();
+    }
+
+    private int matchQos(String topic) {
+        int best = -1;
+        for (Map.Entry<String, Integer> e : subscriptions.entrySet()) {
+            if (e.getValue() > best && Topics.matches(e.getKey(), topic)) {
+                best = e.getValue();
+                if (best == 1) {
+                    break;
+                }
+            }
+        }
+        return best;
+    }
+
+    private void sendRetained(Message r, int qos) {
+        if (qos == 0) {
+            ch.write(publish(r, 0, 0, false, true), ch.voidPromise());
+            metrics.messagesOutQos0.increment();
+        } else {
+            int pid = allocatePid();
+            inflight().put(pid, new Inflight(r, 1, true, System.nanoTime()));
+            ch.write(publish(r, 1, pid, false, true), ch.voidPromise());
+            metrics.messagesOutQos1.increment();
+        }
+    }
+
+    private LinkedHashMap<Integer, Inflight> inflight() {
+        if (inflight == null) {
+            inflight = new LinkedHashMap<>();
+        }
+        if (retryTask == null) {
+            long period = Math.max(TimeUnit.MILLISECONDS.toNanos(10), retryNanos / 2);
+            retryTask = ch.eventLoop().scheduleAtFixedRate(this::resend, period, period, TimeUnit.NANOSECONDS);
+        }
+        return inflight;
+    }
+
+    private int inflightSize() {
+        return inflight == null ? 0 : inflight.size();
+    }
+
+    private int allocatePid() {
+        for (int i = 0; i < 65535; i++) {
+            int pid = nextPid;
+            nextPid = nextPid == 65535 ? 1 : nextPid + 1;
+            if (inflight == null || !inflight.containsKey(pid)) {
+                return pid;
+            }
+        }
+        throw new IllegalStateException("no free packet id");
+    }
+
+    private void resend() {
+        if (state != State.CONNECTED || inflight == null || inflight.isEmpty()) {
+            return;
+        }
+        long now = System.nanoTime();
+        int n = 0;
+        for (Map.Entry<Integer, Inflight> e : inflight.entrySet()) {
+            Inflight f = e.getValue();
+            if (now - f.sentAt >= retryNanos) {
+                f.sentAt = now;
+                ch.write(publish(f.message, 1, e.getKey(), true, f.retained), ch.voidPromise());
+                n++;
+            }
+        }
+        if (n > 0) {
+            metrics.messagesResent.add(n);
+            log.debug("resent unacknowledged messages: clientId={}, count={}", clientId, n);
+            ch.flush();
+        }
+    }
+
+    private void onPubAck(int pid) {
+        if (inflight != null && inflight.remove(pid) != null) {
+            if (cursor < broker.committedSeq() && subscriptions != null && !subscriptions.isEmpty()) {
+                drainLog();
+            } else {
+                saveOffset();
+            }
+        }
+    }
+
+    /** The log position before the oldest unacknowledged message. */
+    private long ackedOffset() {
+        if (inflight != null) {
+            for (Inflight f : inflight.values()) {
+                if (!f.retained) {
+                    return f.message.seq - 1;
+                }
+            }
+        }
+        return cursor;
+    }
+
+    private void saveOffset() {
+        if (!persistent) {
+            return;
+        }
+        long off = ackedOffset();
+        if (off != savedOffset) {
+            savedOffset = off;
+            broker.saveOffset(clientId, off);
+        }
+    }
+
+    private static MqttPublishMessage publish(Message m, int qos, int pid, boolean dup, boolean retain) {
+        return new MqttPublishMessage(new MqttFixedHeader(MqttMessageType.PUBLISH, dup, MqttQoS.valueOf(qos), retain, 0),
+                new MqttPublishVariableHeader(m.topic, qos == 0 ? -1 : pid), Unpooled.wrappedBuffer(m.payload));
+    }
+
+    // ---- close ----------------------------------------------------------------------------------------------------
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof IdleStateEvent) {
+            if (state == State.NEW) {
+                log.info("closing connection: remote={}, reason=no CONNECT in time", remote);
+            } else {
+                log.info("closing connection: clientId={}, remote={}, reason=keep-alive expired", clientId, remote);
+            }
+            close();
+            return;
+        }
+        super.userEventTriggered(ctx, evt);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof IOException) {
+            log.debug("connection error: clientId={}, remote={}: {}", clientId, remote, cause.toString());
+        } else if (cause instanceof DecoderException) {
+            log.warn("closing connection: remote={}, clientId={}, reason={}", remote, clientId, cause.getMessage());
+        } else {
+            log.error("unexpected error: clientId={}, remote={}", clientId, remote, cause);
+        }
+        close();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        metrics.connections.decrementAndGet();
+        State was = state;
+        state = State.CLOSED;
+        releaseHeldBack();
+        if (retryTask != null) {
+            retryTask.cancel(false);
+        }
+        q0.clear();
+        q0Size.set(0);
+        if (was == State.CONNECTED) {
+            broker.removeReader(this);
+            if (subscriptions != null) {
+                for (String f : subscriptions.keySet()) {
+                    broker.unsubscribe(f, this);
+                }
+            }
+            if (persistent) {
+                saveOffset();
+            }
+            if (will != null) {
+                broker.store().wills().remove(clientId);
+                broker.markDirty();
+                if (!gracefulDisconnect) {
+                    log.debug("publishing will: clientId={}, topic={}", clientId, will.topic);
+                    broker.publish(will.withSeq(0), null);
+                }
+            }
+            broker.unregisterSession(clientId, this);
+            log.debug("session closed: clientId={}, graceful={}", clientId, gracefulDisconnect);
+            closed.complete(null);
+        } else if (was != State.CONNECTING) {
+            closed.complete(null);
+        }
+        // CONNECTING: completeConnect sees the inactive channel and completes
+        super.channelInactive(ctx);
+    }
+
+    /** Closes the connection as the hub shuts down (the will is sent, as for any abnormal close). */
+    public CompletableFuture<Void> shutdown() {
+        ch.eventLoop().execute(this::close);
+        return closed;
+    }
+}

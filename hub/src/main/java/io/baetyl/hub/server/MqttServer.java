@@ -1,0 +1,156 @@
+package io.baetyl.hub.server;
+
+import io.baetyl.hub.auth.Authenticator;
+import io.baetyl.hub.broker.Broker;
+import io.baetyl.hub.config.HubConfig;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.handler.codec.mqtt.MqttDecoder;
+import io.netty.handler.codec.mqtt.MqttEncoder;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.io.File;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The hub's listeners ({@code listen}): tcp, ssl, ws and wss, each with the same MQTT pipeline. */
+public final class MqttServer {
+    private static final Logger log = LoggerFactory.getLogger(MqttServer.class);
+    /** A socket that sends no CONNECT within this time is closed. */
+    static final int CONNECT_TIMEOUT_SECONDS = 30;
+    private static final String WS_SUBPROTOCOLS = "mqtt,mqttv3.1,mqttv3.1.1";
+
+    private final HubConfig config;
+    private final Broker broker;
+    private final Authenticator auth;
+    private final EventLoopGroup boss;
+    private final EventLoopGroup workers;
+    private final ByteCounter byteCounter;
+    private final WebSocketFrames wsFrames = new WebSocketFrames();
+    private final List<Channel> servers = new ArrayList<>();
+    private final List<InetSocketAddress> bound = new ArrayList<>();
+    private final ChannelGroup connections = new DefaultChannelGroup("hub-connections", GlobalEventExecutor.INSTANCE);
+    private final AtomicBoolean accepting = new AtomicBoolean(true);
+    private SslContext ssl;
+
+    public MqttServer(HubConfig config, Broker broker, Authenticator auth, EventLoopGroup boss, EventLoopGroup workers) {
+        this.config = config;
+        this.broker = broker;
+        this.auth = auth;
+        this.boss = boss;
+        this.workers = workers;
+        this.byteCounter = new ByteCounter(broker.metrics());
+    }
+
+    public void start() throws InterruptedException {
+        for (String url : config.listen) {
+            HubConfig.Listener l = HubConfig.Listener.parse(url);
+            if (l.tls() && ssl == null) {
+                ssl = sslContext(config.certificate);
+            }
+            ServerBootstrap b = new ServerBootstrap()
+                    .group(boss, workers)
+                    .channel(NioServerSocketChannel.class)
+                    .option(ChannelOption.SO_BACKLOG, 1024)
+                    .option(ChannelOption.SO_REUSEADDR, true)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 256 * 1024))
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            if (!accepting.get()) {
+                                ch.close();
+                                return;
+                            }
+                            connections.add(ch);
+                            buildPipeline(ch.pipeline(), l);
+                        }
+                    });
+            Channel c;
+            try {
+                c = b.bind(l.host(), l.port()).sync().channel();
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot listen on " + url + ": " + e.getMessage(), e);
+            }
+            servers.add(c);
+            bound.add((InetSocketAddress) c.localAddress());
+            log.info("listening: url={}, address={}", url, c.localAddress());
+        }
+    }
+
+    /** The pipeline, in order: [TLS] [HTTP + WebSocket] bytes → idle → MQTT decoder/encoder → connection. */
+    void buildPipeline(ChannelPipeline p, HubConfig.Listener l) {
+        if (l.tls()) {
+            p.addLast(PipelineNames.SSL, ssl.newHandler(p.channel().alloc()));
+        }
+        int maxMessage = (int) config.message.length.max.bytes();
+        if (l.websocket()) {
+            p.addLast(PipelineNames.HTTP_CODEC, new HttpServerCodec());
+            p.addLast(PipelineNames.HTTP_AGGREGATOR, new HttpObjectAggregator(65536));
+            p.addLast(PipelineNames.WEBSOCKET, new WebSocketServerProtocolHandler(l.path(), WS_SUBPROTOCOLS, true,
+                    Math.max(65536, maxMessage + 16)));
+            p.addLast(PipelineNames.WS_FRAMES, wsFrames);
+        }
+        p.addLast(PipelineNames.BYTE_COUNTER, byteCounter);
+        p.addLast(PipelineNames.IDLE, new IdleStateHandler(CONNECT_TIMEOUT_SECONDS, 0, 0, TimeUnit.SECONDS));
+        // message.length.max is the largest remaining length accepted; client ids up to 128 as baetyl-hub allows
+        p.addLast(PipelineNames.DECODER, new MqttDecoder(maxMessage, 128));
+        p.addLast(PipelineNames.ENCODER, MqttEncoder.INSTANCE);
+        p.addLast(PipelineNames.CONNECTION, new MqttConnection(broker, auth));
+    }
+
+    static SslContext sslContext(HubConfig.Certificate c) {
+        try {
+            SslContextBuilder b = SslContextBuilder.forServer(new File(c.cert), new File(c.key));
+            if (c.ca != null && !c.ca.isBlank()) {
+                // like baetyl-hub: a client certificate is verified if given, and then it is a login without password
+                b.trustManager(new File(c.ca)).clientAuth(ClientAuth.OPTIONAL);
+            }
+            return b.build();
+        } catch (Exception e) {
+            throw new IllegalArgumentException("certificate: cannot load cert=" + c.cert + ", key=" + c.key + ", ca=" + c.ca
+                    + " (PEM; the key must be PKCS#8, e.g. openssl pkcs8 -topk8 -nocrypt): " + e.getMessage(), e);
+        }
+    }
+
+    public List<InetSocketAddress> boundAddresses() {
+        return List.copyOf(bound);
+    }
+
+    /** Stops accepting: closes the listening sockets and refuses sockets already accepted but not yet set up. */
+    public void stopAccepting() {
+        accepting.set(false);
+        for (Channel c : servers) {
+            c.close().syncUninterruptibly();
+        }
+    }
+
+    /** Closes connections that never completed CONNECT (connected sessions are closed through the broker). */
+    public void closeAll() {
+        connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+    }
+
+    public ChannelGroup connections() {
+        return connections;
+    }
+}
