@@ -267,7 +267,7 @@ public final class Master implements AutoCloseable {
         env.put(Env.OE_HOST_OS, "linux");
         env.put(Env.SERVICE_MODE, config.mode);
         env.put(Env.OE_RUNNING_MODE, config.mode);
-        String hostId = HostIdentity.hostId();
+        String hostId = io.baetyl.master.inspect.HostStats.hostId();
         env.put(Env.HOST_ID, hostId);
         env.put(Env.OE_HOST_ID, hostId);
         if (!config.snfile.isBlank()) {

@@ -1,0 +1,24 @@
+#!/bin/bash
+# Test package: records its life as lines in $RECORD_DIR/events.log:
+#   start|term|exit <instance> <pid> <epoch-ms>
+# and dumps its env and args. Behaviour comes from its env: BEHAVIOUR=run|exit0|exit1, IGNORE_TERM=1.
+name="${BAETYL_SERVICE_INSTANCE_NAME:-unknown}"
+log="$RECORD_DIR/events.log"
+now() { date +%s%3N; }
+echo "start $name $$ $(now)" >> "$log"
+env | sort > "$RECORD_DIR/$name.env"
+printf '%s\n' "$@" > "$RECORD_DIR/$name.args"
+pwd > "$RECORD_DIR/$name.cwd"
+on_term() {
+  echo "term $name $$ $(now)" >> "$log"
+  if [ "${IGNORE_TERM:-}" != 1 ]; then
+    echo "exit $name $$ $(now)" >> "$log"
+    exit 0
+  fi
+}
+trap on_term TERM
+case "${BEHAVIOUR:-run}" in
+  exit0) echo "exit $name $$ $(now)" >> "$log"; exit 0 ;;
+  exit1) echo "exit $name $$ $(now)" >> "$log"; exit 1 ;;
+esac
+while true; do sleep 0.2 & wait $!; done
