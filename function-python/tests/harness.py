@@ -100,7 +100,7 @@ class Runtime(object):
         with open(self._stderr_path, 'rb') as f:
             return f.read().decode('utf-8', 'replace')
 
-    def wait_ready(self, port=None, timeout=START_TIMEOUT):
+    def wait_ready(self, port=None, timeout=START_TIMEOUT, credentials=None):
         """Poll until the port accepts connections and the gRPC channel is ready; fail early if the process exits."""
         port = port or self.port
         deadline = time.monotonic() + timeout
@@ -113,7 +113,8 @@ class Runtime(object):
             if time.monotonic() > deadline:
                 raise AssertionError('runtime did not listen on %d within %.0fs:\n%s' % (port, timeout, self.stderr()))
             time.sleep(0.05)
-        self.channel = grpc.insecure_channel('127.0.0.1:%d' % port)
+        target = '127.0.0.1:%d' % port
+        self.channel = grpc.secure_channel(target, credentials) if credentials else grpc.insecure_channel(target)
         grpc.channel_ready_future(self.channel).result(timeout=max(1.0, deadline - time.monotonic()))
         return self
 
@@ -147,6 +148,30 @@ class Runtime(object):
             self.proc.wait(timeout=5)
         if getattr(self, '_stderr', None):
             self._stderr.close()
+
+
+def make_certs(directory):
+    """A CA plus server and client certificates for 127.0.0.1 (openssl CLI); returns the directory."""
+    os.makedirs(directory, exist_ok=True)
+    ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes']
+
+    def openssl(*args):
+        subprocess.run(['openssl'] + list(args), cwd=directory, check=True, timeout=30,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    openssl('req', '-x509', *(ec + ['-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=baetyl-test-ca']))
+    with open(os.path.join(directory, 'san.ext'), 'w') as f:
+        f.write('subjectAltName=IP:127.0.0.1,DNS:localhost\n')
+    for n in ('server', 'client'):
+        openssl('req', *(ec + ['-keyout', n + '.key', '-out', n + '.csr', '-subj', '/CN=' + n]))
+        openssl('x509', '-req', '-in', n + '.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial',
+                '-out', n + '.pem', '-days', '2', '-extfile', 'san.ext')
+    return directory
+
+
+def read(path):
+    with open(path, 'rb') as f:
+        return f.read()
 
 
 def run_to_exit(workdir, env=None, args=None, timeout=STOP_TIMEOUT):

@@ -3,6 +3,7 @@
 import json
 import os
 import re
+import shutil
 import sys
 import threading
 import time
@@ -386,6 +387,61 @@ class LifecycleTests(unittest.TestCase):
         self.assert_startup_error('cannot listen on server address (127.0.0.1:%d)' % port,
                                   env={'BAETYL_SERVICE_INSTANCE_ADDRESS': '127.0.0.1:%d' % port})
         self.assertEqual(first.terminate(), 0)
+
+
+@unittest.skipIf(shutil.which('openssl') is None, 'openssl CLI not installed')
+class TlsTests(unittest.TestCase):
+    def setUp(self):
+        self.wd = seed_workdir()
+        self.certs = harness.make_certs(self.wd.join('var/db/baetyl/cert'))
+        self.runtime = None
+
+    def tearDown(self):
+        if self.runtime:
+            self.runtime.close()
+        self.wd.cleanup()
+
+    def creds(self, client_cert):
+        ca = harness.read(os.path.join(self.certs, 'ca.pem'))
+        if not client_cert:
+            return grpc.ssl_channel_credentials(root_certificates=ca)
+        return grpc.ssl_channel_credentials(root_certificates=ca,
+                                            private_key=harness.read(os.path.join(self.certs, 'client.key')),
+                                            certificate_chain=harness.read(os.path.join(self.certs, 'client.pem')))
+
+    def start(self, server):
+        self.wd.config({'functions': [SAYHI], 'server': server})
+        self.runtime = Runtime(self.wd, port=free_port()).start()
+        return self.runtime
+
+    def test_tls_server(self):
+        r = self.start({'key': 'var/db/baetyl/cert/server.key', 'cert': 'var/db/baetyl/cert/server.pem'})
+        r.wait_ready(credentials=self.creds(False))
+        self.assertEqual(json.loads(r.call('python3-sayhi', b'{"id":1}').Payload.decode())['id'], 1)
+        self.assertEqual(r.terminate(), 0)
+
+    def test_tls_with_ca_requires_client_certificate(self):
+        r = self.start({'key': 'var/db/baetyl/cert/server.key', 'cert': 'var/db/baetyl/cert/server.pem',
+                        'ca': 'var/db/baetyl/cert/ca.pem'})
+        r.wait_ready(credentials=self.creds(True))
+        self.assertEqual(json.loads(r.call('python3-sayhi', b'{}').Payload.decode())['Say'], 'Hello Baetyl')
+        anonymous = grpc.secure_channel('127.0.0.1:%d' % r.port, self.creds(False))
+        try:
+            call = anonymous.unary_unary(harness.rt.METHOD_PATH,
+                                         request_serializer=FunctionMessage.SerializeToString,
+                                         response_deserializer=FunctionMessage.FromString)
+            with self.assertRaises(grpc.RpcError) as cm:
+                call(FunctionMessage(FunctionName='python3-sayhi'), timeout=5)
+            self.assertEqual(cm.exception.code(), grpc.StatusCode.UNAVAILABLE)
+        finally:
+            anonymous.close()
+        self.assertEqual(r.terminate(), 0)
+
+    def test_key_without_cert(self):
+        self.wd.config({'functions': [SAYHI], 'server': {'key': 'var/db/baetyl/cert/server.key'}})
+        code, err = run_to_exit(self.wd, env={'BAETYL_SERVICE_INSTANCE_ADDRESS': '127.0.0.1:%d' % free_port()})
+        self.assertNotEqual(code, 0)
+        self.assertIn('server.key and server.cert must be set together', err)
 
 
 if __name__ == '__main__':
