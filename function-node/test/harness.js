@@ -5,7 +5,7 @@ const fs = require('fs');
 const net = require('net');
 const os = require('os');
 const path = require('path');
-const {spawn} = require('child_process');
+const {spawn, execFileSync} = require('child_process');
 const grpc = require('@grpc/grpc-js');
 const protoLoader = require('@grpc/proto-loader');
 const yaml = require('js-yaml');
@@ -104,7 +104,7 @@ class Runtime {
         return this.proc.exitCode === null && this.proc.signalCode === null;
     }
 
-    async waitReady(port = this.port, timeout = START_TIMEOUT) {
+    async waitReady(port = this.port, timeout = START_TIMEOUT, credentials = grpc.credentials.createInsecure()) {
         const deadline = Date.now() + timeout;
         for (;;) {
             if (!this.running) throw new Error(`runtime exited with ${this.proc.exitCode} before listening:\n${this.output}`);
@@ -112,7 +112,7 @@ class Runtime {
             if (Date.now() > deadline) throw new Error(`runtime did not listen on ${port} within ${timeout}ms:\n${this.output}`);
             await sleep(50);
         }
-        this.client = new FunctionClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+        this.client = new FunctionClient(`127.0.0.1:${port}`, credentials);
         await new Promise((resolve, reject) => this.client.waitForReady(deadline, (err) => (err ? reject(err) : resolve())));
         return this;
     }
@@ -152,6 +152,31 @@ class Runtime {
     }
 }
 
+/** A CA plus server and client certificates for 127.0.0.1, made with the openssl CLI. */
+function makeCerts(dir) {
+    fs.mkdirSync(dir, {recursive: true});
+    const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+    const openssl = (...args) => execFileSync('openssl', args, {cwd: dir, stdio: 'ignore', timeout: 30000});
+    openssl('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=baetyl-test-ca');
+    fs.writeFileSync(path.join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
+    for (const n of ['server', 'client']) {
+        openssl('req', ...ec, '-keyout', `${n}.key`, '-out', `${n}.csr`, '-subj', `/CN=${n}`);
+        openssl('x509', '-req', '-in', `${n}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial',
+            '-out', `${n}.pem`, '-days', '2', '-extfile', 'san.ext');
+    }
+    const read = (f) => fs.readFileSync(path.join(dir, f));
+    return {ca: read('ca.pem'), clientKey: read('client.key'), clientCert: read('client.pem')};
+}
+
+function hasOpenssl() {
+    try {
+        execFileSync('openssl', ['version'], {stdio: 'ignore', timeout: 10000});
+        return true;
+    } catch (err) {
+        return false;
+    }
+}
+
 async function runToExit(workdir, opts) {
     const r = new Runtime(workdir, opts).start();
     try {
@@ -162,4 +187,4 @@ async function runToExit(workdir, opts) {
     }
 }
 
-module.exports = {Workdir, Runtime, runToExit, freePort, portOpen, sleep, grpc, MODULE_DIR, PROTO, RUNTIME};
+module.exports = {Workdir, Runtime, runToExit, makeCerts, hasOpenssl, FunctionClient, freePort, portOpen, sleep, grpc, MODULE_DIR, PROTO, RUNTIME};

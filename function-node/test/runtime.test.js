@@ -391,3 +391,55 @@ describe('lifecycle', () => {
         assert.equal((await first.terminate()).code, 0);
     });
 });
+
+describe('tls', {skip: !h.hasOpenssl() && 'openssl CLI not installed'}, () => {
+    let wd;
+    let certs;
+    let r;
+
+    beforeEach(() => {
+        wd = new h.Workdir();
+        wd.copyFixture('function-sayhi', 'var/db/baetyl/function-sayhi');
+        certs = h.makeCerts(wd.join('var/db/baetyl/cert'));
+        r = null;
+    });
+
+    afterEach(() => {
+        if (r) r.close();
+        wd.cleanup();
+    });
+
+    const KEY = {key: 'var/db/baetyl/cert/server.key', cert: 'var/db/baetyl/cert/server.pem'};
+
+    it('serves TLS with key and cert', async () => {
+        wd.config({functions: [SAYJS], server: KEY});
+        r = await new h.Runtime(wd, {port: await h.freePort()}).start()
+            .waitReady(undefined, undefined, grpc.credentials.createSsl(certs.ca));
+        assert.equal((await r.callJson('node85-sayhi', '{"id":1}')).id, 1);
+        assert.equal((await r.terminate()).code, 0);
+    });
+
+    it('with a ca, clients must present a certificate', async () => {
+        wd.config({functions: [SAYJS], server: {...KEY, ca: 'var/db/baetyl/cert/ca.pem'}});
+        const port = await h.freePort();
+        r = await new h.Runtime(wd, {port}).start()
+            .waitReady(undefined, undefined, grpc.credentials.createSsl(certs.ca, certs.clientKey, certs.clientCert));
+        assert.equal((await r.callJson('node85-sayhi', '{}')).Say, 'Hello Baetyl');
+        const anonymous = new h.FunctionClient(`127.0.0.1:${port}`, grpc.credentials.createSsl(certs.ca));
+        try {
+            await assert.rejects(new Promise((resolve, reject) => anonymous.Call({FunctionName: 'node85-sayhi'},
+                {deadline: Date.now() + 5000}, (err, reply) => (err ? reject(err) : resolve(reply)))),
+            (e) => { assert.equal(e.code, grpc.status.UNAVAILABLE); return true; });
+        } finally {
+            anonymous.close();
+        }
+        assert.equal((await r.terminate()).code, 0);
+    });
+
+    it('key without cert is a startup error', async () => {
+        wd.config({functions: [SAYJS], server: {key: KEY.key}});
+        const {code, output} = await h.runToExit(wd, {port: await h.freePort()});
+        assert.notEqual(code, 0);
+        assert.match(output, /server.key and server.cert must be set together/);
+    });
+});
