@@ -68,10 +68,12 @@ describe('calls', () => {
 
     before(async () => {
         wd.copyFixture('function-sayhi', 'var/db/baetyl/function-sayhi');
-        wd.copyFixture('function-lodash', 'var/db/baetyl/function-lodash');
+        // native mode mounts volumes as symlinks: the codedir is one here
+        wd.copyFixture('function-lodash', 'var/db/baetyl/function-sayjs-code');
         for (const [f, text] of Object.entries(FAKE_LODASH)) {
-            wd.write(`var/db/baetyl/function-lodash/node_modules/lodash/${f}`, text);
+            wd.write(`var/db/baetyl/function-sayjs-code/node_modules/lodash/${f}`, text);
         }
+        fs.symlinkSync(wd.join('var/db/baetyl/function-sayjs-code'), wd.join('var/db/baetyl/function-lodash'));
         wd.write('var/db/baetyl/function-misc/misc.js', MISC_JS);
         wd.write('var/db/baetyl/function-misc/index.js', OTHER_INDEX_JS);
         wd.write('var/db/baetyl/function-misc/lib/mod.js', NESTED_JS);

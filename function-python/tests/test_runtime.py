@@ -73,7 +73,9 @@ class CallTests(unittest.TestCase):
         cls.wd = Workdir()
         wd = cls.wd
         wd.copy_fixture('function-sayhi', 'var/db/baetyl/function-sayhi')
-        wd.copy_fixture('function-get', 'var/db/baetyl/function-get')
+        # native mode mounts volumes as symlinks: the codedir is one here
+        wd.copy_fixture('function-get', 'var/db/baetyl/function-get-code')
+        os.symlink(wd.join('var/db/baetyl/function-get-code'), wd.join('var/db/baetyl/function-get'))
         wd.write('var/db/baetyl/function-misc/misc.py', MISC_PY)
         wd.write('var/db/baetyl/function-misc/index.py', OTHER_INDEX_PY)
         wd.write('var/db/baetyl/function-misc/pkg/__init__.py', '')
