@@ -1,0 +1,91 @@
+package io.baetyl.hub.it;
+
+import static org.awaitility.Awaitility.await;
+
+import io.baetyl.sdk.testing.FreePorts;
+import java.io.File;
+import java.io.IOException;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** The hub as a real child process ({@code HubMain -c ...}), for crash and signal tests. */
+final class HubProcess implements AutoCloseable {
+    final Path dir;
+    final int port;
+    Process process;
+
+    HubProcess(Path dir, String extraYaml) throws IOException {
+        this.dir = dir;
+        this.port = FreePorts.next();
+        Files.createDirectories(dir.resolve("etc/baetyl"));
+        Files.writeString(dir.resolve("etc/baetyl/service.yml"), """
+                listen:
+                  - tcp://127.0.0.1:%d
+                principals:
+                  - username: u1
+                    password: p1
+                    permissions:
+                      - action: pub
+                        permit: ['#']
+                      - action: sub
+                        permit: ['#']
+                logger:
+                  level: info
+                %s
+                """.formatted(port, extraYaml));
+    }
+
+    HubProcess start() throws IOException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx128m", "-cp", System.getProperty("java.class.path"),
+                "io.baetyl.hub.HubMain", "-c", "etc/baetyl/service.yml")
+                .directory(dir.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(new File(dir.toFile(), "hub.out")));
+        process = pb.start();
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).until(this::listening);
+        return this;
+    }
+
+    private boolean listening() {
+        if (!process.isAlive()) {
+            throw new IllegalStateException("hub exited: " + process.exitValue() + "\n" + output());
+        }
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    String output() {
+        try {
+            return Files.readString(dir.resolve("hub.out"));
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    String url() {
+        return "tcp://127.0.0.1:" + port;
+    }
+
+    void kill9() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor();
+    }
+
+    int terminate() throws InterruptedException {
+        process.destroy(); // SIGTERM
+        return process.waitFor();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process != null && process.isAlive()) {
+            kill9();
+        }
+    }
+}
