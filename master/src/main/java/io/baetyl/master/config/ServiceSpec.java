@@ -2,6 +2,12 @@ package io.baetyl.master.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonSetter;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.DeserializationContext;
+import com.fasterxml.jackson.databind.JsonDeserializer;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import java.io.IOException;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -34,7 +40,10 @@ public class ServiceSpec {
     @JsonProperty("depends_on")
     public List<String> dependsOn = new ArrayList<>();
     /** Arguments after argv[0]. A string is split on spaces, as in Baetyl. */
+    @JsonDeserialize(using = Command.class)
     public List<String> command = new ArrayList<>();
+    /** A map, or a list of KEY=VALUE. */
+    @JsonDeserialize(using = Environment.class)
     public Map<String, String> environment = new LinkedHashMap<>();
     public RestartPolicy restart = new RestartPolicy();
     public Resources resources = new Resources();
@@ -44,39 +53,6 @@ public class ServiceSpec {
         public List<String> aliases = new ArrayList<>();
         @JsonProperty("ipv4_address")
         public String ipv4Address = "";
-    }
-
-    @JsonSetter("command")
-    void setCommand(JsonNode node) {
-        command = new ArrayList<>();
-        if (node.isTextual()) {
-            command.addAll(Arrays.asList(node.asText().split(" ")));
-        } else if (node.isArray()) {
-            node.forEach(n -> command.add(n.asText()));
-        } else if (!node.isNull()) {
-            throw new IllegalArgumentException("command must be a string or a list of strings");
-        }
-    }
-
-    @JsonSetter("environment")
-    void setEnvironment(JsonNode node) {
-        environment = new LinkedHashMap<>();
-        if (node.isArray()) {
-            for (JsonNode n : node) {
-                String[] kv = n.asText().split("=", 2);
-                if (kv.length != 2) {
-                    throw new IllegalArgumentException("environment entry '" + n.asText() + "' must be KEY=VALUE");
-                }
-                environment.put(kv[0], kv[1]);
-            }
-        } else if (node.isObject()) {
-            for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
-                environment.put(e.getKey(), e.getValue().isNull() ? "" : e.getValue().asText());
-            }
-        } else if (!node.isNull()) {
-            throw new IllegalArgumentException("environment must be a map or a list of KEY=VALUE");
-        }
     }
 
     @JsonSetter("networks")
@@ -93,6 +69,50 @@ public class ServiceSpec {
             }
         } else if (!node.isNull()) {
             throw new IllegalArgumentException("networks must be a list of names or a map");
+        }
+    }
+
+    /** {@code command}: a string split on spaces (as Baetyl does) or a list. Values are kept as written. */
+    static final class Command extends JsonDeserializer<List<String>> {
+        @Override
+        public List<String> deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+            List<String> out = new ArrayList<>();
+            if (p.currentToken() == JsonToken.START_ARRAY) {
+                while (p.nextToken() != JsonToken.END_ARRAY) {
+                    out.add(p.getText());
+                }
+            } else if (p.currentToken().isScalarValue()) {
+                out.addAll(Arrays.asList(p.getText().split(" ")));
+            } else {
+                throw new IllegalArgumentException("must be a string or a list of strings");
+            }
+            return out;
+        }
+    }
+
+    /** {@code environment}: a map or a list of KEY=VALUE; values as written ({@code yes} stays "yes"). */
+    static final class Environment extends JsonDeserializer<Map<String, String>> {
+        @Override
+        public Map<String, String> deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+            Map<String, String> out = new LinkedHashMap<>();
+            if (p.currentToken() == JsonToken.START_ARRAY) {
+                while (p.nextToken() != JsonToken.END_ARRAY) {
+                    String[] kv = p.getText().split("=", 2);
+                    if (kv.length != 2) {
+                        throw new IllegalArgumentException("entry '" + p.getText() + "' must be KEY=VALUE");
+                    }
+                    out.put(kv[0], kv[1]);
+                }
+            } else if (p.currentToken() == JsonToken.START_OBJECT) {
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String key = p.currentName();
+                    p.nextToken();
+                    out.put(key, p.currentToken() == JsonToken.VALUE_NULL ? "" : p.getText());
+                }
+            } else {
+                throw new IllegalArgumentException("must be a map or a list of KEY=VALUE");
+            }
+            return out;
         }
     }
 

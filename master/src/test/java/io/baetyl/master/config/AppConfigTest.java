@@ -25,7 +25,7 @@ class AppConfigTest {
               - name: function-manager
                 image: baetyl-function-manager
                 replica: 1
-                env: {A: b}
+                env: {A: b, ON: on}
                 args: ['-c', 'x.yml']
                 restart:
                   policy: on-failure
@@ -54,7 +54,7 @@ class AppConfigTest {
                 .containsExactly("var/db/baetyl/localhub-conf:/etc/baetyl:ro", "var/db/baetyl/localhub-data:/var/db/baetyl/data");
         ServiceSpec fm = app.services.get("function-manager");
         assertThat(fm.dependsOn).containsExactly("localhub");
-        assertThat(fm.environment).containsEntry("A", "b");
+        assertThat(fm.environment).containsEntry("A", "b").containsEntry("ON", "on");
         assertThat(fm.command).containsExactly("-c", "x.yml");
         assertThat(fm.restart.policy).isEqualTo("on-failure");
         assertThat(fm.restart.retry.max).isEqualTo(3);
@@ -101,7 +101,7 @@ class AppConfigTest {
                   fm:
                     image: baetyl-function-manager
                     depends_on: [hub]
-                    environment: {C: 3}
+                    environment: {C: 3, D: yes}
                     command: [a, b]
                     networks:
                       front: {aliases: [fmx], ipv4_address: 10.0.0.2}
@@ -118,7 +118,7 @@ class AppConfigTest {
         assertThat(hub.command).containsExactly("-c", "etc/baetyl/service.yml");
         assertThat(hub.networks).containsKey("front");
         ServiceSpec fm = app.services.get("fm");
-        assertThat(fm.environment).containsEntry("C", "3");
+        assertThat(fm.environment).containsEntry("C", "3").containsEntry("D", "yes");
         assertThat(fm.networks.get("front").aliases).containsExactly("fmx");
         assertThat(app.volumes.get("conf").driver).isEqualTo("local");
         assertThat(app.networks.get("front").driver).isEqualTo("bridge");

@@ -70,6 +70,17 @@ public final class ConfigLoader {
                 return GoDuration.parse(p.getValueAsString());
             }
         });
+        // YAML 1.1 reads yes/no/on/off as booleans; for a string field keep what the user wrote, as Go's yaml does
+        // (so `policy: no` is "no" and `FLAG: yes` is "yes", not "false" and "true").
+        module.addDeserializer(String.class, new JsonDeserializer<>() {
+            @Override
+            public String deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+                if (p.currentToken().isScalarValue()) {
+                    return p.getText();
+                }
+                return (String) ctxt.handleUnexpectedToken(String.class, p);
+            }
+        });
         module.addDeserializer(ByteSize.class, new JsonDeserializer<>() {
             @Override
             public ByteSize deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
@@ -120,8 +131,9 @@ public final class ConfigLoader {
         try {
             // Parse the tree first: an empty document (or only comments) then simply means "all defaults".
             JsonNode tree = YAML.readTree(rendered);
+            // The typed read goes over the text again, not the tree: the tree has already turned `yes` into true.
             value = tree == null || tree.isMissingNode() || tree.isNull()
-                    ? null : YAML.readerFor(type).withHandler(unknown).readValue(tree);
+                    ? null : YAML.readerFor(type).withHandler(unknown).readValue(rendered);
         } catch (JsonParseException e) {
             throw new ConfigException(source + ": invalid YAML: " + describeParseError(e), e);
         } catch (JsonMappingException e) {

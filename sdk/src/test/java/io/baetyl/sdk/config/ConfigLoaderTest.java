@@ -57,6 +57,14 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void yamlOneOneBooleansStayTextInStringFields() {
+        assertThat(parse("name: yes").name).isEqualTo("yes");
+        assertThat(parse("name: no").name).isEqualTo("no");
+        assertThat(parse("name: 0777").name).isEqualTo("0777");
+        assertThat(parse("items: [on, off, 1.10]").items).containsExactly("on", "off", "1.10");
+    }
+
+    @Test
     void badValueNamesFileKeyAndValue() {
         assertThatThrownBy(() -> parse("timeout: soon"))
                 .isInstanceOf(ConfigException.class)

@@ -1,0 +1,100 @@
+package io.baetyl.master.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Restart policies, retry.max and backoff, and the grace period between SIGTERM and SIGKILL. */
+@Timeout(120)
+class SupervisorIT {
+    @TempDir
+    Path tmp;
+    MasterHarness baetyl;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        baetyl = new MasterHarness(tmp);
+    }
+
+    @AfterEach
+    void tearDown() {
+        baetyl.close();
+    }
+
+    private static String service(String name, String behaviour, String restart) {
+        return "  - name: " + name + "\n"
+                + "    image: recorder\n"
+                + "    replica: 1\n"
+                + "    env: {BEHAVIOUR: " + behaviour + "}\n"
+                + "    restart: " + restart + "\n"
+                + "    mounts: [{name: pkg, path: lib/baetyl/recorder, readonly: true}]\n";
+    }
+
+    private static final String VOLUMES = "volumes:\n  - {name: pkg, path: var/db/baetyl/recorder}\n";
+
+    @Test
+    void onFailureRestartsWithGrowingBackoffUntilRetryMax() throws Exception {
+        baetyl.app("services:\n"
+                + service("crashy", "exit1", "{policy: on-failure, retry: {max: 2}, backoff: {min: 1s, max: 10s, factor: 2}}")
+                + service("clean", "exit0", "{policy: on-failure}")
+                + service("never", "exit1", "{policy: 'no'}")
+                + VOLUMES);
+        baetyl.start();
+        await().atMost(Duration.ofSeconds(15)).until(() -> baetyl.output().contains("gave up after 2 restarts"));
+        List<String[]> starts = baetyl.events("start", "crashy");
+        assertThat(starts).hasSize(3);
+        long first = Long.parseLong(starts.get(0)[3]);
+        long second = Long.parseLong(starts.get(1)[3]);
+        long third = Long.parseLong(starts.get(2)[3]);
+        assertThat(second - first).isBetween(1000L, 1900L);   // backoff.min
+        assertThat(third - second).isBetween(2000L, 2900L);   // min * factor
+        assertThat(baetyl.events("start", "clean")).hasSize(1);   // exit 0 is not a failure
+        assertThat(baetyl.events("start", "never")).hasSize(1);
+        // No further restart after giving up.
+        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3))
+                .until(() -> baetyl.events("start", "crashy").size() == 3);
+        assertThat(baetyl.stop()).isZero();
+    }
+
+    @Test
+    void alwaysRestartsEvenCleanExitsAndReportsRestarting() throws Exception {
+        baetyl.app("services:\n"
+                + service("looper", "exit0", "{policy: always, backoff: {min: 1s, max: 1s}}")
+                + VOLUMES);
+        baetyl.start();
+        await().atMost(Duration.ofSeconds(10)).until(() -> baetyl.events("start", "looper").size() >= 3);
+        assertThat(baetyl.output()).contains("restarting instance in 1s: service=looper instance=looper");
+        assertThat(baetyl.stop()).isZero();
+    }
+
+    @Test
+    void sigtermGivesEachInstanceTheGracePeriodThenKills() throws Exception {
+        baetyl.app("services:\n"
+                + service("polite", "run", "{}")
+                + "  - name: stubborn\n    image: recorder\n    replica: 1\n    env: {IGNORE_TERM: 1}\n"
+                + "    mounts: [{name: pkg, path: lib/baetyl/recorder, readonly: true}]\n"
+                + VOLUMES);
+        baetyl.start();
+        await().atMost(Duration.ofSeconds(10)).until(() -> baetyl.events().size() >= 2);
+        long polite = baetyl.pidOf("polite");
+        long stubborn = baetyl.pidOf("stubborn");
+        long t0 = System.nanoTime();
+        assertThat(baetyl.stop()).isZero();
+        long tookMs = (System.nanoTime() - t0) / 1_000_000;
+        assertThat(tookMs).as("grace is 2s, services stop in parallel").isBetween(1900L, 6000L);
+        assertThat(baetyl.events("exit", "polite")).hasSize(1);    // handled SIGTERM itself
+        assertThat(baetyl.events("term", "stubborn")).hasSize(1);  // got SIGTERM ...
+        assertThat(baetyl.events("exit", "stubborn")).isEmpty();   // ... ignored it, and was killed
+        assertThat(MasterHarness.alive(polite)).isFalse();
+        assertThat(MasterHarness.alive(stubborn)).isFalse();
+        assertThat(baetyl.output()).contains("did not stop within grace=2000ms, killing it");
+    }
+}
