@@ -187,8 +187,10 @@ public final class Baetyl {
                 for (String name : new String[] {"TERM", "INT"}) {
                     sun.misc.Signal.handle(new sun.misc.Signal(name), s -> {
                         if (ctx.shutdownRequested()) {
+                            // The user insists (Ctrl-C twice): halt skips the shutdown hook, which would wait
+                            // for the stuck handler again.
                             log.warn("second signal, exiting now: signal=SIG{}", s.getName());
-                            new Thread(() -> System.exit(128 + s.getNumber()), "baetyl-exit").start();
+                            Runtime.getRuntime().halt(128 + s.getNumber());
                             return;
                         }
                         log.info("signal received, stopping: signal=SIG{}", s.getName());

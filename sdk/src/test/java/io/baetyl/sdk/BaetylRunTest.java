@@ -41,6 +41,10 @@ class BaetylRunTest {
                 System.out.flush();
                 ctx.awaitShutdown();
                 System.out.println("closing resources");
+                System.out.flush();
+                if (System.getenv("MODULE_STUCK") != null) {
+                    Thread.sleep(60_000); // a module that never finishes closing
+                }
             });
         }
     }
@@ -210,6 +214,20 @@ class BaetylRunTest {
     }
 
     @Test
+    void secondSignal_exitsAtOnce_whenTheModuleHangsWhileClosing() throws Exception {
+        Process p = startModule(Map.of("MODULE_STUCK", "1"));
+        List<String> out = new ArrayList<>();
+        BufferedReader reader = awaitLine(p, "ready", out);
+
+        signal(p, "TERM");
+        awaitLine(p, reader, "closing resources", out);
+        signal(p, "TERM");
+
+        assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).isEqualTo(128 + 15);
+    }
+
+    @Test
     void failingModule_exitsWithStatus1() throws Exception {
         Process p = startModule(Map.of("MODULE_FAIL", "1"));
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
@@ -235,7 +253,12 @@ class BaetylRunTest {
     }
 
     private static BufferedReader awaitLine(Process p, String wanted, List<String> out) throws IOException {
-        BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        return awaitLine(p, new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)),
+                wanted, out);
+    }
+
+    private static BufferedReader awaitLine(Process p, BufferedReader r, String wanted, List<String> out)
+            throws IOException {
         String line;
         while ((line = r.readLine()) != null) {
             out.add(line);
