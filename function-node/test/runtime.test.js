@@ -294,6 +294,27 @@ describe('lifecycle', () => {
         assert.equal((await r.waitExit()).code, 0);
     });
 
+    it('SIGTERM with a handler that never answers exits 0 after the grace period', async () => {
+        wd.write('var/db/baetyl/function-sayhi/hang.js',
+            "exports.handler = (event, context, callback) => { require('fs').writeFileSync(event.marker, ''); };\n");
+        wd.config({functions: [{name: 'hang', handler: 'hang.handler', codedir: 'var/db/baetyl/function-sayhi'}],
+            server: {timeout: '500ms'}});
+        const r = await start({port: await h.freePort()}).waitReady();
+        const marker = wd.join('hang.marker');
+        const pending = r.call('hang', JSON.stringify({marker}), {}, 30000);
+        pending.catch(() => {});
+        const deadline = Date.now() + 10000;
+        while (!fs.existsSync(marker)) {
+            assert.ok(Date.now() < deadline, 'handler never started');
+            await h.sleep(20);
+        }
+        const started = Date.now();
+        r.proc.kill('SIGTERM');
+        assert.equal((await r.waitExit(10000)).code, 0);
+        assert.ok(Date.now() - started < 8000);
+        await assert.rejects(pending);
+    });
+
     it('address from config, name from env (logged to the configured file)', async () => {
         const port = await h.freePort();
         wd.config({name: 'from-config', server: {address: `127.0.0.1:${port}`}, functions: [SAYJS],

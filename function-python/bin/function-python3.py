@@ -497,5 +497,17 @@ def main(argv=None):
     return 0
 
 
+def _exit_now(code):
+    """Exit without waiting for worker threads: a handler still running after the grace
+    period must not keep the process alive."""
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:
+            pass
+    os._exit(code)
+
+
 if __name__ == '__main__':
-    sys.exit(main())
+    _exit_now(main())

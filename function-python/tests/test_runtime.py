@@ -308,6 +308,28 @@ class LifecycleTests(unittest.TestCase):
         self.assertEqual(json.loads(future.result(timeout=15).Payload.decode()), {'slow': 'done'})
         self.assertEqual(r.wait_exit(), 0)
 
+    def test_sigterm_with_a_hung_handler_exits_after_grace(self):
+        self.wd.write('var/db/baetyl/function-sayhi/hang.py',
+                      'import time\ndef handler(event, context):\n'
+                      '    open(event["marker"], "w").close()\n    time.sleep(60)\n')
+        self.wd.config({'functions': [{'name': 'hang', 'handler': 'hang.handler',
+                                       'codedir': 'var/db/baetyl/function-sayhi'}],
+                        'server': {'timeout': '500ms'}})
+        r = self.runtime(port=free_port()).wait_ready()
+        marker = self.wd.join('hang.marker')
+        future = r.stub().future(FunctionMessage(FunctionName='hang', Payload=json.dumps({'marker': marker}).encode()),
+                                 timeout=30)
+        deadline = time.monotonic() + 10
+        while not os.path.exists(marker):
+            self.assertLess(time.monotonic(), deadline, 'handler never started')
+            time.sleep(0.02)
+        started = time.monotonic()
+        r.proc.send_signal(15)
+        self.assertEqual(r.wait_exit(timeout=10), 0)
+        self.assertLess(time.monotonic() - started, 8)
+        with self.assertRaises(grpc.RpcError):
+            future.result(timeout=10)
+
     def test_address_from_config_and_name_from_env(self):
         port = free_port()
         self.wd.config({'name': 'from-config', 'server': {'address': '127.0.0.1:%d' % port}, 'functions': [SAYHI],
