@@ -187,6 +187,21 @@ final class MasterHarness implements AutoCloseable {
         return new HttpMasterClient("unix://" + home.resolve("var/run/baetyl.sock"), service, token);
     }
 
+    /** Copies the master's output to target/it-logs, so a failed run can be read after @TempDir is gone. */
+    private void keepOutput() {
+        String dir = System.getProperty("baetyl.itLogs");
+        if (dir == null || !Files.exists(output)) {
+            return;
+        }
+        try {
+            Path logs = Path.of(dir);
+            Files.createDirectories(logs);
+            Files.copy(output, logs.resolve(home.getParent().getFileName() + ".log"));
+        } catch (IOException e) {
+            // best effort: the test result does not depend on it
+        }
+    }
+
     static boolean alive(long pid) {
         return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
     }
@@ -196,6 +211,7 @@ final class MasterHarness implements AutoCloseable {
         if (master != null && master.isAlive()) {
             master.destroyForcibly();
         }
+        keepOutput();
         // Whatever the test left behind: every process the recorder saw start.
         for (String[] e : events()) {
             if (e[0].equals("start")) {

@@ -2,6 +2,7 @@ package io.baetyl.sdk.config;
 
 import com.fasterxml.jackson.annotation.JsonSetter;
 import com.fasterxml.jackson.annotation.Nulls;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonStreamContext;
@@ -11,6 +12,8 @@ import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonDeserializer;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.JsonSerializer;
+import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -88,6 +91,19 @@ public final class ConfigLoader {
                     return ByteSize.ofBytes(p.getLongValue());
                 }
                 return ByteSize.parse(p.getValueAsString());
+            }
+        });
+        // Written back the way users write them, so config objects can be compared and logged as trees.
+        module.addSerializer(Duration.class, new JsonSerializer<>() {
+            @Override
+            public void serialize(Duration value, JsonGenerator gen, SerializerProvider serializers) throws IOException {
+                gen.writeString(GoDuration.format(value));
+            }
+        });
+        module.addSerializer(ByteSize.class, new JsonSerializer<>() {
+            @Override
+            public void serialize(ByteSize value, JsonGenerator gen, SerializerProvider serializers) throws IOException {
+                gen.writeNumber(value.bytes());
             }
         });
         return module;

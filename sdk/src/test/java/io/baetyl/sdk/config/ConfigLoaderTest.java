@@ -65,6 +65,14 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void durationsAndSizesRoundTrip() {
+        Sample s = parse("timeout: 1m30s\nsize: 4k\n");
+        String yaml = ConfigLoader.toYaml(s);
+        assertThat(yaml).contains("timeout: \"1m30s\"").contains("size: 4096");
+        assertThat(parse(yaml).timeout).isEqualTo(s.timeout);
+    }
+
+    @Test
     void badValueNamesFileKeyAndValue() {
         assertThatThrownBy(() -> parse("timeout: soon"))
                 .isInstanceOf(ConfigException.class)

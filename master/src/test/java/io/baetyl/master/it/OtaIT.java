@@ -1,0 +1,165 @@
+package io.baetyl.master.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.baetyl.sdk.api.HttpMasterClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** App updates through PUT /v1/system/update and SIGHUP: keep what did not change, roll back what cannot start. */
+@Timeout(120)
+class OtaIT {
+    private static final String V1 = """
+            version: v1
+            services:
+              - name: steady
+                image: recorder
+                replica: 1
+                mounts: [{name: pkg, path: lib/baetyl/recorder, readonly: true}]
+              - name: changing
+                image: recorder
+                replica: 1
+                env: {VERSION: one}
+                mounts: [{name: pkg, path: lib/baetyl/recorder, readonly: true}]
+            volumes:
+              - {name: pkg, path: var/db/baetyl/recorder}
+            """;
+
+    @TempDir
+    Path tmp;
+    MasterHarness baetyl;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        baetyl = new MasterHarness(tmp);
+        baetyl.app(V1);
+        baetyl.start();
+        await().atMost(Duration.ofSeconds(10)).until(() -> baetyl.events().size() >= 2);
+    }
+
+    @AfterEach
+    void tearDown() {
+        baetyl.close();
+    }
+
+    @Test
+    void updateKeepsUnchangedServicesAndRestartsChangedOnes() throws Exception {
+        long steady = baetyl.pidOf("steady");
+        long changing = baetyl.pidOf("changing");
+        baetyl.write("var/db/baetyl/v2/application.yml", V1.replace("version: v1", "version: v2")
+                .replace("VERSION: one", "VERSION: two"));
+        try (HttpMasterClient client = baetyl.clientAs("steady")) {
+            client.updateSystem("trace-2", "APP", "var/db/baetyl/v2");
+            await().atMost(Duration.ofSeconds(15)).until(() -> steps().contains("UPDATED"));
+            assertThat(steps()).containsExactly("UPDATING", "UPDATED");
+            assertThat(otaLines().get(0)).containsEntry("trace", "trace-2").containsEntry("type", "APP");
+            assertThat(baetyl.pidOf("steady")).isEqualTo(steady);
+            assertThat(MasterHarness.alive(steady)).isTrue();
+            assertThat(baetyl.pidOf("changing")).isNotEqualTo(changing);
+            assertThat(MasterHarness.alive(changing)).isFalse();
+            assertThat(baetyl.envOf("changing")).containsEntry("VERSION", "two");
+            assertThat(Files.readString(baetyl.home.resolve("var/db/baetyl/application.yml"))).contains("VERSION: two");
+            assertThat(baetyl.home.resolve("var/db/baetyl/application.yml.old")).doesNotExist();
+            @SuppressWarnings("unchecked")
+            Map<String, Object> software = (Map<String, Object>) client.inspectSystem().get("software");
+            assertThat(software).containsEntry("conf_version", "v2");
+        }
+    }
+
+    @Test
+    void anAppThatCannotStartIsRolledBackAndTheOldOneKeepsRunning() throws Exception {
+        long steady = baetyl.pidOf("steady");
+        String before = Files.readString(baetyl.home.resolve("var/db/baetyl/application.yml"));
+        // v3 changes 'changing' and adds a service whose package does not exist.
+        baetyl.write("var/db/baetyl/v3.yml", """
+                version: v3
+                services:
+                  - name: steady
+                    image: recorder
+                    replica: 1
+                    mounts: [{name: pkg, path: lib/baetyl/recorder, readonly: true}]
+                  - name: changing
+                    image: recorder
+                    replica: 1
+                    env: {VERSION: three}
+                    mounts: [{name: pkg, path: lib/baetyl/recorder, readonly: true}]
+                  - name: broken
+                    image: nowhere
+                    replica: 1
+                volumes:
+                  - {name: pkg, path: var/db/baetyl/recorder}
+                """);
+        try (HttpMasterClient client = baetyl.clientAs("steady")) {
+            client.updateSystem("trace-3", "APP", "var/db/baetyl/v3.yml");
+            await().atMost(Duration.ofSeconds(20)).until(() -> steps().contains("ROLLEDBACK"));
+            assertThat(steps()).containsExactly("UPDATING", "ROLLINGBACK", "ROLLEDBACK");
+            assertThat((String) otaLines().get(1).get("error"))
+                    .contains("failed to start app").contains("service broken").contains("package 'nowhere' not found");
+            assertThat(MasterHarness.alive(steady)).as("unchanged service kept running").isTrue();
+            await().atMost(Duration.ofSeconds(10)).until(() -> "one".equals(baetyl.envOf("changing").get("VERSION"))
+                    && MasterHarness.alive(baetyl.pidOf("changing")));
+            assertThat(Files.readString(baetyl.home.resolve("var/db/baetyl/application.yml"))).isEqualTo(before);
+            @SuppressWarnings("unchecked")
+            Map<String, Object> doc = client.inspectSystem();
+            assertThat((String) doc.get("error")).contains("failed to start app");
+            assertThat(ApiIT.instance(doc, "changing", "changing")).containsEntry("status", "running");
+        }
+    }
+
+    @Test
+    void aBrokenAppFileIsRejectedWithoutTouchingTheRunningApp() throws Exception {
+        long steady = baetyl.pidOf("steady");
+        long changing = baetyl.pidOf("changing");
+        baetyl.write("var/db/baetyl/bad.yml", "services: [{name: a, image: x}, {name: a, image: y}]\n");
+        try (HttpMasterClient client = baetyl.clientAs("steady")) {
+            client.updateSystem("trace-4", "APP", "var/db/baetyl/bad.yml");
+            await().atMost(Duration.ofSeconds(10)).until(() -> steps().contains("FAILURE"));
+            assertThat((String) otaLines().get(otaLines().size() - 1).get("error")).contains("duplicate service name 'a'");
+        }
+        assertThat(MasterHarness.alive(steady)).isTrue();
+        assertThat(MasterHarness.alive(changing)).isTrue();
+        assertThat(Files.readString(baetyl.home.resolve("var/db/baetyl/application.yml"))).contains("version: v1");
+    }
+
+    @Test
+    void sighupReloadsApplicationYml() throws Exception {
+        long steady = baetyl.pidOf("steady");
+        baetyl.app(V1.replace("VERSION: one", "VERSION: hup"));
+        new ProcessBuilder("kill", "-HUP", Long.toString(baetyl.master().pid())).start().waitFor();
+        await().atMost(Duration.ofSeconds(15)).until(() -> "hup".equals(baetyl.envOf("changing").get("VERSION")));
+        assertThat(baetyl.pidOf("steady")).isEqualTo(steady);
+        assertThat(baetyl.output()).contains("application reloaded");
+        assertThat(baetyl.stop()).isZero();
+    }
+
+    private List<Map<String, Object>> otaLines() throws Exception {
+        Path log = baetyl.home.resolve("var/db/baetyl/ota.log");
+        if (!Files.exists(log)) {
+            return List.of();
+        }
+        ObjectMapper json = new ObjectMapper();
+        return Files.readAllLines(log).stream().map(l -> {
+            try {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> m = json.readValue(l, Map.class);
+                return m;
+            } catch (Exception e) {
+                throw new IllegalStateException("not a JSON line: " + l, e);
+            }
+        }).toList();
+    }
+
+    private List<String> steps() throws Exception {
+        return otaLines().stream().map(m -> (String) m.get("step")).toList();
+    }
+}
