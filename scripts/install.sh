@@ -18,8 +18,9 @@ if [ "${SKIP_BUILD:-}" != 1 ]; then
   (cd "$root" && mvn -B -q -DskipTests -Dgit.revision="$rev" package)
 fi
 
-jar_of() { # the shaded jar of a Maven module
-  ls "$root/$1"/target/*-all.jar 2>/dev/null | head -n 1
+jar_of() { # the shaded jar of a Maven module, or nothing when the module does not exist (yet)
+  local jars=("$root/$1"/target/*-all.jar)
+  if [ -f "${jars[0]}" ]; then echo "${jars[0]}"; fi
 }
 
 # --- master ---
@@ -54,10 +55,17 @@ script_package() { # module-folder package-name
   pkg="$prefix/var/db/baetyl/$name"
   rm -rf "$pkg" && mkdir -p "$pkg"
   cp -r "$root/$module/package.yml" "$root/$module/bin" "$pkg/"
-  if [ -f "$root/$module/install.sh" ]; then "$root/$module/install.sh" "$pkg"; fi
 }
+# Python runs on Debian's python3-grpcio/protobuf/yaml (see scripts/install-deps.sh); nothing else to copy.
 script_package function-python baetyl-function-python3
+# Node needs its proto and its locked dependencies inside the package.
 script_package function-node baetyl-function-node8
+if [ -d "$prefix/var/db/baetyl/baetyl-function-node8" ]; then
+  node_pkg="$prefix/var/db/baetyl/baetyl-function-node8"
+  cp "$root/function-node/package.json" "$root/function-node/package-lock.json" "$node_pkg/"
+  cp "$root/proto/src/main/proto/function.proto" "$node_pkg/function.proto"
+  (cd "$node_pkg" && npm ci --omit=dev --no-audit --no-fund --loglevel=error >/dev/null)
+fi
 
 # --- the native example: config is the user's once installed, so existing files are kept ---
 cp -rn "$root/example/native/." "$prefix/"

@@ -1,0 +1,21 @@
+#!/bin/bash
+# Installs the Debian packages Baetyl for Java needs at run time (Java, Python runtime deps) and, with --test,
+# what the tests need as well (Mosquitto and its clients as a second broker and independent MQTT clients, curl,
+# openssl). Idempotent: packages already present are skipped by apt.
+set -euo pipefail
+sudo=""
+if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
+pkgs=(openjdk-17-jre-headless python3 python3-grpcio python3-protobuf python3-yaml openssl)
+if [ "${1:-}" = "--test" ]; then
+  pkgs+=(maven mosquitto mosquitto-clients curl)
+fi
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+command -v node >/dev/null || { echo "error: Node.js (>= 18) is needed for the Node function runtime" >&2; exit 1; }
