@@ -5,9 +5,9 @@
 set -euo pipefail
 sudo=""
 if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
-pkgs=(openjdk-17-jre-headless python3 python3-grpcio python3-protobuf python3-yaml openssl)
+pkgs=(openjdk-17-jre-headless python3 python3-grpcio python3-protobuf python3-yaml openssl mosquitto-clients)
 if [ "${1:-}" = "--test" ]; then
-  pkgs+=(maven mosquitto mosquitto-clients curl)
+  pkgs+=(maven mosquitto curl)
 fi
 missing=()
 for p in "${pkgs[@]}"; do
