@@ -1,7 +1,8 @@
 #!/bin/bash
 # Test package: records its life as lines in $RECORD_DIR/events.log:
 #   start|term|exit <instance> <pid> <epoch-ms>
-# and dumps its env and args. Behaviour comes from its env: BEHAVIOUR=run|exit0|exit1, IGNORE_TERM=1.
+# and dumps its env and args. Behaviour comes from its env: BEHAVIOUR=run|exit0|exit1|run-then-exit1
+# (after RUN_SECONDS), IGNORE_TERM=1.
 name="${BAETYL_SERVICE_INSTANCE_NAME:-unknown}"
 log="$RECORD_DIR/events.log"
 now() { date +%s%3N; }
@@ -20,5 +21,6 @@ trap on_term TERM
 case "${BEHAVIOUR:-run}" in
   exit0) echo "exit $name $$ $(now)" >> "$log"; exit 0 ;;
   exit1) echo "exit $name $$ $(now)" >> "$log"; exit 1 ;;
+  run-then-exit1) sleep "${RUN_SECONDS:-1}" & wait $!; echo "exit $name $$ $(now)" >> "$log"; exit 1 ;;
 esac
 while true; do sleep 0.2 & wait $!; done

@@ -65,6 +65,28 @@ class SupervisorIT {
     }
 
     @Test
+    void aRunLongerThanBackoffMaxResetsTheRetryCounter() throws Exception {
+        // retry.max 1 would give up at the second crash; each run lasts 2s > backoff.max 1s, so it never does.
+        baetyl.app("services:\n"
+                + "  - name: daily\n    image: recorder\n    replica: 1\n"
+                + "    env: {BEHAVIOUR: run-then-exit1, RUN_SECONDS: 2}\n"
+                + "    restart: {policy: always, retry: {max: 1}, backoff: {min: 1s, max: 1s}}\n"
+                + "    mounts: [{name: pkg, path: lib/baetyl/recorder, readonly: true}]\n"
+                + "  - name: flaky\n    image: recorder\n    replica: 1\n"
+                + "    env: {BEHAVIOUR: exit1}\n"
+                + "    restart: {policy: always, retry: {max: 1}, backoff: {min: 1s, max: 1s}}\n"
+                + "    mounts: [{name: pkg, path: lib/baetyl/recorder, readonly: true}]\n"
+                + VOLUMES);
+        baetyl.start();
+        await().atMost(Duration.ofSeconds(20)).until(() -> baetyl.events("start", "daily").size() >= 4);
+        assertThat(baetyl.output()).doesNotContain("gave up after 1 restarts (retry.max=1): service=daily");
+        // The short-lived one is still given up on after one restart.
+        assertThat(baetyl.events("start", "flaky")).hasSize(2);
+        assertThat(baetyl.output()).contains("gave up after 1 restarts (retry.max=1): service=flaky");
+        assertThat(baetyl.stop()).isZero();
+    }
+
+    @Test
     void alwaysRestartsEvenCleanExitsAndReportsRestarting() throws Exception {
         baetyl.app("services:\n"
                 + service("looper", "exit0", "{policy: always, backoff: {min: 1s, max: 1s}}")
