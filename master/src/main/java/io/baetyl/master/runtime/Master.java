@@ -6,8 +6,8 @@ import io.baetyl.master.config.AppConfigLoader;
 import io.baetyl.master.config.MasterConfig;
 import io.baetyl.master.engine.Engine;
 import io.baetyl.master.engine.EngineException;
+import io.baetyl.master.engine.Engines;
 import io.baetyl.master.engine.ServiceDefinition;
-import io.baetyl.master.engine.nativeengine.NativeEngine;
 import io.baetyl.sdk.Env;
 import io.baetyl.sdk.config.ConfigException;
 import java.io.IOException;
@@ -61,16 +61,8 @@ public final class Master implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.engine = createEngine();
+        this.engine = Engines.create(config, this.workDir, apiSocket());
         this.globalEnv = globalEnv();
-    }
-
-    private Engine createEngine() {
-        if ("native".equals(config.mode)) {
-            return new NativeEngine(workDir, apiSocket(), config.grace);
-        }
-        throw new ConfigException("mode: docker mode is not available in this build yet; set mode: native in "
-                + MasterConfig.DEFAULT_PATH);
     }
 
     /** Absolute path of the API socket, or null when the API listens on tcp. */
