@@ -1,0 +1,329 @@
+package io.baetyl.sdk.mqtt;
+
+import io.baetyl.sdk.util.Backoff;
+import io.netty.handler.ssl.JdkSslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import java.io.File;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import javax.net.ssl.SSLException;
+import org.eclipse.paho.client.mqttv3.DisconnectedBufferOptions;
+import org.eclipse.paho.client.mqttv3.IMqttActionListener;
+import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
+import org.eclipse.paho.client.mqttv3.IMqttToken;
+import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
+import org.eclipse.paho.client.mqttv3.MqttCallbackExtended;
+import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
+import org.eclipse.paho.client.mqttv3.MqttException;
+import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A module's MQTT connection to the hub (or to a remote broker), on Eclipse Paho: connects in the background and
+ * reconnects forever with backoff (500ms doubling up to {@code interval}), re-subscribes after every connect, and
+ * leaves QoS 1 deliveries unacknowledged until {@link #ack} so that acknowledgement can be chained end to end.
+ *
+ * <p>The message handler runs on Paho's callback thread, which also completes publish futures: it must not block
+ * waiting for the broker (hand work to an executor instead).
+ */
+public final class HubClient implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(HubClient.class);
+    /** In-flight QoS 1 publishes; Paho refuses more with an error, so keep the window generous. */
+    private static final int MAX_INFLIGHT = 1000;
+
+    private final MqttClientConfig cfg;
+    private final Consumer<MqttMessage> handler;
+    private final MqttAsyncClient client;
+    private final MqttConnectOptions options;
+    private final Backoff backoff;
+    private final ScheduledExecutorService reconnector;
+    private final AtomicBoolean connecting = new AtomicBoolean();
+    private final CompletableFuture<Void> firstConnect = new CompletableFuture<>();
+    private volatile boolean closed;
+
+    /**
+     * @param handler receives every message of the configured subscriptions; may be null for publish-only clients
+     */
+    public HubClient(MqttClientConfig cfg, Consumer<MqttMessage> handler) {
+        cfg.validate();
+        this.cfg = cfg;
+        this.handler = handler;
+        this.backoff = new Backoff(Duration.ofMillis(500), max(cfg.interval, Duration.ofMillis(500)), 2);
+        this.reconnector = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "mqtt-reconnect-" + cfg.clientid);
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            client = new MqttAsyncClient(cfg.address, cfg.clientid, new MemoryPersistence());
+        } catch (MqttException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("hub: cannot create MQTT client for " + cfg.address + ": " + e.getMessage(), e);
+        }
+        client.setManualAcks(true);
+        DisconnectedBufferOptions buffer = new DisconnectedBufferOptions();
+        buffer.setBufferEnabled(true);
+        buffer.setBufferSize(cfg.buffersize);
+        buffer.setDeleteOldestMessages(false);
+        client.setBufferOpts(buffer);
+        options = connectOptions(cfg);
+        client.setCallback(new Callback());
+    }
+
+    private static Duration max(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
+    }
+
+    private static MqttConnectOptions connectOptions(MqttClientConfig cfg) {
+        MqttConnectOptions o = new MqttConnectOptions();
+        o.setMqttVersion(MqttConnectOptions.MQTT_VERSION_3_1_1);
+        o.setCleanSession(cfg.cleansession);
+        o.setKeepAliveInterval(cfg.keepalive.isNegative() ? 0 : (int) Math.min(65535, cfg.keepalive.toSeconds()));
+        o.setConnectionTimeout((int) Math.max(1, cfg.timeout.toSeconds()));
+        o.setAutomaticReconnect(false); // our own loop: Baetyl's 500ms start and `interval` cap
+        o.setMaxInflight(MAX_INFLIGHT);
+        if (!cfg.username.isEmpty()) {
+            o.setUserName(cfg.username);
+        }
+        if (!cfg.password.isEmpty()) {
+            o.setPassword(cfg.password.toCharArray());
+        }
+        String scheme = cfg.scheme();
+        if ("ssl".equals(scheme) || "wss".equals(scheme)) {
+            o.setSocketFactory(sslSocketFactory(cfg));
+            o.setHttpsHostnameVerificationEnabled(!cfg.insecure);
+        }
+        return o;
+    }
+
+    private static javax.net.ssl.SSLSocketFactory sslSocketFactory(MqttClientConfig cfg) {
+        try {
+            SslContextBuilder b = SslContextBuilder.forClient().sslProvider(SslProvider.JDK);
+            if (cfg.insecure) {
+                b.trustManager(InsecureTrustManagerFactory.INSTANCE);
+            } else if (!cfg.ca.isEmpty()) {
+                b.trustManager(new File(cfg.ca));
+            }
+            if (!cfg.cert.isEmpty()) {
+                b.keyManager(new File(cfg.cert), new File(cfg.key));
+            }
+            return ((JdkSslContext) b.build()).context().getSocketFactory();
+        } catch (SSLException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("hub: cannot load TLS files (ca=" + cfg.ca + ", cert=" + cfg.cert
+                    + ", key=" + cfg.key + "): " + e.getMessage(), e);
+        }
+    }
+
+    /** Starts connecting in the background; returns at once. */
+    public HubClient start() {
+        connect();
+        return this;
+    }
+
+    /** Completes when the first connection and its subscriptions are up, or fails on a refused subscription. */
+    public CompletableFuture<Void> connected() {
+        return firstConnect;
+    }
+
+    public boolean isConnected() {
+        return client.isConnected();
+    }
+
+    public String clientId() {
+        return client.getClientId();
+    }
+
+    private void connect() {
+        if (closed || !connecting.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            client.connect(options, null, new IMqttActionListener() {
+                @Override
+                public void onSuccess(IMqttToken token) {
+                    connecting.set(false);
+                    backoff.reset();
+                    log.info("mqtt connected: address={} clientid={} sessionPresent={}", cfg.address, cfg.clientid,
+                            token.getSessionPresent());
+                    subscribe();
+                }
+
+                @Override
+                public void onFailure(IMqttToken token, Throwable e) {
+                    connecting.set(false);
+                    log.warn("mqtt connect failed: address={} clientid={}: {}", cfg.address, cfg.clientid, describe(e));
+                    reconnectLater();
+                }
+            });
+        } catch (MqttException e) {
+            connecting.set(false);
+            log.warn("mqtt connect failed: address={} clientid={}: {}", cfg.address, cfg.clientid, describe(e));
+            reconnectLater();
+        }
+    }
+
+    /** What went wrong, in the words a user needs (Paho's reason codes are numbers). */
+    static String describe(Throwable e) {
+        if (e instanceof MqttException me) {
+            return switch (me.getReasonCode()) {
+                case MqttException.REASON_CODE_FAILED_AUTHENTICATION -> "bad username or password (CONNACK 4)";
+                case MqttException.REASON_CODE_NOT_AUTHORIZED -> "not authorized (CONNACK 5)";
+                case MqttException.REASON_CODE_INVALID_CLIENT_ID -> "client id rejected (CONNACK 2)";
+                case MqttException.REASON_CODE_INVALID_PROTOCOL_VERSION -> "protocol version rejected (CONNACK 1)";
+                case MqttException.REASON_CODE_BROKER_UNAVAILABLE -> "server unavailable (CONNACK 3)";
+                default -> me.getCause() != null ? me.getMessage() + ": " + me.getCause() : me.getMessage();
+            };
+        }
+        return String.valueOf(e);
+    }
+
+    private void reconnectLater() {
+        if (closed) {
+            return;
+        }
+        Duration delay = backoff.next();
+        log.debug("mqtt reconnect in {}ms: address={} clientid={}", delay.toMillis(), cfg.address, cfg.clientid);
+        try {
+            reconnector.schedule(this::connect, delay.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // closing
+        }
+    }
+
+    private void subscribe() {
+        if (cfg.subscriptions.isEmpty()) {
+            firstConnect.complete(null);
+            return;
+        }
+        String[] topics = cfg.subscriptions.stream().map(s -> s.topic).toArray(String[]::new);
+        int[] qos = cfg.subscriptions.stream().mapToInt(s -> s.qos).toArray();
+        try {
+            client.subscribe(topics, qos, null, new IMqttActionListener() {
+                @Override
+                public void onSuccess(IMqttToken token) {
+                    int[] granted = token.getGrantedQos();
+                    for (int i = 0; i < granted.length && i < topics.length; i++) {
+                        if (granted[i] == 0x80) {
+                            String msg = "subscription to '" + topics[i] + "' refused by " + cfg.address + " (SUBACK 0x80)";
+                            if (cfg.validatesubs) {
+                                log.error("mqtt {}", msg);
+                                firstConnect.completeExceptionally(new IllegalStateException(msg));
+                                return;
+                            }
+                            log.warn("mqtt {}", msg);
+                        }
+                    }
+                    firstConnect.complete(null);
+                }
+
+                @Override
+                public void onFailure(IMqttToken token, Throwable e) {
+                    log.warn("mqtt subscribe failed: address={} clientid={}: {}", cfg.address, cfg.clientid, describe(e));
+                }
+            });
+        } catch (MqttException e) {
+            log.warn("mqtt subscribe failed: address={} clientid={}: {}", cfg.address, cfg.clientid, describe(e));
+        }
+    }
+
+    /**
+     * Publishes a message. The future completes when QoS 1 is acknowledged by the broker (QoS 0: when written).
+     * While disconnected up to {@code buffersize} messages wait for the reconnect; beyond that the future fails.
+     */
+    public CompletableFuture<Void> publish(String topic, int qos, byte[] payload, boolean retain) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        try {
+            client.publish(topic, payload, qos, retain, null, new IMqttActionListener() {
+                @Override
+                public void onSuccess(IMqttToken token) {
+                    done.complete(null);
+                }
+
+                @Override
+                public void onFailure(IMqttToken token, Throwable e) {
+                    done.completeExceptionally(e);
+                }
+            });
+        } catch (MqttException | RuntimeException e) {
+            done.completeExceptionally(e);
+        }
+        return done;
+    }
+
+    /** Acknowledges a received QoS 1 message (sends its PUBACK); nothing to do for QoS 0. */
+    public void ack(MqttMessage message) {
+        if (message.qos() == 0) {
+            return;
+        }
+        try {
+            client.messageArrivedComplete(message.id(), message.qos());
+        } catch (MqttException e) {
+            log.warn("mqtt ack failed: clientid={} id={}: {}", cfg.clientid, message.id(), describe(e));
+        }
+    }
+
+    /** Disconnects and releases the client. Idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        reconnector.shutdownNow();
+        try {
+            if (client.isConnected()) {
+                client.disconnect(1000).waitForCompletion(2000);
+            }
+        } catch (MqttException e) {
+            log.debug("mqtt disconnect: {}", describe(e));
+        }
+        try {
+            client.close(true);
+        } catch (MqttException e) {
+            log.debug("mqtt close: {}", describe(e));
+        }
+        firstConnect.completeExceptionally(new IllegalStateException("closed"));
+    }
+
+    private final class Callback implements MqttCallbackExtended {
+        @Override
+        public void connectComplete(boolean reconnect, String serverURI) {
+            // subscriptions are made in the connect listener
+        }
+
+        @Override
+        public void connectionLost(Throwable cause) {
+            if (closed) {
+                return;
+            }
+            log.warn("mqtt connection lost: address={} clientid={}: {}", cfg.address, cfg.clientid, describe(cause));
+            reconnectLater();
+        }
+
+        @Override
+        public void messageArrived(String topic, org.eclipse.paho.client.mqttv3.MqttMessage m) {
+            MqttMessage msg = new MqttMessage(topic, m.getQos(), m.getPayload(), m.isRetained(), m.isDuplicate(), m.getId());
+            if (handler == null) {
+                ack(msg);
+                return;
+            }
+            try {
+                handler.accept(msg);
+            } catch (RuntimeException e) {
+                log.error("mqtt message handler failed: topic={}: {}", topic, e.toString(), e);
+            }
+        }
+
+        @Override
+        public void deliveryComplete(IMqttDeliveryToken token) {
+            // publish futures complete through their own listeners
+        }
+    }
+}

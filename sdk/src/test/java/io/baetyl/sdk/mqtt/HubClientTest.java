@@ -1,0 +1,131 @@
+package io.baetyl.sdk.mqtt;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.baetyl.sdk.testing.Mosquitto;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.paho.client.mqttv3.MqttException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The sdk's hub client against a real Mosquitto broker. */
+@Timeout(60)
+class HubClientTest {
+    @TempDir
+    Path tmp;
+    Mosquitto broker;
+    final List<HubClient> clients = new CopyOnWriteArrayList<>();
+
+    @BeforeEach
+    void start() throws Exception {
+        broker = new Mosquitto(tmp.resolve("mosquitto"), null).start();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        clients.forEach(HubClient::close);
+        broker.close();
+    }
+
+    private MqttClientConfig config(String clientId, boolean clean, String... topics) {
+        MqttClientConfig c = new MqttClientConfig();
+        c.address = broker.tcpAddress();
+        c.clientid = clientId;
+        c.cleansession = clean;
+        c.interval = Duration.ofSeconds(1);
+        for (String t : topics) {
+            c.subscriptions.add(new MqttClientConfig.Subscription(t, 1));
+        }
+        return c;
+    }
+
+    private HubClient client(MqttClientConfig cfg, java.util.function.Consumer<MqttMessage> handler) throws Exception {
+        HubClient c = new HubClient(cfg, handler).start();
+        clients.add(c);
+        c.connected().get(10, TimeUnit.SECONDS);
+        return c;
+    }
+
+    @Test
+    void publishesAndReceivesQos0AndQos1() throws Exception {
+        List<MqttMessage> got = new CopyOnWriteArrayList<>();
+        HubClient sub = client(config("sub", true, "t/#"), m -> {
+            got.add(m);
+        });
+        HubClient pub = client(config("pub", true), null);
+        pub.publish("t/0", 0, "zero".getBytes(StandardCharsets.UTF_8), false).get(5, TimeUnit.SECONDS);
+        pub.publish("t/1", 1, "one".getBytes(StandardCharsets.UTF_8), false).get(5, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(5)).until(() -> got.size() == 2);
+        assertThat(got).extracting(MqttMessage::topic).containsExactlyInAnyOrder("t/0", "t/1");
+        MqttMessage one = got.stream().filter(m -> m.topic().equals("t/1")).findFirst().orElseThrow();
+        assertThat(one.qos()).isEqualTo(1);
+        assertThat(new String(one.payload(), StandardCharsets.UTF_8)).isEqualTo("one");
+        got.forEach(sub::ack);
+    }
+
+    @Test
+    void anUnacknowledgedQos1MessageIsDeliveredAgainToTheNextSession() throws Exception {
+        List<MqttMessage> first = new CopyOnWriteArrayList<>();
+        HubClient sub = client(config("keeper", false, "work"), first::add); // never acks
+        HubClient pub = client(config("pub", true), null);
+        pub.publish("work", 1, "job".getBytes(StandardCharsets.UTF_8), false).get(5, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(5)).until(() -> first.size() == 1);
+        sub.close();
+
+        List<MqttMessage> second = new CopyOnWriteArrayList<>();
+        HubClient again = client(config("keeper", false, "work"), m -> {
+            second.add(m);
+        });
+        await().atMost(Duration.ofSeconds(10)).until(() -> !second.isEmpty());
+        assertThat(new String(second.get(0).payload(), StandardCharsets.UTF_8)).isEqualTo("job");
+        assertThat(second.get(0).dup()).isTrue();
+        second.forEach(again::ack);
+    }
+
+    @Test
+    void reconnectsAndResubscribesAfterTheBrokerRestarts() throws Exception {
+        List<MqttMessage> got = new CopyOnWriteArrayList<>();
+        HubClient sub = client(config("sub", true, "t"), m -> {
+            got.add(m);
+        });
+        broker.stop();
+        await().atMost(Duration.ofSeconds(5)).until(() -> !sub.isConnected());
+        broker.start();
+        await().atMost(Duration.ofSeconds(15)).until(sub::isConnected);
+        HubClient pub = client(config("pub", true), null);
+        // The subscription is made again after the reconnect; retry until it is in place.
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            pub.publish("t", 0, new byte[] {1}, false);
+            return !got.isEmpty();
+        });
+    }
+
+    @Test
+    void reasonsAreSpelledOut() {
+        assertThat(HubClient.describe(new MqttException(MqttException.REASON_CODE_FAILED_AUTHENTICATION)))
+                .isEqualTo("bad username or password (CONNACK 4)");
+        assertThat(HubClient.describe(new MqttException(MqttException.REASON_CODE_NOT_AUTHORIZED)))
+                .isEqualTo("not authorized (CONNACK 5)");
+    }
+
+    @Test
+    void badConfigIsRejectedWithTheKey() {
+        MqttClientConfig c = new MqttClientConfig();
+        assertThatThrownBy(c::validate).hasMessage("hub.address: is required (tcp://, ssl://, ws:// or wss://)");
+        c.address = "http://x";
+        assertThatThrownBy(c::validate).hasMessageContaining("hub.address: scheme must be tcp, ssl, ws or wss");
+        c.address = "tcp://127.0.0.1:1";
+        c.subscriptions.add(new MqttClientConfig.Subscription("t", 2));
+        assertThatThrownBy(c::validate).hasMessage("hub.subscriptions[0].qos: must be 0 or 1, got 2");
+    }
+}
