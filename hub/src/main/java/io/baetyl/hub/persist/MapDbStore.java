@@ -42,7 +42,10 @@ public final class MapDbStore implements Store {
                 .transactionEnable()
                 .closeOnJvmShutdown()
                 .make();
-        messages = db.treeMap("log", Serializer.LONG, Serializer.BYTE_ARRAY).createOrOpen();
+        messages = db.treeMap("log", Serializer.LONG, Serializer.BYTE_ARRAY)
+                // values outside the B-tree nodes: an append then rewrites a node of ids, not of whole messages
+                .valuesOutsideNodesEnable()
+                .createOrOpen();
         subscriptions = db.hashMap("subscriptions", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
         offsets = db.hashMap("offsets", Serializer.STRING, Serializer.LONG).createOrOpen();
         retained = db.hashMap("retained", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();

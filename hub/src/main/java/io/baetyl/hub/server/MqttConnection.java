@@ -103,6 +103,8 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     private final AtomicInteger q0Size = new AtomicInteger();
     private final AtomicBoolean q0Scheduled = new AtomicBoolean();
     private final AtomicBoolean logScheduled = new AtomicBoolean();
+    private final ConcurrentLinkedQueue<Integer> acks = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean acksScheduled = new AtomicBoolean();
 
     // egress QoS 1
     private long cursor;
@@ -482,21 +484,38 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
                 return;
             }
         }
-        MqttMessageType ackType = qos == 2 ? MqttMessageType.PUBREC : MqttMessageType.PUBACK;
         if (++ingressPending >= ingressWindow) {
             // message.ingress.qos1.buffer.size: stop reading until the store catches up
             ch.config().setAutoRead(false);
         }
-        broker.publish(new Message(topic, payload, 1, retain, clientId), () -> ch.eventLoop().execute(() -> persisted(ackType, pid)));
+        int packed = qos == 2 ? pid | 0x10000 : pid;
+        broker.publish(new Message(topic, payload, 1, retain, clientId), () -> persisted(packed));
     }
 
-    private void persisted(MqttMessageType ackType, int pid) {
-        if (--ingressPending < ingressWindow && state == State.CONNECTED) {
+    /** Called on the persister thread once a QoS 1/2 publish is durable; acks are batched into one task and flush. */
+    private void persisted(int packed) {
+        acks.add(packed);
+        if (acksScheduled.compareAndSet(false, true)) {
+            ch.eventLoop().execute(this::drainAcks);
+        }
+    }
+
+    private void drainAcks() {
+        acksScheduled.set(false);
+        Integer packed;
+        int n = 0;
+        while ((packed = acks.poll()) != null) {
+            n++;
+            if (ch.isActive()) {
+                MqttMessageType type = (packed & 0x10000) != 0 ? MqttMessageType.PUBREC : MqttMessageType.PUBACK;
+                ch.write(ackMessage(type, packed & 0xFFFF), ch.voidPromise());
+            }
+        }
+        ingressPending -= n;
+        if (ingressPending < ingressWindow && state == State.CONNECTED && !ch.config().isAutoRead()) {
             ch.config().setAutoRead(true);
         }
-        if (ch.isActive()) {
-            ch.writeAndFlush(ackMessage(ackType, pid), ch.voidPromise());
-        }
+        ch.flush();
     }
 
     private void onPubRel(int pid) {
