@@ -7,26 +7,16 @@ import static org.awaitility.Awaitility.await;
 import io.baetyl.sdk.api.HttpMasterClient;
 import io.baetyl.sdk.api.MasterApiException;
 import java.net.ServerSocket;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The REST API of a running master, over its unix socket, as services use it. */
-@Timeout(120)
-class ApiIT {
-    @TempDir
-    Path tmp;
-    MasterHarness baetyl;
-
+class ApiIT extends MasterITBase {
     @BeforeEach
     void setUp() throws Exception {
-        baetyl = new MasterHarness(tmp);
         baetyl.app("""
                 services:
                   - name: hub
@@ -43,11 +33,6 @@ class ApiIT {
                 """);
         baetyl.start();
         await().atMost(Duration.ofSeconds(10)).until(() -> !baetyl.events("start", "hub").isEmpty());
-    }
-
-    @AfterEach
-    void tearDown() {
-        baetyl.close();
     }
 
     @Test

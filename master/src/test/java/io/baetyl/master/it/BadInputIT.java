@@ -3,17 +3,12 @@ package io.baetyl.master.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /** What a user sees from `baetyl check`, `baetyl start`, `--help` and `version` when something is wrong (or right). */
-@Timeout(120)
-class BadInputIT {
+class BadInputIT extends MasterITBase {
     private static final String GOOD_APP = """
             services:
               - name: a
@@ -24,19 +19,9 @@ class BadInputIT {
               - {name: pkg, path: var/db/baetyl/recorder}
             """;
 
-    @TempDir
-    Path tmp;
-    MasterHarness baetyl;
-
     @BeforeEach
     void setUp() throws Exception {
-        baetyl = new MasterHarness(tmp);
         baetyl.app(GOOD_APP);
-    }
-
-    @AfterEach
-    void tearDown() {
-        baetyl.close();
     }
 
     @Test

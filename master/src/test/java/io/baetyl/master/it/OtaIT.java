@@ -10,15 +10,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /** App updates through PUT /v1/system/update and SIGHUP: keep what did not change, roll back what cannot start. */
-@Timeout(120)
-class OtaIT {
+class OtaIT extends MasterITBase {
     private static final String V1 = """
             version: v1
             services:
@@ -35,21 +31,11 @@ class OtaIT {
               - {name: pkg, path: var/db/baetyl/recorder}
             """;
 
-    @TempDir
-    Path tmp;
-    MasterHarness baetyl;
-
     @BeforeEach
     void setUp() throws Exception {
-        baetyl = new MasterHarness(tmp);
         baetyl.app(V1);
         baetyl.start();
         await().atMost(Duration.ofSeconds(10)).until(() -> baetyl.events().size() >= 2);
-    }
-
-    @AfterEach
-    void tearDown() {
-        baetyl.close();
     }
 
     @Test

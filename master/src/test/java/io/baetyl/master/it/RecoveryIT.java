@@ -6,22 +6,13 @@ import static org.awaitility.Awaitility.await;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /** A master killed with SIGKILL leaves its instances running; the next master stops them before starting anew. */
-@Timeout(120)
-class RecoveryIT {
-    @TempDir
-    Path tmp;
-    MasterHarness baetyl;
-
+class RecoveryIT extends MasterITBase {
     @BeforeEach
     void setUp() throws Exception {
-        baetyl = new MasterHarness(tmp);
         baetyl.app("""
                 services:
                   - name: worker
@@ -31,11 +22,6 @@ class RecoveryIT {
                 volumes:
                   - {name: pkg, path: var/db/baetyl/recorder}
                 """);
-    }
-
-    @AfterEach
-    void tearDown() {
-        baetyl.close();
     }
 
     @Test

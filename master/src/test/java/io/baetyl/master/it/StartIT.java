@@ -8,29 +8,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The real launcher starts a native app: order, names, env, argv, working dir, volumes, SIGTERM. */
-@Timeout(120)
-class StartIT {
-    @TempDir
-    Path tmp;
-    MasterHarness baetyl;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        baetyl = new MasterHarness(tmp);
-    }
-
-    @AfterEach
-    void tearDown() {
-        baetyl.close();
-    }
-
+class StartIT extends MasterITBase {
     @Test
     void servicesStartInListOrderWithTheirNamesEnvArgsAndVolumes() throws Exception {
         baetyl.write("var/db/baetyl/sn", "SN-0042\n");

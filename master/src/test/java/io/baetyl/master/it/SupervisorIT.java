@@ -3,32 +3,12 @@ package io.baetyl.master.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Restart policies, retry.max and backoff, and the grace period between SIGTERM and SIGKILL. */
-@Timeout(120)
-class SupervisorIT {
-    @TempDir
-    Path tmp;
-    MasterHarness baetyl;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        baetyl = new MasterHarness(tmp);
-    }
-
-    @AfterEach
-    void tearDown() {
-        baetyl.close();
-    }
-
+class SupervisorIT extends MasterITBase {
     private static String service(String name, String behaviour, String restart) {
         return "  - name: " + name + "\n"
                 + "    image: recorder\n"
