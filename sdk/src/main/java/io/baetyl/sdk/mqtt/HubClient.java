@@ -47,7 +47,26 @@ public final class HubClient implements AutoCloseable {
     private final ScheduledExecutorService reconnector;
     private final AtomicBoolean connecting = new AtomicBoolean();
     private final CompletableFuture<Void> firstConnect = new CompletableFuture<>();
+    private volatile StateListener listener = new StateListener() { };
     private volatile boolean closed;
+
+    /**
+     * Connection events, for modules that report connection state or must know that a session ended (QoS 1
+     * deliveries of an ended connection can no longer be acknowledged). Called on Paho's threads: must not block.
+     */
+    public interface StateListener {
+        /** Connected and subscribed (or the subscription failed and was logged). */
+        default void connected() {
+        }
+
+        /** A connection attempt failed; another follows after the backoff. */
+        default void connectFailed(Throwable cause) {
+        }
+
+        /** An established connection was lost; reconnecting follows after the backoff. */
+        default void connectionLost(Throwable cause) {
+        }
+    }
 
     /**
      * @param handler receives every message of the configured subscriptions; may be null for publish-only clients
@@ -121,6 +140,12 @@ public final class HubClient implements AutoCloseable {
         }
     }
 
+    /** Sets the connection listener; call before {@link #start()}. */
+    public HubClient onState(StateListener l) {
+        this.listener = l;
+        return this;
+    }
+
     /** Starts connecting in the background; returns at once. */
     public HubClient start() {
         connect();
@@ -159,18 +184,36 @@ public final class HubClient implements AutoCloseable {
                 public void onFailure(IMqttToken token, Throwable e) {
                     connecting.set(false);
                     log.warn("mqtt connect failed: address={} clientid={}: {}", cfg.address, cfg.clientid, describe(e));
+                    notifyConnectFailed(e);
                     reconnectLater();
                 }
             });
         } catch (MqttException e) {
             connecting.set(false);
             log.warn("mqtt connect failed: address={} clientid={}: {}", cfg.address, cfg.clientid, describe(e));
+            notifyConnectFailed(e);
             reconnectLater();
         }
     }
 
+    private void notifyConnectFailed(Throwable e) {
+        try {
+            listener.connectFailed(e);
+        } catch (RuntimeException le) {
+            log.error("mqtt state listener failed: {}", le.toString(), le);
+        }
+    }
+
+    private void notifyConnected() {
+        try {
+            listener.connected();
+        } catch (RuntimeException le) {
+            log.error("mqtt state listener failed: {}", le.toString(), le);
+        }
+    }
+
     /** What went wrong, in the words a user needs (Paho's reason codes are numbers). */
-    static String describe(Throwable e) {
+    public static String describe(Throwable e) {
         if (e instanceof MqttException me) {
             return switch (me.getReasonCode()) {
                 case MqttException.REASON_CODE_FAILED_AUTHENTICATION -> "bad username or password (CONNACK 4)";
@@ -178,10 +221,47 @@ public final class HubClient implements AutoCloseable {
                 case MqttException.REASON_CODE_INVALID_CLIENT_ID -> "client id rejected (CONNACK 2)";
                 case MqttException.REASON_CODE_INVALID_PROTOCOL_VERSION -> "protocol version rejected (CONNACK 1)";
                 case MqttException.REASON_CODE_BROKER_UNAVAILABLE -> "server unavailable (CONNACK 3)";
-                default -> me.getCause() != null ? me.getMessage() + ": " + me.getCause() : me.getMessage();
+                default -> {
+                    String tls = describeTls(me);
+                    if (tls != null) {
+                        yield tls;
+                    }
+                    yield me.getCause() != null ? me.getMessage() + ": " + me.getCause() : me.getMessage();
+                }
             };
         }
-        return String.valueOf(e);
+        String tls = describeTls(e);
+        return tls != null ? tls : String.valueOf(e);
+    }
+
+    /** TLS failures in plain words (the JDK's are "PKIX path building failed ..."), or null when not TLS. */
+    private static String describeTls(Throwable e) {
+        Throwable ssl = null;
+        Throwable root = e;
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof javax.net.ssl.SSLException && ssl == null) {
+                ssl = t;
+            }
+            root = t;
+        }
+        if (ssl == null) {
+            return null;
+        }
+        String detail = String.valueOf(root.getMessage());
+        if (root instanceof java.security.cert.CertPathValidatorException
+                || root instanceof java.security.cert.CertPathBuilderException
+                || detail.contains("unable to find valid certification path")) {
+            return "TLS handshake failed: server certificate not trusted (unknown CA; check the ca file): " + detail;
+        }
+        if (detail.contains("No subject alternative") || detail.contains("No name matching")) {
+            return "TLS handshake failed: server certificate does not match the address's host (set insecure only for tests): "
+                    + detail;
+        }
+        if (detail.contains("bad_certificate") || detail.contains("unknown_ca") || detail.contains("certificate_required")
+                || detail.contains("certificate_unknown")) {
+            return "TLS handshake failed: server rejected the client certificate (check cert and key): " + detail;
+        }
+        return "TLS handshake failed: " + ssl.getMessage();
     }
 
     private void reconnectLater() {
@@ -199,6 +279,7 @@ public final class HubClient implements AutoCloseable {
 
     private void subscribe() {
         if (cfg.subscriptions.isEmpty()) {
+            notifyConnected();
             firstConnect.complete(null);
             return;
         }
@@ -220,12 +301,14 @@ public final class HubClient implements AutoCloseable {
                             log.warn("mqtt {}", msg);
                         }
                     }
+                    notifyConnected();
                     firstConnect.complete(null);
                 }
 
                 @Override
                 public void onFailure(IMqttToken token, Throwable e) {
                     log.warn("mqtt subscribe failed: address={} clientid={}: {}", cfg.address, cfg.clientid, describe(e));
+                    notifyConnected();
                 }
             });
         } catch (MqttException e) {
@@ -304,6 +387,11 @@ public final class HubClient implements AutoCloseable {
                 return;
             }
             log.warn("mqtt connection lost: address={} clientid={}: {}", cfg.address, cfg.clientid, describe(cause));
+            try {
+                listener.connectionLost(cause);
+            } catch (RuntimeException le) {
+                log.error("mqtt state listener failed: {}", le.toString(), le);
+            }
             reconnectLater();
         }
 

@@ -116,6 +116,41 @@ class HubClientTest {
                 .isEqualTo("bad username or password (CONNACK 4)");
         assertThat(HubClient.describe(new MqttException(MqttException.REASON_CODE_NOT_AUTHORIZED)))
                 .isEqualTo("not authorized (CONNACK 5)");
+        javax.net.ssl.SSLHandshakeException untrusted = new javax.net.ssl.SSLHandshakeException("PKIX path building failed");
+        untrusted.initCause(new java.security.cert.CertPathBuilderException("unable to find valid certification path"));
+        assertThat(HubClient.describe(new MqttException(untrusted)))
+                .startsWith("TLS handshake failed: server certificate not trusted (unknown CA; check the ca file)");
+        assertThat(HubClient.describe(new MqttException(new javax.net.ssl.SSLHandshakeException(
+                "Received fatal alert: bad_certificate"))))
+                .startsWith("TLS handshake failed: server rejected the client certificate");
+    }
+
+    @Test
+    void theStateListenerSeesConnectsAndLosses() throws Exception {
+        List<String> events = new CopyOnWriteArrayList<>();
+        HubClient c = new HubClient(config("watched", true, "t"), m -> { }).onState(new HubClient.StateListener() {
+            @Override
+            public void connected() {
+                events.add("connected");
+            }
+
+            @Override
+            public void connectFailed(Throwable cause) {
+                events.add("failed");
+            }
+
+            @Override
+            public void connectionLost(Throwable cause) {
+                events.add("lost");
+            }
+        }).start();
+        clients.add(c);
+        c.connected().get(10, TimeUnit.SECONDS);
+        broker.stop();
+        await().atMost(Duration.ofSeconds(5)).until(() -> events.contains("lost"));
+        await().atMost(Duration.ofSeconds(5)).until(() -> events.contains("failed"));
+        broker.start();
+        await().atMost(Duration.ofSeconds(15)).until(() -> events.stream().filter("connected"::equals).count() == 2);
     }
 
     @Test
