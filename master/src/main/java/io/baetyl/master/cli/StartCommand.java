@@ -2,6 +2,7 @@ package io.baetyl.master.cli;
 
 import io.baetyl.master.config.MasterConfig;
 import io.baetyl.master.runtime.Master;
+import io.baetyl.master.runtime.MasterUpdate;
 import io.baetyl.sdk.config.ConfigException;
 import io.baetyl.sdk.log.Logging;
 import java.util.concurrent.Callable;
@@ -35,7 +36,7 @@ class StartCommand implements Callable<Integer> {
         Logging.setup(cfg.logger, options.workdir());
         Master master;
         try {
-            master = new Master(options.workdir(), cfg);
+            master = new Master(options.workdir(), cfg, options.config);
         } catch (ConfigException e) {
             log.error("{}", e.getMessage());
             return 1;
@@ -45,6 +46,7 @@ class StartCommand implements Callable<Integer> {
         Signal.handle(new Signal("INT"), s -> stop.countDown());
         Signal.handle(new Signal("HUP"), s -> new Thread(master::reload, "reload").start());
         Signal.handle(new Signal("PIPE"), s -> { });
+        master.onRestartRequest(stop::countDown); // master OTA: exit 0, systemd starts the new master
         // Any other exit (System.exit elsewhere, fatal error) still stops the services.
         Runtime.getRuntime().addShutdownHook(new Thread(master::close, "shutdown"));
         try {
@@ -53,8 +55,12 @@ class StartCommand implements Callable<Integer> {
         } catch (Exception e) {
             log.error("failed to start master: {}", e.getMessage(), e instanceof ConfigException ? null : e);
             master.close();
+            if (MasterUpdate.rollBackIfPending(master, e.getMessage())) {
+                log.error("the previous master is back in place; it runs at the next start");
+            }
             return 1;
         }
+        MasterUpdate.commitIfPending(master);
         try {
             stop.await();
         } catch (InterruptedException e) {

@@ -1,6 +1,7 @@
 package io.baetyl.master.engine;
 
 import io.baetyl.master.config.MasterConfig;
+import io.baetyl.master.engine.docker.DockerEngine;
 import io.baetyl.master.engine.nativeengine.NativeEngine;
 import io.baetyl.sdk.config.ConfigException;
 import java.nio.file.Path;
@@ -17,8 +18,7 @@ public final class Engines {
     public static Engine create(MasterConfig config, Path workDir, Path apiSocket) {
         return switch (config.mode) {
             case "native" -> new NativeEngine(workDir, apiSocket, config.grace);
-            case "docker" -> throw new ConfigException("mode: docker mode is not available in this build yet; set mode: native in "
-                    + MasterConfig.DEFAULT_PATH);
+            case "docker" -> new DockerEngine(config.docker.apiVersion, workDir, apiSocket, config.grace);
             default -> throw new ConfigException("mode: unknown mode '" + config.mode + "'");
         };
     }

@@ -47,14 +47,22 @@ public final class Master implements AutoCloseable {
     private final Map<String, String> tokens = new ConcurrentHashMap<>();
     private final Map<String, String> globalEnv;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final String confArg;
+    private Runnable restartRequest = () -> { };
     private ApiServer api;
     private AppConfig current;
     private volatile String confVersion = "";
     private volatile String lastError = "";
 
     public Master(Path workDir, MasterConfig config) {
+        this(workDir, config, MasterConfig.DEFAULT_PATH);
+    }
+
+    /** @param confArg the -c the master was started with, passed on to a new master's check */
+    public Master(Path workDir, MasterConfig config, String confArg) {
         this.workDir = workDir.toAbsolutePath().normalize();
         this.config = config;
+        this.confArg = confArg;
         this.stats = new StatsStore(this.workDir.resolve("var/db/baetyl/application.stats"));
         this.scheduler = Executors.newScheduledThreadPool(1, r -> {
             Thread t = new Thread(r, "supervisor");
@@ -98,7 +106,7 @@ public final class Master implements AutoCloseable {
     public synchronized void updateApp(String trace, String target) throws Exception {
         Path appFile = workDir.resolve(AppConfig.DEFAULT_PATH);
         Path oldFile = appFile.resolveSibling("application.yml.old");
-        OtaLog ota = new OtaLog(workDir.resolve(config.otalog.path), target != null && !target.isEmpty(), trace, "APP");
+        OtaLog ota = otaLog(trace, "APP", target != null && !target.isEmpty());
         ota.step(OtaLog.UPDATING, null);
         boolean hasTarget = target != null && !target.isEmpty();
         if (hasTarget) {
@@ -155,6 +163,36 @@ public final class Master implements AutoCloseable {
         lastError = "";
         Files.deleteIfExists(oldFile);
         ota.step(OtaLog.UPDATED, null);
+    }
+
+    /**
+     * Master OTA: checks and swaps in the new master (see {@link MasterUpdate}), then asks the process to exit so
+     * that systemd starts the new one. A failed check changes nothing and is logged as FAILURE.
+     */
+    public void updateMaster(String trace, String target) {
+        OtaLog ota = otaLog(trace, "MST", true);
+        ota.step(OtaLog.UPDATING, null);
+        try {
+            MasterUpdate.apply(workDir, confArg, workDir.resolve(target == null ? "" : target), trace);
+        } catch (IOException e) {
+            ota.step(OtaLog.FAILURE, e.getMessage());
+            lastError = "failed to update master: " + e.getMessage();
+            return;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        ota.step(OtaLog.RESTARTING, null);
+        restartRequest.run();
+    }
+
+    OtaLog otaLog(String trace, String type, boolean force) {
+        return new OtaLog(workDir.resolve(config.otalog.path), force, trace, type);
+    }
+
+    /** What to run when the master must exit to be restarted (after a master update). */
+    public void onRestartRequest(Runnable action) {
+        this.restartRequest = action;
     }
 
     /** SIGHUP: re-read application.yml and apply the difference. A failing new app is rolled back. */

@@ -43,9 +43,7 @@ final class MasterApiImpl implements MasterApi {
         updates.execute(() -> {
             try {
                 if ("MST".equals(t)) {
-                    new OtaLog(master.workDir().resolve(master.config().otalog.path), true, trace, "MST")
-                            .step(OtaLog.FAILURE, "master update (MST) is not supported by this build yet");
-                    master.setLastError("master update (MST) is not supported by this build yet");
+                    master.updateMaster(trace, path);
                     return;
                 }
                 master.updateApp(trace, path);

@@ -52,6 +52,14 @@ final class MasterHarness implements AutoCloseable {
         recorderPackage("recorder");
     }
 
+    /** Replaces the jar symlink by a copy, for tests that replace the master (OTA). */
+    Path copyMasterJar() throws IOException {
+        Path jar = home.resolve("lib/baetyl/baetyl-master.jar");
+        Files.delete(jar);
+        Files.copy(MASTER_JAR, jar);
+        return jar;
+    }
+
     void conf(String yaml) throws IOException {
         write("etc/baetyl/conf.yml", yaml);
     }

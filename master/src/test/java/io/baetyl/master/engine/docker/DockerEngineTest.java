@@ -28,4 +28,12 @@ class DockerEngineTest {
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("docker.api_version: invalid version 'latest'");
     }
+
+    @Test
+    void imagesArePulledByRepositoryAndTag() {
+        org.assertj.core.api.Assertions.assertThat(DockerEngine.repositoryAndTag("baetyl/baetyl-hub")).containsExactly("baetyl/baetyl-hub", "latest");
+        org.assertj.core.api.Assertions.assertThat(DockerEngine.repositoryAndTag("hub.baidubce.com/baetyl/baetyl-hub:1.0"))
+                .containsExactly("hub.baidubce.com/baetyl/baetyl-hub", "1.0");
+        org.assertj.core.api.Assertions.assertThat(DockerEngine.repositoryAndTag("localhost:5000/hub")).containsExactly("localhost:5000/hub", "latest");
+    }
 }

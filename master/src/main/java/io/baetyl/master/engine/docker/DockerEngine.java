@@ -1,0 +1,578 @@
+package io.baetyl.master.engine.docker;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.async.ResultCallback;
+import com.github.dockerjava.api.command.CreateContainerCmd;
+import com.github.dockerjava.api.command.CreateContainerResponse;
+import com.github.dockerjava.api.exception.ConflictException;
+import com.github.dockerjava.api.exception.DockerException;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.model.Bind;
+import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.api.model.ContainerNetwork;
+import com.github.dockerjava.api.model.Device;
+import com.github.dockerjava.api.model.ExposedPort;
+import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.PortBinding;
+import com.github.dockerjava.api.model.PullResponseItem;
+import com.github.dockerjava.api.model.RestartPolicy;
+import com.github.dockerjava.api.model.Version;
+import com.github.dockerjava.core.DefaultDockerClientConfig;
+import com.github.dockerjava.core.DockerClientConfig;
+import com.github.dockerjava.core.DockerClientImpl;
+import com.github.dockerjava.core.RemoteApiVersion;
+import com.github.dockerjava.transport.DockerHttpClient;
+import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
+import io.baetyl.master.config.AppConfig;
+import io.baetyl.master.config.MasterConfig;
+import io.baetyl.master.config.NetworkSpec;
+import io.baetyl.master.config.Resources;
+import io.baetyl.master.config.ServiceSpec;
+import io.baetyl.master.config.ServiceVolume;
+import io.baetyl.master.config.VolumeSpec;
+import io.baetyl.master.engine.Engine;
+import io.baetyl.master.engine.EngineException;
+import io.baetyl.master.engine.Instance;
+import io.baetyl.master.engine.InstanceSpec;
+import io.baetyl.master.engine.ServiceDefinition;
+import io.baetyl.sdk.config.ConfigException;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs instances as Docker containers through docker-java, the way Baetyl's docker engine does: images pulled on
+ * prepare, every container on the {@code baetyl} bridge network (or the service's networks), named after its
+ * instance, labelled {@code baetyl=baetyl} and {@code service=<svc>}, with binds under the working dir, the master
+ * socket at /var/run/baetyl.sock, restart policy "no" (the master supervises) and the service's resource limits.
+ *
+ * <p>Beyond Baetyl, containers also carry {@code baetyl.workdir=<working dir>}, so that recovery after a crash
+ * removes what this install left behind without touching the containers of another install on the same host.
+ */
+public class DockerEngine implements Engine {
+    private static final Logger log = LoggerFactory.getLogger(DockerEngine.class);
+
+    static final String LABEL_BAETYL = "baetyl";
+    static final String LABEL_SERVICE = "service";
+    static final String LABEL_WORKDIR = "baetyl.workdir";
+    static final String DEFAULT_NETWORK = "baetyl";
+    static final String DEFAULT_DOCKER_HOST = "unix:///var/run/docker.sock";
+
+    private final DockerClient docker;
+    private final String dockerHost;
+    private final Path workDir;
+    private final Path apiSocket;
+    private final Duration grace;
+    private final boolean cfsQuota;
+
+    /**
+     * Connects to the daemon at {@code $DOCKER_HOST} (default {@value #DEFAULT_DOCKER_HOST}).
+     *
+     * @throws ConfigException when the daemon is unreachable or speaks an API older than {@code apiVersion}
+     */
+    public DockerEngine(String apiVersion, Path workDir, Path apiSocket, Duration grace) {
+        this(dockerHostFromEnv(), apiVersion, workDir, apiSocket, grace);
+    }
+
+    DockerEngine(String dockerHost, String apiVersion, Path workDir, Path apiSocket, Duration grace) {
+        this.dockerHost = dockerHost;
+        this.workDir = workDir.toAbsolutePath().normalize();
+        this.apiSocket = apiSocket;
+        this.grace = grace;
+        checkDaemon(dockerHost, apiVersion);
+        this.docker = client(dockerHost, parse(apiVersion));
+        Boolean cfs = null;
+        try {
+            cfs = docker.infoCmd().exec().getCpuCfsQuota();
+        } catch (RuntimeException e) {
+            log.warn("cannot read docker info: {}", e.toString());
+        }
+        this.cfsQuota = cfs == null || cfs;
+        log.info("docker engine ready: host={} api_version={} cfs_quota={}", dockerHost, apiVersion, cfsQuota);
+    }
+
+    static String dockerHostFromEnv() {
+        String env = System.getenv("DOCKER_HOST");
+        return env == null || env.isBlank() ? DEFAULT_DOCKER_HOST : env;
+    }
+
+    private static DockerClient client(String dockerHost, RemoteApiVersion version) {
+        DockerClientConfig cfg = DefaultDockerClientConfig.createDefaultConfigBuilder()
+                .withDockerHost(dockerHost)
+                .withApiVersion(version)
+                .build();
+        DockerHttpClient http = new ZerodepDockerHttpClient.Builder()
+                .dockerHost(URI.create(dockerHost))
+                .sslConfig(cfg.getSSLConfig())
+                .connectionTimeout(Duration.ofSeconds(5))
+                .maxConnections(64)
+                .build();
+        return DockerClientImpl.getInstance(cfg, http);
+    }
+
+    /**
+     * Asks the daemon its version without pinning one (a pinned request to an older daemon fails with a less
+     * helpful message), then compares it with {@code docker.api_version}.
+     */
+    static void checkDaemon(String dockerHost, String apiVersion) {
+        RemoteApiVersion wanted = parse(apiVersion);
+        if (wanted == null) {
+            throw new ConfigException("docker.api_version: invalid version '" + apiVersion + "' (expected e.g. 1.38)");
+        }
+        Version v;
+        try (DockerClient probe = client(dockerHost, RemoteApiVersion.unknown())) {
+            v = probe.versionCmd().exec();
+        } catch (IOException | RuntimeException e) {
+            throw new ConfigException("mode docker: cannot reach the docker daemon at " + dockerHost
+                    + " (is dockerd running, and may this user use its socket?): " + rootMessage(e));
+        }
+        RemoteApiVersion max = parse(v.getApiVersion());
+        if (max != null && !max.isGreaterOrEqual(wanted)) {
+            throw new ConfigException("docker.api_version: the docker daemon at " + dockerHost + " (Docker "
+                    + v.getVersion() + ") speaks API " + v.getApiVersion() + " at most, older than docker.api_version "
+                    + apiVersion + "; upgrade Docker or set docker.api_version in " + MasterConfig.DEFAULT_PATH);
+        }
+        RemoteApiVersion min = parse(v.getMinAPIVersion());
+        if (min != null && !wanted.isGreaterOrEqual(min)) {
+            throw new ConfigException("docker.api_version: " + apiVersion + " is older than the oldest API ("
+                    + v.getMinAPIVersion() + ") the docker daemon at " + dockerHost + " accepts");
+        }
+    }
+
+    /** A version like 1.38, or null when absent or malformed. */
+    static RemoteApiVersion parse(String version) {
+        if (version == null || !version.trim().matches("\\d+\\.\\d+")) {
+            return null;
+        }
+        return RemoteApiVersion.parseConfig(version.trim());
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.getMessage() == null ? t.toString() : t.getMessage();
+    }
+
+    @Override
+    public String name() {
+        return "docker";
+    }
+
+    /** Pulls every image, creates the networks and named volumes, all in parallel; failures are logged only. */
+    @Override
+    public void prepare(AppConfig app) {
+        List<CompletableFuture<Void>> work = new ArrayList<>();
+        new LinkedHashSet<>(app.services.values().stream().map(s -> s.image).toList())
+                .forEach(image -> work.add(CompletableFuture.runAsync(() -> pull(image))));
+        work.add(CompletableFuture.runAsync(() -> initNetworks(app.networks)));
+        work.add(CompletableFuture.runAsync(() -> initVolumes(app.volumes)));
+        CompletableFuture.allOf(work.toArray(CompletableFuture[]::new)).join();
+    }
+
+    /**
+     * Pulls an image, logging progress per layer status change. No registry may be reachable (an offline edge
+     * device, our build machines): then a local image is used as is, and only a missing one is an error.
+     */
+    void pull(String image) {
+        long t0 = System.nanoTime();
+        log.info("pulling image={}", image);
+        String[] repoTag = repositoryAndTag(image);
+        // An explicit tag: without one the API pulls every tag of the repository.
+        PullProgress progress = docker.pullImageCmd(repoTag[0]).withTag(repoTag[1]).exec(new PullProgress(image));
+        try {
+            if (!progress.awaitCompletion(10, TimeUnit.MINUTES)) {
+                log.warn("pull of image={} still running after 10m; not waiting for it", image);
+                return;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        if (progress.error == null) {
+            log.info("image pulled: image={} took={}ms", image, (System.nanoTime() - t0) / 1_000_000);
+        } else if (imageExists(image)) {
+            log.info("image not pulled, using the local one: image={} reason={}", image, rootMessage(progress.error).trim());
+        } else {
+            log.error("image not pulled and not present locally: image={} error={}", image, rootMessage(progress.error).trim());
+        }
+    }
+
+    /** {@code host:5000/a/b:tag} → [host:5000/a/b, tag]; no tag means latest; a digest stays on the repository. */
+    static String[] repositoryAndTag(String image) {
+        if (image.contains("@")) {
+            return new String[] {image, null};
+        }
+        int slash = image.lastIndexOf('/');
+        int colon = image.lastIndexOf(':');
+        if (colon > slash) {
+            return new String[] {image.substring(0, colon), image.substring(colon + 1)};
+        }
+        return new String[] {image, "latest"};
+    }
+
+    /** Logs each layer's status changes; keeps the error instead of letting docker-java log a stack trace. */
+    private static final class PullProgress extends ResultCallback.Adapter<PullResponseItem> {
+        private final String image;
+        private final Map<String, String> lastStatus = new LinkedHashMap<>();
+        private volatile Throwable error;
+
+        PullProgress(String image) {
+            this.image = image;
+        }
+
+        @Override
+        public void onNext(PullResponseItem item) {
+            if (item.getErrorDetail() != null || item.getError() != null) {
+                error = new IllegalStateException(item.getErrorDetail() != null ? item.getErrorDetail().getMessage() : item.getError());
+                return;
+            }
+            String status = item.getStatus();
+            if (status != null && (item.getId() == null || !status.equals(lastStatus.put(item.getId(), status)))) {
+                log.debug("pull image={} layer={} status={} {}", image, item.getId() == null ? "-" : item.getId(), status,
+                        item.getProgress() == null ? "" : item.getProgress());
+            }
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            error = t;
+            try {
+                close();
+            } catch (IOException e) {
+                // nothing left to release
+            }
+        }
+    }
+
+    private boolean imageExists(String image) {
+        try {
+            docker.inspectImageCmd(image).exec();
+            return true;
+        } catch (NotFoundException e) {
+            return false;
+        }
+    }
+
+    /** The default {@code baetyl} bridge plus the app's networks, each labelled baetyl=baetyl; existing ones kept. */
+    private void initNetworks(Map<String, NetworkSpec> networks) {
+        Map<String, NetworkSpec> all = new LinkedHashMap<>();
+        all.put(DEFAULT_NETWORK, new NetworkSpec());
+        all.putAll(networks);
+        all.forEach((name, spec) -> {
+            NetworkSpec s = spec == null ? new NetworkSpec() : spec;
+            try {
+                com.github.dockerjava.api.model.Network existing = docker.inspectNetworkCmd().withNetworkId(name).exec();
+                if (!s.driver.equals(existing.getDriver())) {
+                    log.warn("network={} exists with driver={}, not {} as configured; using it as is", name, existing.getDriver(), s.driver);
+                }
+                return;
+            } catch (NotFoundException e) {
+                // create it below
+            } catch (RuntimeException e) {
+                log.error("cannot inspect network={}: {}", name, rootMessage(e));
+                return;
+            }
+            Map<String, String> labels = new LinkedHashMap<>(s.labels);
+            labels.put(LABEL_BAETYL, LABEL_BAETYL);
+            try {
+                docker.createNetworkCmd().withName(name).withDriver(s.driver).withOptions(s.driverOpts)
+                        .withLabels(labels).withCheckDuplicate(true).exec();
+                log.info("network created: network={} driver={}", name, s.driver);
+            } catch (ConflictException e) {
+                log.debug("network={} was created concurrently", name);
+            } catch (RuntimeException e) {
+                log.error("cannot create network={}: {}", name, rootMessage(e));
+            }
+        });
+    }
+
+    private void initVolumes(Map<String, VolumeSpec> volumes) {
+        volumes.forEach((name, spec) -> {
+            VolumeSpec s = spec == null ? new VolumeSpec() : spec;
+            try {
+                var existing = docker.inspectVolumeCmd(name).exec();
+                if (!s.driver.equals(existing.getDriver())) {
+                    log.error("volume={} exists with driver={}, not {} as configured; using it as is", name, existing.getDriver(), s.driver);
+                }
+                return;
+            } catch (NotFoundException e) {
+                // create it below
+            } catch (RuntimeException e) {
+                log.error("cannot inspect volume={}: {}", name, rootMessage(e));
+                return;
+            }
+            Map<String, String> labels = new LinkedHashMap<>(s.labels);
+            labels.put(LABEL_BAETYL, LABEL_BAETYL);
+            try {
+                docker.createVolumeCmd().withName(name).withDriver(s.driver).withDriverOpts(s.driverOpts).withLabels(labels).exec();
+                log.info("volume created: volume={} driver={}", name, s.driver);
+            } catch (RuntimeException e) {
+                log.error("cannot create volume={}: {}", name, rootMessage(e));
+            }
+        });
+    }
+
+    @Override
+    public void setupService(ServiceDefinition service) throws EngineException {
+        ServiceSpec spec = service.spec();
+        if (!spec.networkMode.isEmpty() && !spec.networks.isEmpty()) {
+            throw new EngineException("service " + service.name() + ": network_mode and networks cannot be used together");
+        }
+        try {
+            for (ServiceVolume v : spec.volumes) {
+                ContainerSpecs.bind(workDir, v, service.volumes());
+            }
+            ContainerSpecs.ports(spec.ports);
+            spec.devices.forEach(ContainerSpecs::device);
+        } catch (IllegalArgumentException e) {
+            throw new EngineException("service " + service.name() + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void teardownService(String serviceName) {
+        // Containers are removed as their instances stop; a service has nothing else on the host.
+    }
+
+    @Override
+    public Instance start(InstanceSpec spec) throws EngineException {
+        String svc = spec.service().name();
+        String name = spec.name();
+        CreateContainerCmd create;
+        try {
+            create = containerFor(spec);
+        } catch (IllegalArgumentException e) {
+            throw new EngineException("service " + svc + ": " + e.getMessage(), e);
+        }
+        String id;
+        try {
+            id = createAndStart(spec, create);
+        } catch (DockerException | EngineException first) {
+            // As Baetyl does: a leftover container of the same name (ours) is removed, then one more try.
+            log.warn("failed to start instance={} of service={}, retrying once: {}", name, svc, rootMessage(first));
+            removeOurContainerNamed(name, svc);
+            try {
+                id = createAndStart(spec, containerFor(spec));
+            } catch (DockerException e) {
+                throw new EngineException("service " + svc + ": cannot start container " + name + ": " + rootMessage(e), e);
+            }
+        } catch (RuntimeException e) {
+            throw new EngineException("service " + svc + ": cannot start container " + name + " (docker at " + dockerHost
+                    + "): " + rootMessage(e), e);
+        }
+        DockerInstance inst = new DockerInstance(docker, svc, name, id);
+        inst.watch();
+        log.info("instance started: service={} instance={} cid={} image={}", svc, name, inst.shortId(), spec.service().spec().image);
+        return inst;
+    }
+
+    private String createAndStart(InstanceSpec spec, CreateContainerCmd create) throws EngineException {
+        ServiceSpec s = spec.service().spec();
+        CreateContainerResponse created;
+        try {
+            created = create.exec();
+        } catch (NotFoundException e) {
+            throw new EngineException("service " + spec.service().name() + ": image " + s.image
+                    + " not found (not pulled and not built locally; see scripts/build-images.sh)", e);
+        }
+        String id = created.getId();
+        try {
+            // The primary network came with the create; the others are joined before the start, as Baetyl does.
+            List<String> nets = new ArrayList<>(s.networks.keySet());
+            for (int i = 0; i < nets.size() - 1; i++) {
+                ServiceSpec.ServiceNetwork n = s.networks.get(nets.get(i));
+                docker.connectToNetworkCmd().withNetworkId(nets.get(i)).withContainerId(id)
+                        .withContainerNetwork(endpoint(n)).exec();
+            }
+            docker.startContainerCmd(id).exec();
+            return id;
+        } catch (RuntimeException e) {
+            DockerInstance.stopAndRemove(docker, id, Duration.ZERO);
+            throw e;
+        }
+    }
+
+    private static ContainerNetwork endpoint(ServiceSpec.ServiceNetwork n) {
+        ContainerNetwork cn = new ContainerNetwork();
+        if (n != null && !n.aliases.isEmpty()) {
+            cn.withAliases(n.aliases);
+        }
+        if (n != null && !n.ipv4Address.isEmpty()) {
+            cn.withIpamConfig(new ContainerNetwork.Ipam().withIpv4Address(n.ipv4Address));
+        }
+        return cn;
+    }
+
+    /** The whole container definition of one instance. */
+    CreateContainerCmd containerFor(InstanceSpec spec) {
+        ServiceDefinition def = spec.service();
+        ServiceSpec s = def.spec();
+        List<Bind> binds = new ArrayList<>();
+        for (ServiceVolume v : s.volumes) {
+            binds.add(ContainerSpecs.bind(workDir, v, def.volumes()));
+        }
+        if (apiSocket != null) {
+            binds.add(Bind.parse(apiSocket + ":" + ContainerSpecs.SOCKET_IN_CONTAINER + ":ro"));
+        }
+        List<PortBinding> ports = ContainerSpecs.ports(s.ports);
+        List<Device> devices = s.devices.stream().map(ContainerSpecs::device).toList();
+        HostConfig host = HostConfig.newHostConfig()
+                .withBinds(binds)
+                .withPortBindings(ports)
+                .withDevices(devices)
+                .withRestartPolicy(RestartPolicy.noRestart());
+        if (apiSocket == null) {
+            // The API is on tcp: instances reach the host as host.docker.internal, which Linux does not define.
+            host.withExtraHosts("host.docker.internal:host-gateway");
+        }
+        applyResources(host, s.resources, def.name());
+        if (!s.runtime.isEmpty()) {
+            host.withRuntime(s.runtime);
+        }
+        String networkMode;
+        if (!s.networkMode.isEmpty()) {
+            networkMode = s.networkMode;
+        } else if (!s.networks.isEmpty()) {
+            networkMode = new ArrayList<>(s.networks.keySet()).get(s.networks.size() - 1);
+        } else {
+            networkMode = DEFAULT_NETWORK;
+        }
+        host.withNetworkMode(networkMode);
+        Map<String, String> labels = new LinkedHashMap<>();
+        labels.put(LABEL_BAETYL, LABEL_BAETYL);
+        labels.put(LABEL_SERVICE, def.name());
+        labels.put(LABEL_WORKDIR, workDir.toString());
+        CreateContainerCmd cmd = docker.createContainerCmd(s.image)
+                .withName(spec.name())
+                .withEnv(ContainerSpecs.env(spec.env()))
+                .withLabels(labels)
+                .withExposedPorts(ports.stream().map(PortBinding::getExposedPort).distinct().toArray(ExposedPort[]::new))
+                .withHostConfig(host);
+        if (!s.hostname.isEmpty()) {
+            cmd.withHostName(s.hostname);
+        }
+        if (!s.command.isEmpty()) {
+            cmd.withCmd(s.command);
+        }
+        if (!s.networks.isEmpty()) {
+            ServiceSpec.ServiceNetwork primary = s.networks.get(networkMode);
+            if (primary != null && !primary.aliases.isEmpty()) {
+                cmd.withAliases(primary.aliases);
+            }
+            if (primary != null && !primary.ipv4Address.isEmpty()) {
+                cmd.withIpv4Address(primary.ipv4Address);
+            }
+        }
+        return cmd;
+    }
+
+    private void applyResources(HostConfig host, Resources r, String service) {
+        if (r.cpu.cpus > 0) {
+            if (cfsQuota) {
+                host.withNanoCPUs((long) (r.cpu.cpus * 1e9));
+            } else {
+                log.warn("service={}: resources.cpu.cpus ignored, the kernel has no CFS quota support", service);
+            }
+        }
+        if (!r.cpu.setcpus.isEmpty()) {
+            host.withCpusetCpus(r.cpu.setcpus);
+        }
+        if (r.memory.limit.bytes() > 0) {
+            host.withMemory(r.memory.limit.bytes());
+        }
+        if (r.memory.swap.bytes() != 0) {
+            host.withMemorySwap(r.memory.swap.bytes());
+        }
+        if (r.pids.limit > 0) {
+            host.withPidsLimit(r.pids.limit);
+        }
+    }
+
+    /** Removes a container of that name if baetyl created it; a stranger's container is left alone (and the start fails). */
+    private void removeOurContainerNamed(String name, String svc) {
+        List<Container> found = docker.listContainersCmd().withShowAll(true).withNameFilter(List.of(name)).exec();
+        for (Container c : found) {
+            boolean exact = c.getNames() != null && List.of(c.getNames()).contains("/" + name);
+            if (!exact) {
+                continue;
+            }
+            Map<String, String> labels = c.getLabels() == null ? Map.of() : c.getLabels();
+            if (LABEL_BAETYL.equals(labels.get(LABEL_BAETYL))) {
+                log.info("removing leftover container name={} id={} of service={}", name, c.getId(), labels.get(LABEL_SERVICE));
+                DockerInstance.stopAndRemove(docker, c.getId(), Duration.ZERO);
+            } else {
+                log.error("container name {} is taken by a container baetyl did not create (id={}); service={} cannot start",
+                        name, c.getId(), svc);
+            }
+        }
+    }
+
+    /**
+     * Removes what a previous master left: the containers recorded in its stats that carry our label, and every
+     * container labelled {@code baetyl=baetyl} for this working dir (started but not yet recorded when it died).
+     */
+    @Override
+    public void recover(Map<String, Map<String, Map<String, Object>>> recorded) {
+        Set<String> ids = new LinkedHashSet<>();
+        recorded.forEach((svc, instances) -> instances.forEach((name, info) -> {
+            if (info.get("container") instanceof Map<?, ?> c && c.get("id") instanceof String id && !id.isEmpty()) {
+                ids.add(id);
+            }
+        }));
+        Map<String, Container> orphans = new LinkedHashMap<>();
+        try {
+            for (Container c : docker.listContainersCmd().withShowAll(true)
+                    .withLabelFilter(Map.of(LABEL_BAETYL, LABEL_BAETYL)).exec()) {
+                String wd = c.getLabels() == null ? null : c.getLabels().get(LABEL_WORKDIR);
+                if (ids.contains(c.getId()) || workDir.toString().equals(wd)) {
+                    orphans.put(c.getId(), c);
+                }
+            }
+        } catch (RuntimeException e) {
+            log.error("cannot list containers to recover: {}", rootMessage(e));
+            return;
+        }
+        CompletableFuture.allOf(orphans.values().stream().map(c -> CompletableFuture.runAsync(() -> {
+            String name = c.getNames() != null && c.getNames().length > 0 ? c.getNames()[0].replaceFirst("^/", "") : c.getId();
+            log.info("removing orphan container name={} id={} of service={} left by a previous master", name,
+                    c.getId().substring(0, Math.min(12, c.getId().length())),
+                    c.getLabels() == null ? "" : c.getLabels().get(LABEL_SERVICE));
+            DockerInstance.stopAndRemove(docker, c.getId(), grace);
+        })).toArray(CompletableFuture[]::new)).join();
+    }
+
+    @Override
+    public String masterApiAddressForInstances(String configuredAddress) {
+        if (configuredAddress.startsWith("unix://")) {
+            return "unix://" + ContainerSpecs.SOCKET_IN_CONTAINER;
+        }
+        URI uri = URI.create(configuredAddress);
+        if ("localhost".equals(uri.getHost()) || (uri.getHost() != null && uri.getHost().startsWith("127."))) {
+            log.warn("server.address {} listens on loopback only; containers cannot reach it as host.docker.internal "
+                    + "(listen on 0.0.0.0 or use a unix socket)", configuredAddress);
+        }
+        return "tcp://host.docker.internal:" + uri.getPort();
+    }
+
+    @Override
+    public void close() {
+        try {
+            docker.close();
+        } catch (IOException e) {
+            log.debug("closing docker client: {}", e.toString());
+        }
+    }
+}
