@@ -56,10 +56,20 @@ public final class SqlFunctionServer implements AutoCloseable {
         SocketAddress bind = parseAddress(address);
         ServerCredentials creds = InsecureServerCredentials.create();
         if (!cfg.key.isBlank()) {
-            TlsServerCredentials.Builder tls = TlsServerCredentials.newBuilder()
-                    .keyManager(new File(cfg.cert), new File(cfg.key));
+            TlsServerCredentials.Builder tls = TlsServerCredentials.newBuilder();
+            try {
+                tls.keyManager(new File(cfg.cert), new File(cfg.key));
+            } catch (IOException | RuntimeException e) {
+                throw new IllegalArgumentException("server.cert/server.key: cannot load (" + cfg.cert + ", " + cfg.key
+                        + "): " + e.getMessage(), e);
+            }
             if (!cfg.ca.isBlank()) {
-                tls.trustManager(new File(cfg.ca)).clientAuth(TlsServerCredentials.ClientAuth.REQUIRE);
+                try {
+                    tls.trustManager(new File(cfg.ca));
+                } catch (IOException | RuntimeException e) {
+                    throw new IllegalArgumentException("server.ca: cannot load (" + cfg.ca + "): " + e.getMessage(), e);
+                }
+                tls.clientAuth(TlsServerCredentials.ClientAuth.REQUIRE);
             }
             creds = tls.build();
         }

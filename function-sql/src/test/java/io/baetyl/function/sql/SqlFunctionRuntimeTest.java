@@ -213,6 +213,53 @@ class SqlFunctionRuntimeTest {
         }
     }
 
+    @Test
+    void mutualTls() throws Exception {
+        Path certs = dir.resolve("certs");
+        Process gen = new ProcessBuilder("bash", Path.of("..", "scripts", "gen-test-certs.sh").toString(), certs.toString())
+                .inheritIO().start();
+        assertThat(gen.waitFor(30, TimeUnit.SECONDS) && gen.exitValue() == 0).isTrue();
+        Path cfg = config("""
+                server:
+                  key: %1$s/server.key
+                  cert: %1$s/server.pem
+                  ca: %1$s/ca.pem
+                functions:
+                - name: f
+                  handler: select *
+                """.formatted(certs));
+        try (RuntimeHarness rt = RuntimeHarness.start(cfg, address(FreePorts.next()))) {
+            io.grpc.ChannelCredentials client = io.grpc.TlsChannelCredentials.newBuilder()
+                    .keyManager(certs.resolve("client.pem").toFile(), certs.resolve("client.key").toFile())
+                    .trustManager(certs.resolve("ca.pem").toFile())
+                    .build();
+            io.grpc.ManagedChannel ch = io.grpc.Grpc.newChannelBuilderForAddress("127.0.0.1", rt.port(), client)
+                    .overrideAuthority("localhost").build();
+            try {
+                FunctionMessage out = baetyl.FunctionGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS)
+                        .call(RuntimeHarness.message("f", "t", 0, "{\"a\":1}"));
+                assertThat(text(out)).isEqualTo("{\"a\":1}");
+            } finally {
+                ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
+            // Without a client certificate the handshake is refused, because a ca is configured.
+            io.grpc.ChannelCredentials anonymous = io.grpc.TlsChannelCredentials.newBuilder()
+                    .trustManager(certs.resolve("ca.pem").toFile()).build();
+            io.grpc.ManagedChannel ch2 = io.grpc.Grpc.newChannelBuilderForAddress("127.0.0.1", rt.port(), anonymous)
+                    .overrideAuthority("localhost").build();
+            try {
+                assertThatThrownBy(() -> baetyl.FunctionGrpc.newBlockingStub(ch2).withDeadlineAfter(10, TimeUnit.SECONDS)
+                        .call(RuntimeHarness.message("f", "t", 0, "{}")))
+                        .isInstanceOfSatisfying(StatusRuntimeException.class,
+                                e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+            } finally {
+                ch2.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
+            // Plain text against the TLS port fails too.
+            assertThatThrownBy(() -> rt.call("f", "t", 0, "{}")).isInstanceOf(StatusRuntimeException.class);
+        }
+    }
+
     // ---- startup errors: exit status 1 and one clear log line ----
 
     private int failsToStart(String yaml, Map<String, String> env) throws Exception {
@@ -260,6 +307,10 @@ class SqlFunctionRuntimeTest {
         assertThat(log()).contains("functions[1] (f): function name is used twice");
         assertThat(failsToStart(withLog("server: {timeout: soon}\nfunctions: []\n"), env)).isEqualTo(1);
         assertThat(log()).contains("server.timeout");
+        assertThat(failsToStart(withLog("server: {key: nope.key, cert: nope.pem}\nfunctions: []\n"), env)).isEqualTo(1);
+        assertThat(log()).contains("server.cert/server.key: cannot load (nope.pem, nope.key)");
+        assertThat(failsToStart(withLog("server: {key: nope.key}\nfunctions: []\n"), env)).isEqualTo(1);
+        assertThat(log()).contains("server.key and server.cert: must be set together");
     }
 
     @Test
