@@ -210,4 +210,58 @@ class BridgeTest {
         assertThat(inCloud.received).allMatch(r -> r.qos() == 1);
         await().atMost(Duration.ofSeconds(10)).until(() -> counter(bridge, 0, "hub_to_remote", "pending") == 0);
     }
+
+    @Test
+    void whatTheRemoteDidNotAcknowledgeStaysUnacknowledgedAtTheHubForTheNextRun() throws Exception {
+        RemoteMqttConfig cfg = config(List.of(cloudRemote("cloud")), rule("cloud", List.of(sub("data", 1)), List.of()));
+        startBridge(cfg);
+        Observer inCloud = closeLater(new Observer(cloud.plainAddress(), "cloud-app", null, null, true)).subscribe("data", 1);
+        Observer device = closeLater(new Observer(hub.url(), "device", "u1", "p1", false));
+        cloud.mosquitto.stop();
+        for (int i = 0; i < 20; i++) {
+            device.publish("data", 1, "m" + i);
+        }
+        // The hub handed all of them to the bridge, which cannot pass them on and so has not acknowledged them.
+        await().atMost(Duration.ofSeconds(10)).until(() -> counter(bridge, 0, "hub_to_remote", "pending") == 20);
+        assertThat(counter(bridge, 0, "hub_to_remote", "forwarded")).isZero();
+        bridge.close(); // the bridge goes away with the messages only in its memory
+
+        cloud.mosquitto.start();
+        bridge = new RemoteMqtt(cfg, s -> { }).start(); // same client ids: the hub redelivers the unacknowledged ones
+        await().atMost(Duration.ofSeconds(20)).until(() -> inCloud.payloads().stream().distinct().count() == 20);
+        assertThat(inCloud.payloads()).containsAll(IntStream.range(0, 20).mapToObj(i -> "m" + i).toList());
+    }
+
+    @Test
+    void noQos1MessageIsLostWhileTheHubRestarts() throws Exception {
+        hub.close();
+        hub = new LocalHub(tmp.resolve("hub")); // a persistent hub: sessions and queued messages survive its restart
+        startBridge(config(List.of(cloudRemote("cloud")), rule("cloud", List.of(), List.of(sub("cmd/#", 1)))));
+        Observer atEdge = closeLater(new Observer(hub.url(), "edge-app", "u1", "p1", true)).subscribe("cmd/#", 1);
+        Observer cloudApp = closeLater(new Observer(cloud.plainAddress(), "cloud-app", null, null, false));
+        int n = 200;
+        Thread publisher = new Thread(() -> {
+            try {
+                for (int i = 0; i < n; i++) {
+                    cloudApp.publish("cmd/" + (i % 3), 1, Integer.toString(i));
+                    Thread.sleep(10);
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        publisher.start();
+        await().atMost(Duration.ofSeconds(10)).until(() -> atEdge.received.size() >= 30);
+        hub.stop();
+        Thread.sleep(1500);
+        hub.start();
+        publisher.join(30_000);
+
+        await().atMost(Duration.ofSeconds(40)).until(() -> atEdge.payloads().stream().distinct().count() == n);
+        assertThat(atEdge.received).allMatch(r -> r.qos() == 1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> counter(bridge, 0, "remote_to_hub", "pending") == 0);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> hubSide = (Map<String, Object>) bridge.ruleStats(0).get("hub");
+        assertThat(((Number) hubSide.get("connects")).longValue()).isGreaterThanOrEqualTo(2);
+    }
 }

@@ -3,6 +3,7 @@ package io.baetyl.remote;
 import io.baetyl.hub.Hub;
 import io.baetyl.hub.config.HubConfig;
 import io.baetyl.sdk.testing.FreePorts;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,9 +14,16 @@ import java.util.List;
  */
 final class LocalHub implements AutoCloseable {
     final HubConfig config;
+    final Path dir;
     Hub hub;
 
     LocalHub() {
+        this(null);
+    }
+
+    /** @param dir where the hub keeps its store (sessions and QoS 1 messages survive a restart); null: in memory */
+    LocalHub(Path dir) {
+        this.dir = dir;
         HubConfig c = new HubConfig();
         c.listen = new ArrayList<>(List.of("tcp://127.0.0.1:" + FreePorts.next()));
         HubConfig.Principal p = new HubConfig.Principal();
@@ -30,18 +38,19 @@ final class LocalHub implements AutoCloseable {
         p.permissions = List.of(pub, sub);
         c.principals = new ArrayList<>(List.of(p));
         c.shutdown.timeout = Duration.ofSeconds(5);
+        c.storage.dir = "data";
         c.validate();
         config = c;
-        hub = new Hub(c, null, m -> { }).start();
+        hub = new Hub(c, dir, m -> { }).start();
     }
 
     void stop() {
         hub.close();
     }
 
-    /** Starts again on the same port (with an empty store: sessions are gone, as after a crash of a memory broker). */
+    /** Starts again on the same port, with the store kept in {@code dir} (or an empty one in memory). */
     void start() {
-        hub = new Hub(config, null, m -> { }).start();
+        hub = new Hub(config, dir, m -> { }).start();
     }
 
     String url() {
