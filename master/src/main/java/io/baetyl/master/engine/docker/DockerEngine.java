@@ -69,6 +69,13 @@ public class DockerEngine implements Engine {
     static final String DEFAULT_NETWORK = "baetyl";
     static final String DEFAULT_DOCKER_HOST = "unix:///var/run/docker.sock";
 
+    /**
+     * Restart policy "no", spelled out as Baetyl sends it (docker-java's noRestart() sends an empty name, which
+     * docker treats the same but shows as "" in docker inspect).
+     */
+    static final RestartPolicy NO_RESTART = new com.fasterxml.jackson.databind.ObjectMapper()
+            .convertValue(Map.of("Name", "no", "MaximumRetryCount", 0), RestartPolicy.class);
+
     private final DockerClient docker;
     private final String dockerHost;
     private final Path workDir;
@@ -433,7 +440,7 @@ public class DockerEngine implements Engine {
                 .withBinds(binds)
                 .withPortBindings(ports)
                 .withDevices(devices)
-                .withRestartPolicy(RestartPolicy.noRestart());
+                .withRestartPolicy(NO_RESTART);
         if (apiSocket == null) {
             // The API is on tcp: instances reach the host as host.docker.internal, which Linux does not define.
             host.withExtraHosts("host.docker.internal:host-gateway");
