@@ -9,7 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Our hub, in process and in memory, on a random 127.0.0.1 port with one user (u1/p1) allowed everything. Used as
+ * Our hub, in process and in memory, on a random 127.0.0.1 port with u1/p1 allowed everything and
+ * u2/p2 allowed to subscribe under allowed/ only. Used as
  * the local hub and as a second, independent remote broker.
  */
 final class LocalHub implements AutoCloseable {
@@ -36,7 +37,15 @@ final class LocalHub implements AutoCloseable {
         sub.action = "sub";
         sub.permits = List.of("#");
         p.permissions = List.of(pub, sub);
-        c.principals = new ArrayList<>(List.of(p));
+        // u2 may only subscribe under allowed/, to see a subscription refused (SUBACK 0x80).
+        HubConfig.Principal limited = new HubConfig.Principal();
+        limited.username = "u2";
+        limited.password = "p2";
+        HubConfig.Permission limitedSub = new HubConfig.Permission();
+        limitedSub.action = "sub";
+        limitedSub.permits = List.of("allowed/#");
+        limited.permissions = List.of(pub, limitedSub);
+        c.principals = new ArrayList<>(List.of(p, limited));
         c.shutdown.timeout = Duration.ofSeconds(5);
         c.storage.dir = "data";
         c.validate();
