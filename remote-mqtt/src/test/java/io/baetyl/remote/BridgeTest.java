@@ -33,6 +33,7 @@ class BridgeTest {
     LocalHub hub;
     RemoteBroker cloud;
     RemoteMqtt bridge;
+    final List<Map<String, Object>> reports = new java.util.concurrent.CopyOnWriteArrayList<>();
     final List<AutoCloseable> closing = new java.util.ArrayList<>();
 
     @BeforeAll
@@ -87,6 +88,7 @@ class BridgeTest {
         c.hub.interval = Duration.ofSeconds(1);
         c.remotes.addAll(remotes);
         c.rules.addAll(List.of(rules));
+        c.report.interval = Duration.ofMillis(200);
         c.validate();
         return c;
     }
@@ -101,7 +103,7 @@ class BridgeTest {
     }
 
     RemoteMqtt startBridge(RemoteMqttConfig c) throws Exception {
-        bridge = new RemoteMqtt(c, s -> { }).start();
+        bridge = new RemoteMqtt(c, reports::add).start();
         bridge.subscribed().get(20, java.util.concurrent.TimeUnit.SECONDS);
         return bridge;
     }
@@ -134,6 +136,10 @@ class BridgeTest {
         @SuppressWarnings("unchecked")
         Map<String, Object> remoteSide = (Map<String, Object>) bridge.ruleStats(0).get("remote");
         assertThat(remoteSide).containsEntry("connected", true).containsEntry("clientid", "cloud");
+        // The same counters reach the master's reportInstance every report.interval.
+        await().atMost(Duration.ofSeconds(5)).until(() -> reports.stream().anyMatch(r -> r.toString()
+                .contains("hub_to_remote={forwarded=2, pending=0")));
+        assertThat(reports.get(reports.size() - 1)).containsOnlyKeys("remote_stats");
     }
 
     @Test
