@@ -67,7 +67,10 @@ final class FunctionManager implements AutoCloseable {
             for (int i = 0; i < cfg.rules.size(); i++) {
                 ManagerConfig.Rule r = cfg.rules.get(i);
                 String clientId = cfg.clientIdOf(i);
-                fm.rules.add(new RuleRunner(clientId, r, fm.functions.get(r.function.name), cfg.hub).start());
+                RuleRunner runner = new RuleRunner(clientId, r, fm.functions.get(r.function.name), cfg.hub).start();
+                fm.rules.add(runner);
+                runner.connected().thenRun(() -> log.info("rule subscribed: clientid={} topic={}", clientId,
+                        r.subscribe.topic));
                 log.info("rule started: clientid={} subscribe={} qos={} function={} publish={} qos={} retry={}",
                         clientId, r.subscribe.topic, r.subscribe.qos, r.function.name, r.publish.topic, r.publish.qos,
                         r.retry.max);

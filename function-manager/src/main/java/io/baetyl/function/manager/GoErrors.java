@@ -23,8 +23,10 @@ final class GoErrors {
         if (e instanceof StatusRuntimeException s) {
             Status st = s.getStatus();
             String desc = st.getDescription() == null ? "" : st.getDescription();
-            if (st.getCode() == Status.Code.DEADLINE_EXCEEDED && desc.contains("deadline exceeded after")) {
-                desc = "context deadline exceeded"; // what grpc-go says for a client-side deadline
+            if (st.getCode() == Status.Code.DEADLINE_EXCEEDED) {
+                // What grpc-go reports when the call's context times out; whether our deadline or the runtime's
+                // (which learnt it from the grpc-timeout header) fired first is a race not worth exposing.
+                desc = "context deadline exceeded";
             }
             return "rpc error: code = " + goCode(st.getCode()) + " desc = " + desc;
         }
