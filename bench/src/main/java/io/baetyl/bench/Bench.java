@@ -275,6 +275,19 @@ public final class Bench {
             System.out.printf("p99_ms=%.3f%n", values[Math.min(n - 1, (int) (n * 0.99))] / 1e6);
             System.out.printf("max_ms=%.3f%n", values[n - 1] / 1e6);
         }
+        if (intOpt("slowest", 0) > 0) {
+            // which messages were slow: at the start (warm-up) or spread over the run (stalls)
+            Integer[] idx = new Integer[count];
+            for (int i = 0; i < count; i++) {
+                idx[i] = i;
+            }
+            Arrays.sort(idx, (a, b) -> Long.compare(lat.get(b), lat.get(a)));
+            StringBuilder sb = new StringBuilder();
+            for (int i = 0; i < Math.min(count, intOpt("slowest", 0)); i++) {
+                sb.append(i == 0 ? "" : " ").append(idx[i]).append(':').append(String.format("%.1f", lat.get(idx[i]) / 1e6));
+            }
+            System.out.println("slowest_index_ms=" + sb);
+        }
         pub.disconnectForcibly(100, 100);
         pub.close();
         sub.disconnectForcibly(100, 100);

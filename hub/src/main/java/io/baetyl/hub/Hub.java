@@ -51,7 +51,8 @@ public final class Hub implements AutoCloseable {
     public Hub(HubConfig config, Path baseDir, Consumer<Map<String, Object>> reporter) {
         this.config = config;
         this.reporter = reporter;
-        this.store = baseDir == null ? new MemoryStore() : new MapDbStore(baseDir.resolve(config.storage.dir));
+        this.store = baseDir == null ? new MemoryStore() : new MapDbStore(baseDir.resolve(config.storage.dir),
+                config.storage.fsync, config.message.ingress.qos1.cleanup.retention.toMillis() / 4);
         this.broker = new Broker(config, store);
         this.boss = new NioEventLoopGroup(1, new DefaultThreadFactory("hub-accept", true));
         this.workers = new NioEventLoopGroup(0, new DefaultThreadFactory("hub-io", true));

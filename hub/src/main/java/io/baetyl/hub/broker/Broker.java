@@ -41,6 +41,7 @@ public final class Broker {
     private final Persister persister;
     private volatile long committedSeq;
     private volatile boolean dirty;
+    private final long retentionMillis;
 
     /** A subscription in the tree. */
     public record Sub(Subscriber target, int qos) {
@@ -63,7 +64,8 @@ public final class Broker {
     public Broker(HubConfig config, Store store) {
         this.config = config;
         this.store = store;
-        Long last = store.log().isEmpty() ? 0L : store.log().lastKey();
+        this.retentionMillis = config.message.ingress.qos1.cleanup.retention.toMillis();
+        long last = store.log().lastSeq();
         committedSeq = last;
         offsets.putAll(store.offsets());
         for (Map.Entry<String, byte[]> e : store.retained().entrySet()) {
@@ -151,7 +153,7 @@ public final class Broker {
         }
     }
 
-    /** Moves offset updates into the store; called by the persister before each commit. */
+    /** Moves offset updates into the store; called by the store thread before each commit. */
     boolean flushOffsets() {
         if (dirtyOffsets.isEmpty()) {
             return false;
@@ -182,8 +184,9 @@ public final class Broker {
     // ---- publishing ----------------------------------------------------------------------------------------------
 
     /**
-     * Publishes a message that has passed validation and ACL. QoS 0 is delivered at once; QoS 1 is persisted first
-     * and {@code onPersisted} runs (on the persister thread) once it is durable.
+     * Publishes a message that has passed validation and ACL. QoS 0 is delivered at once; QoS 1 is logged and flushed
+     * before {@code onPersisted} runs (on the caller's thread). Connections use {@link #appendQos1} and
+     * {@link #flushQos1} instead, to flush once per socket read.
      */
     public void publish(Message m, Runnable onPersisted) {
         if (m.qos == 0) {
@@ -191,12 +194,23 @@ public final class Broker {
                 retain(m);
             }
             routeQos0(m);
-            if (onPersisted != null) {
-                onPersisted.run();
-            }
         } else {
-            persister.submit(m, onPersisted);
+            persister.append(m);
+            persister.flush();
         }
+        if (onPersisted != null) {
+            onPersisted.run();
+        }
+    }
+
+    /** Appends a QoS 1 message to the log; it is durable, and delivered, after the next {@link #flushQos1()}. */
+    public void appendQos1(Message m) {
+        persister.append(m);
+    }
+
+    /** Makes every appended QoS 1 message durable (also other threads'), then delivers it; acknowledge after this. */
+    public void flushQos1() {
+        persister.flush();
     }
 
     /** Stores or (empty payload) deletes the retained message of the topic. */
@@ -212,6 +226,24 @@ public final class Broker {
             store.retained().put(m.topic, r.encode());
             dirty = true;
         }
+    }
+
+    /** The committed log position and, per filter, the retained messages matching it, taken together. */
+    public record RetainedView(long committedSeq, List<List<Message>> matching) {
+    }
+
+    /**
+     * Retained messages per filter, with the log position they correspond to: a retained QoS 1 message enters the
+     * retained set and the committed log under the same lock, so a new subscriber gets it from exactly one of them.
+     */
+    public RetainedView retainedMatching(List<String> filters) {
+        return persister.locked(() -> {
+            List<List<Message>> out = new ArrayList<>(filters.size());
+            for (String f : filters) {
+                out.add(retainedMatching(f));
+            }
+            return new RetainedView(committedSeq, out);
+        });
     }
 
     /** Every retained message matching {@code filter}. */
@@ -280,14 +312,21 @@ public final class Broker {
         }
     }
 
-    /** The logged message at {@code seq}, or null if it was cleaned up. */
+    /**
+     * The logged message at {@code seq}, or null if it is gone or older than {@code cleanup.retention}: cleanup
+     * deletes whole log segments, so an expired message can outlive its retention on disk or in the cache for a while,
+     * but it is not delivered any more.
+     */
     public Message read(long seq) {
         Message m = cache[(int) (seq & (CACHE_SIZE - 1))];
-        if (m != null && m.seq == seq) {
-            return m;
+        if (m == null || m.seq != seq) {
+            byte[] data = store.log().get(seq);
+            m = data == null ? null : Message.decode(data, seq);
         }
-        byte[] data = store.log().get(seq);
-        return data == null ? null : Message.decode(data, seq);
+        if (m != null && m.timestamp < System.currentTimeMillis() - retentionMillis) {
+            return null;
+        }
+        return m;
     }
 
     /** Messages in the log not yet acknowledged by the slowest persistent consumer. */

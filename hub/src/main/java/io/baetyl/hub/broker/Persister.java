@@ -1,179 +1,180 @@
 package io.baetyl.hub.broker;
 
 import io.baetyl.hub.config.HubConfig;
+import io.baetyl.hub.persist.MessageLog;
 import io.baetyl.hub.persist.Store;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The single writer of the QoS 1 log. It takes whatever publishes are queued, appends them in one MapDB
- * transaction together with pending offset updates, commits, and only then acknowledges the publishers and wakes
- * the readers: a PUBACK means the message is on disk. Routed QoS 1 copies go into the next transaction along with
- * the route offset, so a crash re-routes rather than loses.
+ * Writes the QoS 1 log and keeps the store committed.
+ *
+ * <p>QoS 1 publishes are appended and flushed by the publisher's own event-loop thread: a connection appends what one
+ * socket read delivered and calls {@link #flush()} once at the end of the read, and sends its PUBACKs after that. A
+ * flush is one {@code write} to the log file (see {@link io.baetyl.hub.persist.FileMessageLog} for why that is
+ * durable against a crash of the process), so a PUBACK means the message is safe, and the message reaches the
+ * subscribers' sessions with one thread hand-off instead of two (the first version queued every publish to a
+ * persister thread, which cost a wake-up on the way in and another on the way back). A batch that holds a retained
+ * message also commits the store before its acks, so the retained state is as durable as the message. Routed QoS 1
+ * copies are appended and flushed in the same call; the route offset moves past a message only once its copies are in
+ * the log, so a crash re-routes rather than loses.
+ *
+ * <p>The thread {@code hub-store} commits the small state (offsets, subscriptions, wills) every {@value #COMMIT_EVERY_MS}
+ * ms when it changed, and runs the retention cleanup. A MapDB commit forces its write-ahead log to the disk and can
+ * take milliseconds; keeping it off the publish path is what keeps QoS 1 latency low. An offset that had not been
+ * committed when the hub crashed only means that those messages are delivered again (at least once).
  */
-final class Persister implements Runnable {
+final class Persister {
     private static final Logger log = LoggerFactory.getLogger(Persister.class);
-    private static final int MAX_BATCH = 4096;
-
-    private record Pending(Message message, Runnable done) {
-    }
+    static final long COMMIT_EVERY_MS = 100;
 
     private final Broker broker;
     private final Store store;
+    private final MessageLog messages;
     private final HubConfig config;
-    private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
-    private final ArrayDeque<Message> again = new ArrayDeque<>();
-    private final Thread thread;
+    private final boolean routes;
+    private final Thread storeThread;
+    // guarded by this
+    private final List<Message> pending = new ArrayList<>();
     private long lastSeq;
     private long routedUpTo;
-    private volatile boolean stopping;
+    private long routeOffsetSaved = -1;
+    private boolean retainedPending;
+    private volatile boolean storeStopping;
 
     Persister(Broker broker, Store store, HubConfig config, long lastSeq, long routedUpTo) {
         this.broker = broker;
         this.store = store;
+        this.messages = store.log();
         this.config = config;
+        this.routes = broker.hasRoutes();
         this.lastSeq = lastSeq;
         this.routedUpTo = Math.min(routedUpTo, lastSeq);
-        this.thread = new Thread(this, "hub-persister");
-        thread.setDaemon(true);
+        this.storeThread = new Thread(this::storeLoop, "hub-store");
+        storeThread.setDaemon(true);
     }
 
     void start() {
-        thread.start();
-    }
-
-    void submit(Message m, Runnable done) {
-        queue.add(new Pending(m, done));
-    }
-
-    int queued() {
-        return queue.size();
-    }
-
-    void stop(long timeout, TimeUnit unit) {
-        stopping = true;
-        try {
-            thread.join(unit.toMillis(timeout));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        if (thread.isAlive()) {
-            log.warn("persister did not finish within shutdown timeout: queued={}", queue.size());
-        }
-    }
-
-    @Override
-    public void run() {
-        try {
-            recoverRoutes();
-            loop();
-        } catch (Throwable t) {
-            log.error("persister stopped on error; QoS 1 publishes will not be acknowledged", t);
-        }
+        recoverRoutes();
+        storeThread.start();
     }
 
     /** Re-routes logged messages that a crash left unrouted. */
-    private void recoverRoutes() {
-        if (!broker.hasRoutes() || routedUpTo >= lastSeq) {
+    private synchronized void recoverRoutes() {
+        if (!routes || routedUpTo >= lastSeq) {
             routedUpTo = lastSeq;
             return;
         }
         int n = 0;
-        for (Map.Entry<Long, byte[]> e : store.log().tailMap(routedUpTo, false).entrySet()) {
-            broker.routeLogged(Message.decode(e.getValue(), e.getKey()), again::add);
-            n++;
+        long end = lastSeq;
+        for (long seq = routedUpTo + 1; seq <= end; seq++) {
+            byte[] data = messages.get(seq);
+            if (data != null) {
+                broker.routeLogged(Message.decode(data, seq), this::appendLocked);
+                n++;
+            }
         }
-        log.info("re-routing logged messages after restart: messages={}, copies={}", n, again.size());
-        routedUpTo = lastSeq;
+        log.info("re-routing logged messages after restart: messages={}, copies={}", n, pending.size());
+        routedUpTo = end;
+        flush();
     }
 
-    private void loop() throws InterruptedException {
+    /** Appends a QoS 1 message to the log; it is durable, and visible to readers, after the next {@link #flush()}. */
+    synchronized void append(Message m) {
+        appendLocked(m);
+    }
+
+    private void appendLocked(Message m) {
+        Message logged = m.withSeq(++lastSeq);
+        messages.append(logged.seq, logged.timestamp, logged.encode());
+        retainedPending |= logged.retain;
+        pending.add(logged);
+    }
+
+    /** Makes everything appended so far durable, then hands it to the readers and routes it. */
+    synchronized void flush() {
+        while (!pending.isEmpty()) {
+            messages.flush();
+            List<Message> batch = new ArrayList<>(pending);
+            pending.clear();
+            if (retainedPending) {
+                // retained state changes with the commit of its message (see Broker#retainedMatching)
+                retainedPending = false;
+                for (Message m : batch) {
+                    if (m.retain) {
+                        broker.retain(m);
+                    }
+                }
+                broker.takeDirty();
+                store.commit();
+            }
+            broker.metrics().persisted.add(batch.size());
+            broker.committed(batch, lastSeq);
+            if (routes) {
+                for (Message m : batch) {
+                    broker.routeLogged(m, this::appendLocked);
+                }
+            }
+        }
+        if (routes && routeOffsetSaved != lastSeq) {
+            // every copy routed from messages up to lastSeq is in the log now
+            routedUpTo = lastSeq;
+            routeOffsetSaved = lastSeq;
+            broker.saveOffset(Broker.RULE_TOPIC_OFFSET, lastSeq);
+        }
+    }
+
+    synchronized <T> T locked(Supplier<T> action) {
+        return action.get();
+    }
+
+    void stop(long timeout, TimeUnit unit) {
+        flush();
+        storeStopping = true;
+        LockSupport.unpark(storeThread);
+        try {
+            storeThread.join(Math.max(1, unit.toMillis(timeout)));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void storeLoop() {
         long cleanupEvery = config.message.ingress.qos1.cleanup.interval.toMillis();
         long nextCleanup = System.currentTimeMillis() + cleanupEvery;
-        List<Pending> batch = new ArrayList<>();
-        List<Message> logged = new ArrayList<>();
         while (true) {
-            batch.clear();
-            if (again.isEmpty()) {
-                Pending first = queue.poll(20, TimeUnit.MILLISECONDS);
-                if (first != null) {
-                    batch.add(first);
-                }
-            }
-            queue.drainTo(batch, MAX_BATCH);
-            while (!again.isEmpty()) {
-                batch.add(new Pending(again.poll(), null));
-            }
-            long now = System.currentTimeMillis();
-            if (batch.isEmpty()) {
+            boolean last = storeStopping;
+            try {
                 boolean work = broker.flushOffsets() | broker.takeDirty();
-                if (now >= nextCleanup) {
-                    work |= cleanup(now);
-                    nextCleanup = now + cleanupEvery;
-                }
                 if (work) {
                     store.commit();
                 }
-                if (stopping && queue.isEmpty()) {
-                    return;
+                long now = System.currentTimeMillis();
+                if (now >= nextCleanup) {
+                    cleanup(now);
+                    nextCleanup = now + cleanupEvery;
                 }
-                continue;
+            } catch (RuntimeException e) {
+                log.error("store commit failed", e);
             }
-            logged.clear();
-            for (Pending p : batch) {
-                Message m = p.message().withSeq(++lastSeq);
-                store.log().put(m.seq, m.encode());
-                if (m.retain) {
-                    broker.retain(m);
-                }
-                logged.add(m);
+            if (last) {
+                return;
             }
-            if (broker.hasRoutes()) {
-                store.offsets().put(Broker.RULE_TOPIC_OFFSET, routedUpTo);
-            }
-            broker.flushOffsets();
-            broker.takeDirty();
-            store.commit();
-            broker.metrics().persisted.add(logged.size());
-            for (Pending p : batch) {
-                if (p.done() != null) {
-                    p.done().run();
-                }
-            }
-            broker.committed(logged, lastSeq);
-            if (broker.hasRoutes()) {
-                for (Message m : logged) {
-                    broker.routeLogged(m, again::add);
-                }
-                routedUpTo = lastSeq;
-            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(Math.min(COMMIT_EVERY_MS, cleanupEvery)));
         }
     }
 
-    /** Deletes logged messages older than {@code cleanup.retention}; they were written in order, so stop at the first young one. */
-    private boolean cleanup(long now) {
-        long cutoff = now - config.message.ingress.qos1.cleanup.retention.toMillis();
-        int removed = 0;
-        Iterator<Map.Entry<Long, byte[]>> it = store.log().entrySet().iterator();
-        while (it.hasNext() && removed < 100_000) {
-            Map.Entry<Long, byte[]> e = it.next();
-            if (Message.timestampOf(e.getValue()) >= cutoff) {
-                break;
-            }
-            it.remove();
-            removed++;
-        }
+    /** Deletes logged messages older than {@code cleanup.retention}. */
+    private void cleanup(long now) {
+        long removed = messages.removeOlderThan(now - config.message.ingress.qos1.cleanup.retention.toMillis());
         if (removed > 0) {
             log.info("cleaned up expired QoS 1 messages: removed={}, retention={}", removed,
                     config.message.ingress.qos1.cleanup.retention);
         }
-        return removed > 0;
     }
 }

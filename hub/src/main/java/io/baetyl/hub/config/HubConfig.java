@@ -165,6 +165,11 @@ public class HubConfig implements Validated {
 
     public static class Storage {
         public String dir = "var/db/baetyl/data";
+        /**
+         * Not in baetyl-hub. false (default): an acknowledged QoS 1 message survives a crash of the hub process, as in
+         * the original. true: also a power loss, with one disk flush per batch of publishes (slower, disk-bound).
+         */
+        public boolean fsync;
     }
 
     public static class Shutdown {

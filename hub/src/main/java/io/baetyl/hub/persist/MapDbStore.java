@@ -5,7 +5,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.ConcurrentNavigableMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.mapdb.DB;
 import org.mapdb.DBMaker;
@@ -14,49 +13,57 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@link Store} in one MapDB file, {@code <storage.dir>/hub.mapdb}, with MapDB's write-ahead log so that a
- * {@code kill -9} after a commit loses nothing and never leaves a half-written file.
+ * {@link Store} in the storage directory: the QoS 1 log in append-only segment files ({@link FileMessageLog}, see
+ * there why not in MapDB), and the small, often rewritten state (sessions' subscriptions, offsets, retained messages,
+ * wills) in one MapDB file, {@code hub.mapdb}, with MapDB's write-ahead log so that a {@code kill -9} after a commit
+ * loses nothing and never leaves a half-written file.
  */
 public final class MapDbStore implements Store {
     private static final Logger log = LoggerFactory.getLogger(MapDbStore.class);
     public static final String FILE_NAME = "hub.mapdb";
+    /** Size at which a QoS 1 log segment is closed. */
+    public static final long SEGMENT_BYTES = 64L * 1024 * 1024;
 
     private final DB db;
-    private final ConcurrentNavigableMap<Long, byte[]> messages;
+    private final FileMessageLog messages;
     private final Map<String, byte[]> subscriptions;
     private final Map<String, Long> offsets;
     private final Map<String, byte[]> retained;
     private final Map<String, byte[]> wills;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    public MapDbStore(Path dir) {
+    /**
+     * @param fsync           also force the QoS 1 log and MapDB to the device at every flush/commit (power-loss safety)
+     * @param rollAfterMillis age of a log segment's first record at which the segment is closed (retention granularity)
+     */
+    public MapDbStore(Path dir, boolean fsync, long rollAfterMillis) {
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create storage.dir " + dir, e);
         }
         Path file = dir.resolve(FILE_NAME);
-        db = DBMaker.fileDB(file.toFile())
+        DBMaker.Maker maker = DBMaker.fileDB(file.toFile())
                 .fileMmapEnableIfSupported()
                 .fileMmapPreclearDisable()
                 .transactionEnable()
-                .closeOnJvmShutdown()
-                .make();
-        messages = db.treeMap("log", Serializer.LONG, Serializer.BYTE_ARRAY)
-                // values outside the B-tree nodes: an append then rewrites a node of ids, not of whole messages
-                .valuesOutsideNodesEnable()
-                .createOrOpen();
+                .closeOnJvmShutdown();
+        if (!fsync) {
+            // MapDB still syncs its WAL at each commit; this skips the second sync of the main file
+            maker = maker.fileSyncDisable();
+        }
+        db = maker.make();
         subscriptions = db.hashMap("subscriptions", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
         offsets = db.hashMap("offsets", Serializer.STRING, Serializer.LONG).createOrOpen();
         retained = db.hashMap("retained", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
         wills = db.hashMap("wills", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
         db.commit();
-        log.info("store opened: file={}, messages={}, sessions={}, retained={}", file, messages.size(),
-                subscriptions.size(), retained.size());
+        messages = new FileMessageLog(dir, fsync, SEGMENT_BYTES, rollAfterMillis);
+        log.info("store opened: file={}, sessions={}, retained={}", file, subscriptions.size(), retained.size());
     }
 
     @Override
-    public ConcurrentNavigableMap<Long, byte[]> log() {
+    public MessageLog log() {
         return messages;
     }
 
@@ -90,6 +97,7 @@ public final class MapDbStore implements Store {
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
+            messages.close();
             db.commit();
             db.close();
             log.info("store closed");

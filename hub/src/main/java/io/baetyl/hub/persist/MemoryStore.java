@@ -2,19 +2,17 @@ package io.baetyl.hub.persist;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentNavigableMap;
-import java.util.concurrent.ConcurrentSkipListMap;
 
 /** A {@link Store} that keeps everything on the heap; for tests and for running without a disk. */
 public final class MemoryStore implements Store {
-    private final ConcurrentNavigableMap<Long, byte[]> log = new ConcurrentSkipListMap<>();
+    private final MemoryMessageLog log = new MemoryMessageLog();
     private final Map<String, byte[]> subscriptions = new ConcurrentHashMap<>();
     private final Map<String, Long> offsets = new ConcurrentHashMap<>();
     private final Map<String, byte[]> retained = new ConcurrentHashMap<>();
     private final Map<String, byte[]> wills = new ConcurrentHashMap<>();
 
     @Override
-    public ConcurrentNavigableMap<Long, byte[]> log() {
+    public MessageLog log() {
         return log;
     }
 

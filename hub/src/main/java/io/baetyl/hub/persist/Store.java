@@ -1,15 +1,15 @@
 package io.baetyl.hub.persist;
 
 import java.util.Map;
-import java.util.concurrent.ConcurrentNavigableMap;
 
 /**
- * The hub's durable state. Writes become durable at the next {@link #commit()}; a crash loses at most what was
- * written since. The QoS 1 message log is keyed by a sequence number that only grows.
+ * The hub's durable state. The QoS 1 message log is durable record by record at its own {@link MessageLog#flush()};
+ * the small state in the maps becomes durable at the next {@link #commit()}, and a crash loses at most what was
+ * written to them since.
  */
 public interface Store extends AutoCloseable {
     /** QoS 1 message log: sequence → {@link io.baetyl.hub.broker.Message#encode() encoded} message. */
-    ConcurrentNavigableMap<Long, byte[]> log();
+    MessageLog log();
 
     /** Persistent sessions' subscriptions: client id → encoded subscription list. */
     Map<String, byte[]> subscriptions();
@@ -23,10 +23,10 @@ public interface Store extends AutoCloseable {
     /** Wills of connected clients: client id → encoded message. */
     Map<String, byte[]> wills();
 
-    /** Makes every write so far durable. */
+    /** Makes every write to the maps so far durable. */
     void commit();
 
-    /** Commits and releases the files; idempotent. */
+    /** Flushes the log, commits and releases the files; idempotent. */
     @Override
     void close();
 }

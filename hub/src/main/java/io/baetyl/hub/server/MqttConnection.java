@@ -82,7 +82,6 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     private final Metrics metrics;
     private final int egressQos0Limit;
     private final int inflightWindow;
-    private final int ingressWindow;
     private final long retryNanos;
 
     private Channel ch;
@@ -103,8 +102,6 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     private final AtomicInteger q0Size = new AtomicInteger();
     private final AtomicBoolean q0Scheduled = new AtomicBoolean();
     private final AtomicBoolean logScheduled = new AtomicBoolean();
-    private final ConcurrentLinkedQueue<Integer> acks = new ConcurrentLinkedQueue<>();
-    private final AtomicBoolean acksScheduled = new AtomicBoolean();
 
     // egress QoS 1
     private long cursor;
@@ -113,8 +110,9 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     private int nextPid = 1;
     private ScheduledFuture<?> retryTask;
 
-    // ingress QoS 1 awaiting persistence (backpressure)
-    private int ingressPending;
+    // ingress QoS 1 appended to the log during this socket read, acknowledged at its end (packet id, | 0x10000 for QoS 2)
+    private int[] unacked = new int[16];
+    private int unackedCount;
 
     final CompletableFuture<Void> closed = new CompletableFuture<>();
 
@@ -141,7 +139,6 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         this.metrics = broker.metrics();
         this.egressQos0Limit = config.message.egress.qos0.buffer.size;
         this.inflightWindow = config.message.egress.qos1.buffer.size;
-        this.ingressWindow = config.message.ingress.qos1.buffer.size;
         this.retryNanos = config.message.egress.qos1.retry.interval.toNanos();
     }
 
@@ -423,6 +420,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
             for (Object m : held) {
                 channelRead(null, m);
             }
+            ackPersisted();
         }
     }
 
@@ -484,38 +482,42 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
                 return;
             }
         }
-        if (++ingressPending >= ingressWindow) {
-            // message.ingress.qos1.buffer.size: stop reading until the store catches up
-            ch.config().setAutoRead(false);
-        }
         int packed = qos == 2 ? pid | 0x10000 : pid;
-        broker.publish(new Message(topic, payload, 1, retain, clientId), () -> persisted(packed));
-    }
-
-    /** Called on the persister thread once a QoS 1/2 publish is durable; acks are batched into one task and flush. */
-    private void persisted(int packed) {
-        acks.add(packed);
-        if (acksScheduled.compareAndSet(false, true)) {
-            ch.eventLoop().execute(this::drainAcks);
+        broker.appendQos1(new Message(topic, payload, 1, retain, clientId));
+        if (unacked.length == unackedCount) {
+            unacked = java.util.Arrays.copyOf(unacked, unackedCount * 2);
         }
+        unacked[unackedCount++] = packed;
     }
 
-    private void drainAcks() {
-        acksScheduled.set(false);
-        Integer packed;
-        int n = 0;
-        while ((packed = acks.poll()) != null) {
-            n++;
-            if (ch.isActive()) {
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+        ackPersisted();
+        super.channelReadComplete(ctx);
+    }
+
+    /**
+     * Flushes the QoS 1 log once for everything this socket read published, then sends the PUBACKs (PUBRECs for QoS
+     * 2): an ack always follows the write that makes the message durable.
+     */
+    private void ackPersisted() {
+        if (unackedCount == 0) {
+            return;
+        }
+        broker.flushQos1();
+        int n = unackedCount;
+        unackedCount = 0;
+        if (ch.isActive()) {
+            for (int i = 0; i < n; i++) {
+                int packed = unacked[i];
                 MqttMessageType type = (packed & 0x10000) != 0 ? MqttMessageType.PUBREC : MqttMessageType.PUBACK;
                 ch.write(ackMessage(type, packed & 0xFFFF), ch.voidPromise());
             }
+            ch.flush();
         }
-        ingressPending -= n;
-        if (ingressPending < ingressWindow && state == State.CONNECTED && !ch.config().isAutoRead()) {
-            ch.config().setAutoRead(true);
+        if (unacked.length > 64) {
+            unacked = new int[16];
         }
-        ch.flush();
     }
 
     private void onPubRel(int pid) {
@@ -554,10 +556,15 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
             added.put(filter, granted);
             codes.add(granted);
         }
+        List<List<Message>> retainedNow = List.of();
         if (!added.isEmpty()) {
+            // the log position and the retained messages from the same instant: a retained QoS 1 message that is
+            // being published now arrives either as retained or from the log, not twice and not never
+            Broker.RetainedView view = broker.retainedMatching(List.copyOf(added.keySet()));
+            retainedNow = view.matching();
             if (wasEmpty) {
                 // nothing before this point was addressed to this session
-                cursor = Math.max(cursor, broker.committedSeq());
+                cursor = Math.max(cursor, view.committedSeq());
                 broker.addReader(this);
             }
             persistSubscriptions();
@@ -565,10 +572,12 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         int pid = msg.variableHeader().messageId();
         ch.write(new MqttSubAckMessage(new MqttFixedHeader(MqttMessageType.SUBACK, false, MqttQoS.AT_MOST_ONCE, false, 0),
                 MqttMessageIdVariableHeader.from(pid), new MqttSubAckPayload(codes)));
+        int k = 0;
         for (Map.Entry<String, Integer> e : added.entrySet()) {
-            for (Message r : broker.retainedMatching(e.getKey())) {
+            for (Message r : retainedNow.get(k)) {
                 sendRetained(r, Math.min(r.qos, e.getValue()));
             }
+            k++;
         }
         ch.flush();
         if (wasEmpty && !added.isEmpty()) {
@@ -875,6 +884,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        ackPersisted(); // the log is flushed even when the acks can no longer be sent
         metrics.connections.decrementAndGet();
         State was = state;
         state = State.CLOSED;

@@ -92,6 +92,9 @@ final class TestHub implements AutoCloseable {
         o.setAutomaticReconnect(false);
         o.setConnectionTimeout(10);
         o.setMqttVersion(MqttConnectOptions.MQTT_VERSION_3_1_1);
+        // Paho completes a publish token before it decrements its in-flight counter, so a synchronous publisher that
+        // gets its PUBACKs quickly can see "too many publishes in progress" with the default window of 10
+        o.setMaxInflight(1000);
         return new Client(url, id, o);
     }
 

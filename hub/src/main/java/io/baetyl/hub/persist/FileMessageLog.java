@@ -1,0 +1,423 @@
+package io.baetyl.hub.persist;
+
+import java.io.BufferedInputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+import java.util.zip.CRC32C;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The QoS 1 log as append-only segment files {@code qos1-<first seq>.log} in the storage directory.
+ *
+ * <p>Why not MapDB for this: a MapDB commit with transactions writes a write-ahead-log file, forces it to the disk,
+ * replays it into the store, forces the store and deletes the WAL file; per batch of publishes that cost 2 fsyncs and
+ * 30-60 µs of CPU per message, and p99 latencies of tens of milliseconds on a shared disk. The hub only promises that an
+ * acknowledged QoS 1 message survives a crash of the process ({@code kill -9}), as baetyl-hub did; once
+ * {@code write(2)} has returned the data is in the kernel's page cache, which a process crash does not lose. So a batch
+ * is one {@code write} at the end of a file, and the PUBACK follows it. {@code storage.fsync: true} adds a
+ * {@code fdatasync} per batch for power-loss safety, at the price of the disk's flush latency.
+ *
+ * <p>Record: length of data (4), CRC32C of seq, timestamp and data (4), seq (8), timestamp (8), data. At open every
+ * segment is scanned; the first record that is short or fails its CRC ends that segment, and the file is truncated
+ * there (a torn tail left by a crash in the middle of a write, which can only be a batch that was never acknowledged).
+ *
+ * <p>A segment is closed when it reaches {@code segmentBytes} or when its first record is older than
+ * {@code rollAfterMillis}; retention deletes whole segments once their newest record is older than the cutoff, so a
+ * message lives between the retention and the retention plus {@code rollAfterMillis}.
+ *
+ * <p>Reads (sessions catching up beyond the broker's in-memory cache) find the segment, then the nearest of every
+ * {@value #INDEX_EVERY}th record's position, and scan forward through a read buffer that sequential readers reuse.
+ * One lock guards everything; the writer holds it only for a memory copy per append and one write per batch.
+ */
+public final class FileMessageLog implements MessageLog {
+    private static final Logger log = LoggerFactory.getLogger(FileMessageLog.class);
+    static final int HEADER = 24;
+    private static final int MAX_DATA = 512 * 1024 * 1024;
+    private static final int INDEX_EVERY = 32;
+    private static final int READ_BLOCK = 64 * 1024;
+    private static final long SLOW_WRITE_MS = 20;
+    private static final String PREFIX = "qos1-";
+    private static final String SUFFIX = ".log";
+
+    private final Path dir;
+    private final boolean fsync;
+    private final long segmentBytes;
+    private final long rollAfterMillis;
+    private final List<Segment> segments = new ArrayList<>();
+    private final CRC32C crc = new CRC32C();
+    private ByteBuffer out = ByteBuffer.allocate(16 * 1024);
+    private long appendedSeq;
+    private volatile long lastSeq;
+    private long count;
+    private boolean closed;
+    // read buffer: bytes [cachePos, cachePos + cache.limit()) of cacheSeg
+    private Segment cacheSeg;
+    private long cachePos;
+    private ByteBuffer cache = ByteBuffer.allocate(0);
+
+    private static final class Segment {
+        final Path path;
+        final long baseSeq;
+        final FileChannel ch;
+        long size;
+        long count;
+        long firstSeq;
+        long lastSeq;
+        long firstTs;
+        long lastTs;
+        long[] idxSeq = new long[8];
+        long[] idxPos = new long[8];
+        int idxLen;
+
+        Segment(Path path, long baseSeq) throws IOException {
+            this.path = path;
+            this.baseSeq = baseSeq;
+            this.ch = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        }
+
+        void add(long seq, long ts, long pos) {
+            if (count % INDEX_EVERY == 0) {
+                if (idxLen == idxSeq.length) {
+                    idxSeq = Arrays.copyOf(idxSeq, idxLen * 2);
+                    idxPos = Arrays.copyOf(idxPos, idxLen * 2);
+                }
+                idxSeq[idxLen] = seq;
+                idxPos[idxLen++] = pos;
+            }
+            if (count == 0) {
+                firstSeq = seq;
+                firstTs = ts;
+            }
+            lastSeq = seq;
+            lastTs = ts;
+            count++;
+        }
+
+        /** Position of the indexed record at or before {@code seq}, or -1. */
+        long floorPos(long seq) {
+            int i = Arrays.binarySearch(idxSeq, 0, idxLen, seq);
+            if (i < 0) {
+                i = -i - 2;
+            }
+            return i < 0 ? -1 : idxPos[i];
+        }
+    }
+
+    public FileMessageLog(Path dir, boolean fsync, long segmentBytes, long rollAfterMillis) {
+        this.dir = dir;
+        this.fsync = fsync;
+        this.segmentBytes = segmentBytes;
+        this.rollAfterMillis = Math.max(1, rollAfterMillis);
+        try {
+            Files.createDirectories(dir);
+            List<Path> files;
+            try (Stream<Path> s = Files.list(dir)) {
+                files = s.filter(p -> baseOf(p) >= 0).sorted((a, b) -> Long.compare(baseOf(a), baseOf(b))).toList();
+            }
+            long last = 0;
+            for (Path p : files) {
+                Segment seg = new Segment(p, baseOf(p));
+                scan(seg);
+                segments.add(seg);
+                count += seg.count;
+                last = Math.max(last, seg.count > 0 ? seg.lastSeq : seg.baseSeq - 1);
+            }
+            appendedSeq = last;
+            lastSeq = last;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open QoS 1 log in " + dir, e);
+        }
+        log.info("qos1 log opened: dir={}, segments={}, messages={}, lastSeq={}, fsync={}", dir, segments.size(), count,
+                lastSeq, fsync);
+    }
+
+    private static long baseOf(Path p) {
+        String n = p.getFileName().toString();
+        if (!n.startsWith(PREFIX) || !n.endsWith(SUFFIX)) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(n.substring(PREFIX.length(), n.length() - SUFFIX.length()));
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /** Reads a segment's records into its index; truncates it at the first damaged record. */
+    private void scan(Segment seg) throws IOException {
+        long fileSize = seg.ch.size();
+        long pos = 0;
+        long prev = seg.baseSeq - 1;
+        String damage = null;
+        DataInputStream in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(seg.ch.position(0)), 1 << 16));
+        CRC32C c = new CRC32C();
+        byte[] head = new byte[16];
+        while (pos < fileSize) {
+            try {
+                int len = in.readInt();
+                int sum = in.readInt();
+                in.readFully(head);
+                long seq = ByteBuffer.wrap(head).getLong(0);
+                long ts = ByteBuffer.wrap(head).getLong(8);
+                if (len < 0 || len > MAX_DATA || len > fileSize - pos - HEADER) {
+                    damage = "incomplete record";
+                    break;
+                }
+                byte[] data = new byte[len];
+                in.readFully(data);
+                c.reset();
+                c.update(head);
+                c.update(data);
+                if ((int) c.getValue() != sum) {
+                    damage = "checksum mismatch";
+                    break;
+                }
+                if (seq <= prev) {
+                    damage = "sequence out of order";
+                    break;
+                }
+                seg.add(seq, ts, pos);
+                prev = seq;
+                pos += HEADER + len;
+            } catch (EOFException e) {
+                damage = "incomplete record";
+                break;
+            }
+        }
+        if (damage != null) {
+            log.warn("qos1 log: truncating damaged tail (left by a crash during a write, never acknowledged): file={}, at={}, dropped={} bytes, reason={}",
+                    seg.path.getFileName(), pos, fileSize - pos, damage);
+            seg.ch.truncate(pos);
+        }
+        seg.size = pos;
+    }
+
+    private Segment active() {
+        return segments.isEmpty() ? null : segments.get(segments.size() - 1);
+    }
+
+    private Segment newSegment(long baseSeq) throws IOException {
+        Segment s = new Segment(dir.resolve(String.format("%s%020d%s", PREFIX, baseSeq, SUFFIX)), baseSeq);
+        segments.add(s);
+        return s;
+    }
+
+    @Override
+    public synchronized void append(long seq, long timestamp, byte[] data) {
+        if (seq <= appendedSeq) {
+            throw new IllegalArgumentException("sequence " + seq + " not after " + appendedSeq);
+        }
+        int rec = HEADER + data.length;
+        try {
+            Segment a = active();
+            if (a == null || (a.count > 0 && (a.size + out.position() + rec > segmentBytes || timestamp - a.firstTs >= rollAfterMillis))) {
+                if (a != null) {
+                    writeOut(a);
+                    if (fsync) {
+                        a.ch.force(false);
+                    }
+                }
+                a = newSegment(seq);
+            }
+            if (out.remaining() < rec) {
+                ByteBuffer bigger = ByteBuffer.allocate(Math.max(out.capacity() * 2, out.position() + rec));
+                out.flip();
+                bigger.put(out);
+                out = bigger;
+            }
+            int start = out.position();
+            long pos = a.size + start;
+            out.putInt(data.length).putInt(0).putLong(seq).putLong(timestamp).put(data);
+            crc.reset();
+            crc.update(out.array(), start + 8, 16 + data.length);
+            out.putInt(start + 4, (int) crc.getValue());
+            a.add(seq, timestamp, pos);
+            appendedSeq = seq;
+            count++;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write QoS 1 log in " + dir, e);
+        }
+    }
+
+    private void writeOut(Segment a) throws IOException {
+        out.flip();
+        while (out.hasRemaining()) {
+            a.size += a.ch.write(out, a.size);
+        }
+        out.clear();
+        if (out.capacity() > 1 << 20) {
+            out = ByteBuffer.allocate(16 * 1024); // do not keep a large message's buffer
+        }
+    }
+
+    @Override
+    public synchronized void flush() {
+        Segment a = active();
+        if (a == null || appendedSeq == lastSeq) {
+            return;
+        }
+        long t0 = System.nanoTime();
+        try {
+            writeOut(a);
+            if (fsync) {
+                a.ch.force(false);
+            }
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            if (ms >= SLOW_WRITE_MS) {
+                // every QoS 1 publisher waits for this; a slow disk shows here first
+                log.warn("qos1 log: slow write: ms={}, file={}", ms, a.path.getFileName());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write QoS 1 log in " + dir, e);
+        }
+        lastSeq = appendedSeq;
+    }
+
+    @Override
+    public synchronized byte[] get(long seq) {
+        if (seq < 1 || seq > lastSeq || closed) {
+            return null;
+        }
+        int lo = 0;
+        int hi = segments.size() - 1;
+        int found = -1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            if (segments.get(mid).baseSeq <= seq) {
+                found = mid;
+                lo = mid + 1;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        if (found < 0) {
+            return null;
+        }
+        Segment s = segments.get(found);
+        if (s.count == 0 || seq < s.firstSeq || seq > s.lastSeq) {
+            return null;
+        }
+        long pos = s.floorPos(seq);
+        try {
+            while (pos >= 0 && pos + HEADER <= s.size) {
+                if (!load(s, pos, HEADER)) {
+                    return null;
+                }
+                int at = (int) (pos - cachePos);
+                int len = cache.getInt(at);
+                long recSeq = cache.getLong(at + 8);
+                if (recSeq == seq) {
+                    if (!load(s, pos, HEADER + len)) {
+                        return null;
+                    }
+                    byte[] data = new byte[len];
+                    cache.get((int) (pos - cachePos) + HEADER, data);
+                    return data;
+                }
+                if (recSeq > seq) {
+                    return null;
+                }
+                pos += HEADER + len;
+            }
+        } catch (IOException e) {
+            log.warn("qos1 log: read failed: file={}, seq={}: {}", s.path.getFileName(), seq, e.toString());
+        }
+        return null;
+    }
+
+    /** Makes bytes [pos, pos + n) of the segment available in the read buffer. */
+    private boolean load(Segment s, long pos, int n) throws IOException {
+        if (cacheSeg == s && pos >= cachePos && pos + n <= cachePos + cache.limit()) {
+            return true;
+        }
+        int want = (int) Math.min(Math.max(READ_BLOCK, n), s.size - pos);
+        if (want < n) {
+            return false;
+        }
+        if (cache.capacity() < want || cache.capacity() > READ_BLOCK && want <= READ_BLOCK) {
+            cache = ByteBuffer.allocate(Math.max(READ_BLOCK, want));
+        }
+        cache.clear().limit(want);
+        cacheSeg = null;
+        while (cache.hasRemaining()) {
+            if (s.ch.read(cache, pos + cache.position()) < 0) {
+                return false;
+            }
+        }
+        cache.flip();
+        cacheSeg = s;
+        cachePos = pos;
+        return true;
+    }
+
+    @Override
+    public long lastSeq() {
+        return lastSeq;
+    }
+
+    @Override
+    public synchronized long count() {
+        return count;
+    }
+
+    @Override
+    public synchronized long removeOlderThan(long cutoffMillis) {
+        long removed = 0;
+        try {
+            while (!segments.isEmpty()) {
+                Segment s = segments.get(0);
+                if (s.count == 0 || s.lastTs >= cutoffMillis) {
+                    break;
+                }
+                if (segments.size() == 1) {
+                    // everything expired: an empty segment keeps the position, so sequence numbers never repeat
+                    writeOut(s);
+                    newSegment(appendedSeq + 1);
+                }
+                segments.remove(0);
+                if (cacheSeg == s) {
+                    cacheSeg = null;
+                }
+                s.ch.close();
+                Files.deleteIfExists(s.path);
+                removed += s.count;
+                count -= s.count;
+            }
+        } catch (IOException e) {
+            log.warn("qos1 log: cleanup failed in {}: {}", dir, e.toString());
+        }
+        return removed;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        flush();
+        closed = true;
+        for (Segment s : segments) {
+            try {
+                if (fsync) {
+                    s.ch.force(false);
+                }
+                s.ch.close();
+            } catch (IOException e) {
+                log.warn("qos1 log: close failed: file={}: {}", s.path.getFileName(), e.toString());
+            }
+        }
+    }
+}
