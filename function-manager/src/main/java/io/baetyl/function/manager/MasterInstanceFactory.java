@@ -71,7 +71,10 @@ final class MasterInstanceFactory implements InstanceFactory {
             // Wait for the port ourselves: gRPC's reconnect backoff starts at 1s, which would make every cold start
             // at least a second long when the first connect lands before the runtime listens.
             awaitListening(host, port, deadline);
-            channel = NettyChannelBuilder.forAddress(host, port)
+            // Dial the resolved IP: gRPC makes a URI authority of the host name, which rejects docker instance
+            // names such as "svc.fn.3" (a numeric last label is not a valid URI host name).
+            java.net.InetAddress ip = java.net.InetAddress.getByAddress(java.net.InetAddress.getByName(host).getAddress());
+            channel = NettyChannelBuilder.forAddress(new InetSocketAddress(ip, port))
                     .usePlaintext()
                     .maxInboundMessageSize((int) spec.message.length.max.bytes())
                     .build();
