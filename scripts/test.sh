@@ -2,6 +2,9 @@
 # Installs what the tests need and runs every test of the project:
 #   Java unit and integration tests of every module (mvn verify: surefire *Test, failsafe *IT),
 #   the Python and Node function runtimes' end-to-end tests.
+# The docker-mode integration tests (master Docker*IT) need a docker daemon and the module images:
+# scripts/build-images.sh installs docker.io when missing, starts dockerd when none answers and builds the
+# images (a few minutes the first time, seconds when cached). Without a daemon those tests skip.
 # Usage: scripts/test.sh
 set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -9,6 +12,10 @@ cd "$root"
 scripts/install-deps.sh --test || exit 1
 
 failed=()
+echo "=== Docker images (scripts/build-images.sh)"
+t0=$SECONDS
+scripts/build-images.sh || failed+=("docker-images")
+echo "docker images took $((SECONDS - t0))s"
 echo "=== Java modules (mvn verify)"
 mvn -B -ntp verify || failed+=("java")
 echo "=== Python function runtime"
