@@ -75,6 +75,11 @@ final class BaetylHome implements AutoCloseable {
         replace("var/db/baetyl/localhub-conf/service.yml", "ssl://0.0.0.0:8883", "ssl://127.0.0.1:" + sslPort);
         replace("var/db/baetyl/function-manager-conf/service.yml", "tcp://127.0.0.1:1883", "tcp://127.0.0.1:" + mqttPort);
         replace("etc/baetyl/conf.yml", "grace: 30s", "grace: 5s");
+        // The example's timer feeds t every 10s; here it gets its own topic and a short interval, so that it is
+        // tested without adding messages to the function tests' topics.
+        replace("var/db/baetyl/timer-conf/service.yml", "tcp://127.0.0.1:1883", "tcp://127.0.0.1:" + mqttPort);
+        replace("var/db/baetyl/timer-conf/service.yml", "topic: t\n", "topic: e2e/timer\n");
+        replace("var/db/baetyl/timer-conf/service.yml", "interval: 10s", "interval: 1s");
     }
 
     void replace(String relative, String from, String to) throws IOException {

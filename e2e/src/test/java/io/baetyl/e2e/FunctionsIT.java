@@ -209,6 +209,13 @@ class FunctionsIT {
     }
 
     @Test
+    void test_exampleTimer_publishesPayloadWithTime() throws Exception {
+        JsonNode tick = json(next("e2e/timer", Duration.ofSeconds(10)));
+        assertThat(tick.get("id").asInt()).isEqualTo(1);
+        assertThat(tick.get("time").asLong()).isCloseTo(System.currentTimeMillis() / 1000, org.assertj.core.data.Offset.offset(30L));
+    }
+
+    @Test
     @Order(1)
     void test_docsExample_idOne_yieldsFourOutputs_fromColdStart() throws Exception {
         assertThat(baetyl.instances("function-python3-sayhi")).isEmpty(); // replica 0: nothing until a message
