@@ -244,6 +244,50 @@ class DockerEngineIT {
     }
 
     @Test
+    void userNetworksAndNamedVolumesAreCreatedLabelledAndUsed() throws Exception {
+        String net = "net-" + a;
+        String vol = "vol-" + a;
+        baetyl.app("""
+                version: "3"
+                services:
+                  %s:
+                    image: %s
+                    replica: 1
+                    command: %s
+                    networks:
+                      %s:
+                        aliases: [alias-%s]
+                    volumes: ["%s:/data"]
+                volumes:
+                  %s: {driver: local}
+                networks:
+                  %s: {driver: bridge}
+                """.formatted(a, DockerSupport.BASE_IMAGE, IDLE, net, a, vol, vol, net));
+        try {
+            baetyl.start();
+            assertThat(docker.docker.inspectNetworkCmd().withNetworkId(net).exec().getLabels()).containsEntry("baetyl", "baetyl");
+            assertThat(docker.docker.inspectVolumeCmd(vol).exec().getLabels()).containsEntry("baetyl", "baetyl");
+            InspectContainerResponse c = docker.inspect(a).orElseThrow();
+            assertThat(c.getHostConfig().getNetworkMode()).isEqualTo(net);
+            assertThat(c.getNetworkSettings().getNetworks().get(net).getAliases()).contains("alias-" + a);
+            assertThat(List.of(c.getHostConfig().getBinds())).extracting(Object::toString).contains(vol + ":/data:rw");
+            assertThat(baetyl.stop()).isZero();
+        } finally {
+            docker.removeContainersOf(baetyl);
+            try {
+                docker.docker.removeNetworkCmd(net).exec();
+            } catch (RuntimeException e) {
+                // not created
+            }
+            try {
+                docker.docker.removeVolumeCmd(vol).exec();
+            } catch (RuntimeException e) {
+                // not created
+            }
+        }
+    }
+
+    @Test
     void anApiVersionNewerThanTheDaemonsIsAClearError() throws Exception {
         DockerSupport.dockerConf(baetyl, "docker:\n  api_version: \"1.99\"\n");
         baetyl.app("""
