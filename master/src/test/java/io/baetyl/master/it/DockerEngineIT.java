@@ -226,15 +226,7 @@ class DockerEngineIT {
                     .containsEntry("BAETYL_SERVICE_INSTANCE_NAME", instance)
                     .doesNotContainKey("BAETYL_SERVICE_TOKEN");
             // Reachable by name on the baetyl network, as the function manager dials it.
-            var exec = docker.docker.execCreateCmd(a).withCmd("getent", "hosts", instance).withAttachStdout(true).exec();
-            var out = new java.io.ByteArrayOutputStream();
-            docker.docker.execStartCmd(exec.getId()).exec(new com.github.dockerjava.api.async.ResultCallback.Adapter<com.github.dockerjava.api.model.Frame>() {
-                @Override
-                public void onNext(com.github.dockerjava.api.model.Frame f) {
-                    out.writeBytes(f.getPayload());
-                }
-            }).awaitCompletion();
-            assertThat(out.toString()).contains(instance);
+            assertThat(exec(a, "getent", "hosts", instance)).contains(instance);
 
             client.stopInstance(fn, instance);
             await().atMost(Duration.ofSeconds(20)).until(() -> docker.inspect(instance).isEmpty());
@@ -285,6 +277,52 @@ class DockerEngineIT {
                 // not created
             }
         }
+    }
+
+    @Test
+    void withTheApiOnTcpContainersReachItAsHostDockerInternal() throws Exception {
+        // Listen on the docker0 bridge address only: host-gateway, which host.docker.internal maps to, is that address.
+        String gateway = java.util.Collections.list(java.net.NetworkInterface.getByName("docker0").getInetAddresses()).stream()
+                .filter(ip -> ip instanceof java.net.Inet4Address).findFirst().orElseThrow().getHostAddress();
+        int port = DockerSupport.freePort();
+        baetyl.conf("""
+                mode: docker
+                grace: 2s
+                server:
+                  address: tcp://%s:%d
+                logger:
+                  path: var/log/baetyl/baetyl.log
+                  level: debug
+                """.formatted(gateway, port));
+        baetyl.app("""
+                version: "3"
+                services:
+                  %s:
+                    image: %s
+                    replica: 1
+                    command: %s
+                """.formatted(a, DockerSupport.BASE_IMAGE, IDLE));
+        baetyl.start();
+        InspectContainerResponse c = docker.inspect(a).orElseThrow();
+        assertThat(DockerSupport.env(c)).containsEntry("BAETYL_MASTER_API_ADDRESS", "tcp://host.docker.internal:" + port);
+        assertThat(List.of(c.getHostConfig().getBinds())).extracting(Object::toString).noneMatch(bind -> bind.contains("baetyl.sock"));
+        // An HTTP request without credentials from inside the container: the master answers 401.
+        String reply = exec(a, "bash", "-c", "exec 3<>/dev/tcp/host.docker.internal/" + port
+                + " && printf 'GET /v1/ports/available HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n' >&3 && head -1 <&3");
+        assertThat(reply).startsWith("HTTP/1.1 401");
+        assertThat(baetyl.stop()).isZero();
+    }
+
+    private String exec(String container, String... cmd) throws InterruptedException {
+        var exec = docker.docker.execCreateCmd(container).withCmd(cmd).withAttachStdout(true).withAttachStderr(true).exec();
+        var out = new java.io.ByteArrayOutputStream();
+        docker.docker.execStartCmd(exec.getId()).exec(new com.github.dockerjava.api.async.ResultCallback.Adapter<com.github.dockerjava.api.model.Frame>() {
+            @Override
+            public void onNext(com.github.dockerjava.api.model.Frame f) {
+                out.writeBytes(f.getPayload());
+            }
+        }).awaitCompletion(30, java.util.concurrent.TimeUnit.SECONDS);
+        return out.toString(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     @Test

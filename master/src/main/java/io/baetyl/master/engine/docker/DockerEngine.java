@@ -563,6 +563,14 @@ public class DockerEngine implements Engine {
 
     @Override
     public String masterApiAddressForInstances(String configuredAddress) {
+        return apiAddressInContainers(configuredAddress);
+    }
+
+    /**
+     * The socket is bound at /var/run/baetyl.sock in every container; a tcp API is reached through the host
+     * gateway, which containers know as host.docker.internal (mapped by {@link #containerFor}).
+     */
+    static String apiAddressInContainers(String configuredAddress) {
         if (configuredAddress.startsWith("unix://")) {
             return "unix://" + ContainerSpecs.SOCKET_IN_CONTAINER;
         }

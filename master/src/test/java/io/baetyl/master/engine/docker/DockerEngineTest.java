@@ -36,4 +36,12 @@ class DockerEngineTest {
                 .containsExactly("hub.baidubce.com/baetyl/baetyl-hub", "1.0");
         org.assertj.core.api.Assertions.assertThat(DockerEngine.repositoryAndTag("localhost:5000/hub")).containsExactly("localhost:5000/hub", "latest");
     }
+
+    @Test
+    void instancesReachTheApiThroughTheBoundSocketOrTheHostGateway() {
+        org.assertj.core.api.Assertions.assertThat(DockerEngine.apiAddressInContainers("unix:///tmp/x/var/run/baetyl.sock"))
+                .isEqualTo("unix:///var/run/baetyl.sock");
+        org.assertj.core.api.Assertions.assertThat(DockerEngine.apiAddressInContainers("tcp://0.0.0.0:50050"))
+                .isEqualTo("tcp://host.docker.internal:50050");
+    }
 }
