@@ -123,7 +123,8 @@ public class DockerEngine implements Engine {
                 .dockerHost(URI.create(dockerHost))
                 .sslConfig(cfg.getSSLConfig())
                 .connectionTimeout(Duration.ofSeconds(5))
-                .maxConnections(64)
+                // Each container holds up to three streams (wait, output, stats): room for hundreds of instances.
+                .maxConnections(2048)
                 .build();
         return DockerClientImpl.getInstance(cfg, http);
     }

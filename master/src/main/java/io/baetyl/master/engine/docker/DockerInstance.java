@@ -34,6 +34,9 @@ final class DockerInstance implements Instance {
     private final String containerId;
     private final CompletableFuture<Integer> exited = new CompletableFuture<>();
     private final AtomicBoolean removed = new AtomicBoolean();
+    private ResultCallback.Adapter<Statistics> statsStream;
+    private CompletableFuture<Void> firstSample;
+    private volatile Statistics latestStats;
 
     DockerInstance(DockerClient docker, String service, String name, String containerId) {
         this.docker = docker;
@@ -68,6 +71,7 @@ final class DockerInstance implements Instance {
         // A container that ended on its own is removed at once: its output is already in the master log, and a
         // restart creates a fresh container under the same name.
         exited.thenAcceptAsync(code -> {
+            closeStats();
             if (removed.compareAndSet(false, true)) {
                 log.debug("removing exited container: service={} instance={} id={} code={}", service, name, shortId(), code);
                 stopAndRemove(docker, containerId, Duration.ZERO);
@@ -105,6 +109,7 @@ final class DockerInstance implements Instance {
         if (!removed.compareAndSet(false, true)) {
             return;
         }
+        closeStats();
         stopAndRemove(docker, containerId, grace);
         exited.complete(-1);
     }
@@ -127,42 +132,81 @@ final class DockerInstance implements Instance {
         }
     }
 
+    /**
+     * The latest sample of docker's stats stream. The stream is opened on the first call (which waits up to 3 s for
+     * a sample) and then kept: docker pushes a sample every second, so inspect never waits the second or two a
+     * one-shot stats request takes, however many instances there are.
+     */
     @Override
     public Map<String, Object> stats() {
         if (exited.isDone()) {
             return Map.of();
         }
-        CompletableFuture<Statistics> sample = new CompletableFuture<>();
-        ResultCallback.Adapter<Statistics> cb = docker.statsCmd(containerId).withNoStream(true)
-                .exec(new ResultCallback.Adapter<>() {
-                    @Override
-                    public void onNext(Statistics s) {
-                        sample.complete(s);
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        sample.completeExceptionally(t);
-                    }
-
-                    @Override
-                    public void onComplete() {
-                        sample.complete(null);
-                    }
-                });
+        CompletableFuture<Void> first;
+        synchronized (this) {
+            if (statsStream == null) {
+                firstSample = new CompletableFuture<>();
+                statsStream = docker.statsCmd(containerId).exec(new StatsListener(firstSample));
+            }
+            first = firstSample;
+        }
         try {
-            return DockerStats.of(sample.get(5, TimeUnit.SECONDS));
+            first.get(3, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Map.of();
         } catch (Exception e) {
-            log.debug("no stats for instance={} id={}: {}", name, shortId(), e.toString());
-            return Map.of();
-        } finally {
+            log.debug("no stats yet for instance={} id={}: {}", name, shortId(), e.toString());
+        }
+        Statistics s = latestStats;
+        return s == null ? Map.of() : DockerStats.of(s);
+    }
+
+    private void closeStats() {
+        ResultCallback.Adapter<Statistics> stream;
+        synchronized (this) {
+            stream = statsStream;
+        }
+        if (stream != null) {
             try {
-                cb.close();
-            } catch (Exception ignored) {
-                // best effort
+                stream.close();
+            } catch (Exception e) {
+                // the container is gone anyway
+            }
+        }
+    }
+
+    private final class StatsListener extends ResultCallback.Adapter<Statistics> {
+        private final CompletableFuture<Void> first;
+
+        StatsListener(CompletableFuture<Void> first) {
+            this.first = first;
+        }
+
+        @Override
+        public void onNext(Statistics s) {
+            latestStats = s;
+            first.complete(null);
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            first.completeExceptionally(t);
+            reopen();
+        }
+
+        @Override
+        public void onComplete() {
+            first.complete(null);
+            reopen();
+        }
+
+        /** A broken stream of a live container is opened again at the next stats() call. */
+        private void reopen() {
+            synchronized (DockerInstance.this) {
+                if (statsStream == this) {
+                    statsStream = null;
+                }
             }
         }
     }
