@@ -47,6 +47,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -82,6 +84,15 @@ public class DockerEngine implements Engine {
     private final Path apiSocket;
     private final Duration grace;
     private final boolean cfsQuota;
+    /**
+     * For the blocking docker calls run in parallel (pulls, recovery, removals): not the common pool, which has a
+     * single thread on a two-core device.
+     */
+    private final ExecutorService io = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "docker-io");
+        t.setDaemon(true);
+        return t;
+    });
 
     /**
      * Connects to the daemon at {@code $DOCKER_HOST} (default {@value #DEFAULT_DOCKER_HOST}).
@@ -184,9 +195,9 @@ public class DockerEngine implements Engine {
     public void prepare(AppConfig app) {
         List<CompletableFuture<Void>> work = new ArrayList<>();
         new LinkedHashSet<>(app.services.values().stream().map(s -> s.image).toList())
-                .forEach(image -> work.add(CompletableFuture.runAsync(() -> pull(image))));
-        work.add(CompletableFuture.runAsync(() -> initNetworks(app.networks)));
-        work.add(CompletableFuture.runAsync(() -> initVolumes(app.volumes)));
+                .forEach(image -> work.add(CompletableFuture.runAsync(() -> pull(image), io)));
+        work.add(CompletableFuture.runAsync(() -> initNetworks(app.networks), io));
+        work.add(CompletableFuture.runAsync(() -> initVolumes(app.volumes), io));
         CompletableFuture.allOf(work.toArray(CompletableFuture[]::new)).join();
     }
 
@@ -381,7 +392,7 @@ public class DockerEngine implements Engine {
             throw new EngineException("service " + svc + ": cannot start container " + name + " (docker at " + dockerHost
                     + "): " + rootMessage(e), e);
         }
-        DockerInstance inst = new DockerInstance(docker, svc, name, id);
+        DockerInstance inst = new DockerInstance(docker, svc, name, id, io);
         inst.watch();
         log.info("instance started: service={} instance={} cid={} image={}", svc, name, inst.shortId(), spec.service().spec().image);
         return inst;
@@ -559,7 +570,7 @@ public class DockerEngine implements Engine {
                     c.getId().substring(0, Math.min(12, c.getId().length())),
                     c.getLabels() == null ? "" : c.getLabels().get(LABEL_SERVICE));
             DockerInstance.stopAndRemove(docker, c.getId(), grace);
-        })).toArray(CompletableFuture[]::new)).join();
+        }, io)).toArray(CompletableFuture[]::new)).join();
     }
 
     @Override
@@ -585,6 +596,7 @@ public class DockerEngine implements Engine {
 
     @Override
     public void close() {
+        io.shutdown();
         try {
             docker.close();
         } catch (IOException e) {

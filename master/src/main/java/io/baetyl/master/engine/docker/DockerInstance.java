@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -29,6 +30,7 @@ final class DockerInstance implements Instance {
     private static final Logger output = LoggerFactory.getLogger("io.baetyl.master.engine.docker.output");
 
     private final DockerClient docker;
+    private final Executor io;
     private final String service;
     private final String name;
     private final String containerId;
@@ -38,8 +40,9 @@ final class DockerInstance implements Instance {
     private CompletableFuture<Void> firstSample;
     private volatile Statistics latestStats;
 
-    DockerInstance(DockerClient docker, String service, String name, String containerId) {
+    DockerInstance(DockerClient docker, String service, String name, String containerId, Executor io) {
         this.docker = docker;
+        this.io = io;
         this.service = service;
         this.name = name;
         this.containerId = containerId;
@@ -76,7 +79,7 @@ final class DockerInstance implements Instance {
                 log.debug("removing exited container: service={} instance={} id={} code={}", service, name, shortId(), code);
                 stopAndRemove(docker, containerId, Duration.ZERO);
             }
-        });
+        }, io);
     }
 
     String shortId() {
