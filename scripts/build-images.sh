@@ -109,7 +109,16 @@ for m in "${modules[@]}"; do
   for n in "${names[@]}"; do tags+=(-t "${REGISTRY}${n}:${TAG}"); done
   log "building ${REGISTRY}${names[0]}:${TAG} from $df"
   # --network host: the RUN apt-get steps reach Debian's mirror the same way the host does.
-  docker build -q --network host --build-arg BASE_IMAGE="$BASE_IMAGE" -f "$df" "${tags[@]}" . >/dev/null
+  previous="$(docker image inspect -f '{{.Id}}' "${REGISTRY}${names[0]}:${TAG}" 2>/dev/null || true)"
+  # Output only on failure (and without the CLI's note that the classic builder is deprecated).
+  if ! docker build -q --network host --build-arg BASE_IMAGE="$BASE_IMAGE" -f "$df" "${tags[@]}" . \
+      > "/tmp/baetyl-build-$m.log" 2>&1; then
+    grep -v -e DEPRECATED -e buildx "/tmp/baetyl-build-$m.log" >&2; echo "building $df failed" >&2; exit 1
+  fi
+  rm -f "/tmp/baetyl-build-$m.log"
+  # The image this one replaced (same tag, older jar) would linger untagged: remove it unless still in use.
+  current="$(docker image inspect -f '{{.Id}}' "${REGISTRY}${names[0]}:${TAG}")"
+  if [ -n "$previous" ] && [ "$previous" != "$current" ]; then docker rmi "$previous" >/dev/null 2>&1 || true; fi
   log "built ${names[*]} in $((SECONDS - t0))s: $(docker image inspect -f '{{.Size}}' "${REGISTRY}${names[0]}:${TAG}") bytes"
 done
 log "done in $((SECONDS - started))s"
