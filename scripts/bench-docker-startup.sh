@@ -16,10 +16,11 @@ cp "$root/scripts/baetyl" "$work/bin/baetyl"
 cp "$root"/master/target/baetyl-master-*-all.jar "$work/lib/baetyl/baetyl-master.jar"
 cp -r "$root/example/docker/." "$work/"
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-names='localhub|function-manager|function-python3-sayhi|function-node8-sayhi|function-sql-filter'
+names='localhub|function-manager|function-python3-sayhi|function-node8-sayhi|function-sql-filter|timer'
 # Unique container names (they are instance names) and a free loopback port instead of 1883.
 perl -pi -e "s/(?<![-\\w])($names)(?![-\\w])/\$1-$suffix/g; s/- 1883:1883/- 127.0.0.1:$port:1883/; s/- 8883:8883/- 127.0.0.1::8883/" \
   "$work/var/db/baetyl/application.yml" "$work/var/db/baetyl/function-manager-conf/service.yml"
+perl -pi -e "s#tcp://localhub:#tcp://localhub-$suffix:#" "$work/var/db/baetyl/timer-conf/service.yml"
 certs="$work/var/db/baetyl/localhub-cert-only-for-test"
 "$root/scripts/gen-test-certs.sh" "$certs" >/dev/null
 chgrp 1000 "$certs/server.key" && chmod g+r "$certs/server.key" # the hub runs as uid/gid 1000

@@ -89,6 +89,7 @@ class DockerExampleIT {
                 // The master's own environment is not passed on (the harness sets RECORD_DIR for the master).
                 .doesNotContainKey("RECORD_DIR");
         assertThat(docker.running("function-manager-" + suffix)).isTrue();
+        assertThat(docker.running("timer-" + suffix)).isTrue();
 
         Map<String, String> received = new ConcurrentHashMap<>();
         client.subscribe(new String[] {"t/topic", "t/py3hi", "t/node8hi", "t/sqlfilter"}, new int[] {1, 1, 1, 1},

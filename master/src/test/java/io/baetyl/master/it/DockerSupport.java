@@ -142,7 +142,7 @@ final class DockerSupport implements AutoCloseable {
         Path genCerts = REPO.resolve("scripts/gen-test-certs.sh");
         int mqtt = freePort();
         Path app = baetyl.home.resolve("var/db/baetyl/application.yml");
-        String services = "(localhub|function-manager|function-python3-sayhi|function-node8-sayhi|function-sql-filter)";
+        String services = "(localhub|function-manager|function-python3-sayhi|function-node8-sayhi|function-sql-filter|timer)";
         String rename = "(?<![-\\w])" + services + "(?![-\\w])";
         String text = Files.readString(app)
                 .replaceAll(rename, "$1-" + suffix)
@@ -154,6 +154,12 @@ final class DockerSupport implements AutoCloseable {
             Files.writeString(fm, Files.readString(fm).replaceAll(rename, "$1-" + suffix)
                     // Short idle times, so the test sees the python instance evicted.
                     .replace("      min: 0\n      max: 10\n", "      min: 0\n      max: 10\n      idletime: 3s\n      evicttime: 1s\n"));
+        }
+        Path timer = baetyl.home.resolve("var/db/baetyl/timer-conf/service.yml");
+        if (Files.exists(timer)) {
+            Files.writeString(timer, Files.readString(timer).replace("tcp://localhub:", "tcp://localhub-" + suffix + ":")
+                    // Its messages on t would start the functions again while the test waits for their eviction.
+                    .replace("interval: 10s", "interval: 1h"));
         }
         Path certs = baetyl.home.resolve("var/db/baetyl/localhub-cert-only-for-test");
         Process p = new ProcessBuilder(genCerts.toString(), certs.toString()).inheritIO().start();
