@@ -33,6 +33,7 @@ class HubConfigTest {
                   level: "debug"
                 """);
         assertThat(c.storage.dir).isEqualTo("var/db/baetyl/data");
+        assertThat(c.storage.fsync).isFalse();
         assertThat(c.message.length.max.bytes()).isEqualTo(32768);
         assertThat(c.message.ingress.qos0.buffer.size).isEqualTo(10000);
         assertThat(c.message.ingress.qos1.buffer.size).isEqualTo(100);
