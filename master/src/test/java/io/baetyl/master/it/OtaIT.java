@@ -49,6 +49,8 @@ class OtaIT extends MasterITBase {
             await().atMost(Duration.ofSeconds(15)).until(() -> steps().contains("UPDATED"));
             assertThat(steps()).containsExactly("UPDATING", "UPDATED");
             assertThat(otaLines().get(0)).containsEntry("trace", "trace-2").containsEntry("type", "APP");
+            // UPDATED means the new instance was launched; its script records its start a moment later.
+            await().atMost(Duration.ofSeconds(10)).until(() -> baetyl.events("start", "changing").size() == 2);
             assertThat(baetyl.pidOf("steady")).isEqualTo(steady);
             assertThat(MasterHarness.alive(steady)).isTrue();
             assertThat(baetyl.pidOf("changing")).isNotEqualTo(changing);
