@@ -7,8 +7,11 @@
 #   var/db/baetyl/baetyl-<module>/  one native package per module: package.yml (entry) + what it runs
 # Usage: scripts/install.sh [PREFIX]   (default: output/)
 #        SKIP_BUILD=1 scripts/install.sh PREFIX   reuses the jars already built under */target
+#        MODE=docker scripts/install.sh PREFIX    installs the docker example instead (images: scripts/build-images.sh)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
+mode="${MODE:-native}"
+case "$mode" in native|docker) ;; *) echo "error: MODE must be native or docker, got '$mode'" >&2; exit 1 ;; esac
 prefix="${1:-$root/output}"
 mkdir -p "$prefix"
 prefix="$(cd "$prefix" && pwd)"
@@ -67,10 +70,15 @@ if [ -d "$prefix/var/db/baetyl/baetyl-function-node8" ]; then
   (cd "$node_pkg" && npm ci --omit=dev --no-audit --no-fund --loglevel=error >/dev/null)
 fi
 
-# --- the native example: config is the user's once installed, so existing files are kept ---
-cp -rn "$root/example/native/." "$prefix/"
-if [ -d "$prefix/var/db/baetyl/localhub-cert-only-for-test" ] && [ ! -f "$prefix/var/db/baetyl/localhub-cert-only-for-test/server.pem" ]; then
-  "$root/scripts/gen-test-certs.sh" "$prefix/var/db/baetyl/localhub-cert-only-for-test"
+# --- the example (native by default): config is the user's once installed, so existing files are kept ---
+cp -rn "$root/example/$mode/." "$prefix/"
+certs="$prefix/var/db/baetyl/localhub-cert-only-for-test"
+if [ -d "$certs" ] && [ ! -f "$certs/server.pem" ]; then
+  "$root/scripts/gen-test-certs.sh" "$certs"
+  if [ "$mode" = docker ]; then
+    # Module containers run as uid/gid 1000 and must read the hub's key through the read-only mount.
+    chgrp 1000 "$certs/server.key" && chmod g+r "$certs/server.key"
+  fi
 fi
-echo "installed Baetyl for Java into $prefix"
+echo "installed Baetyl for Java ($mode example) into $prefix"
 echo "start it with: $prefix/bin/baetyl start"
