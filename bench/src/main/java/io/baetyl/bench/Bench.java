@@ -85,6 +85,7 @@ public final class Bench {
     private MqttAsyncClient client(String id, MqttCallback cb) throws MqttException {
         MqttAsyncClient c = new MqttAsyncClient("tcp://" + host + ":" + port, id, new MemoryPersistence());
         MqttConnectOptions o = new MqttConnectOptions();
+        o.setSocketFactory(io.baetyl.sdk.mqtt.NoDelaySockets.plain()); // as brokers do with set_tcp_nodelay
         o.setCleanSession(true);
         o.setMaxInflight(65535);
         o.setKeepAliveInterval(60);

@@ -45,6 +45,7 @@ public final class FunctionBench {
         String address = "tcp://" + opts.getOrDefault("host", "127.0.0.1") + ":" + opts.getOrDefault("port", "1883");
         client = new MqttAsyncClient(address, "fbench-" + System.nanoTime(), new MemoryPersistence());
         MqttConnectOptions o = new MqttConnectOptions();
+        o.setSocketFactory(io.baetyl.sdk.mqtt.NoDelaySockets.plain()); // as brokers do with set_tcp_nodelay
         o.setCleanSession(true);
         o.setUserName(opts.getOrDefault("username", "test"));
         o.setPassword(opts.getOrDefault("password", "hahaha").toCharArray());

@@ -116,8 +116,10 @@ public final class HubClient implements AutoCloseable {
         }
         String scheme = cfg.scheme();
         if ("ssl".equals(scheme) || "wss".equals(scheme)) {
-            o.setSocketFactory(sslSocketFactory(cfg));
+            o.setSocketFactory(NoDelaySockets.tls(sslSocketFactory(cfg)));
             o.setHttpsHostnameVerificationEnabled(!cfg.insecure);
+        } else {
+            o.setSocketFactory(NoDelaySockets.plain());
         }
         return o;
     }

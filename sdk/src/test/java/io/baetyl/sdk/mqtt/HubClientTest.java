@@ -111,6 +111,16 @@ class HubClientTest {
     }
 
     @Test
+    void socketsHaveNaglesAlgorithmOff() throws Exception {
+        try (java.net.Socket plain = NoDelaySockets.plain().createSocket();
+             java.net.Socket tls = NoDelaySockets.tls((javax.net.ssl.SSLSocketFactory) javax.net.ssl.SSLSocketFactory.getDefault())
+                     .createSocket()) {
+            assertThat(plain.getTcpNoDelay()).isTrue();
+            assertThat(tls.getTcpNoDelay()).isTrue();
+        }
+    }
+
+    @Test
     void reasonsAreSpelledOut() {
         assertThat(HubClient.describe(new MqttException(MqttException.REASON_CODE_FAILED_AUTHENTICATION)))
                 .isEqualTo("bad username or password (CONNACK 4)");
