@@ -81,7 +81,7 @@ class FunctionsIT {
         await().atMost(Duration.ofSeconds(30)).until(() -> {
             String out = baetyl.output();
             return List.of("func-sql-filter-1", "func-python3-sayhi-1", "func-node8-sayhi-1", "e2e-slow", "e2e-crash",
-                    "e2e-none", "e2e-broken").stream().allMatch(c -> out.contains("rule subscribed: clientid=" + c + " "));
+                    "e2e-none", "e2e-small", "e2e-broken").stream().allMatch(c -> out.contains("rule subscribed: clientid=" + c + " "));
         });
     }
 
@@ -96,6 +96,7 @@ class FunctionsIT {
                   - {name: py-slow, handler: test.slow, codedir: var/db/baetyl/function-test}
                   - {name: py-crash, handler: test.crash, codedir: var/db/baetyl/function-test}
                   - {name: py-none, handler: test.nothing, codedir: var/db/baetyl/function-test}
+                  - {name: py-small, handler: test.slow, codedir: var/db/baetyl/function-test}
                 """);
         baetyl.write("var/db/baetyl/function-broken-conf/service.yml", """
                 functions:
@@ -143,6 +144,10 @@ class FunctionsIT {
                   subscribe: {topic: test/none, qos: 1}
                   function: {name: py-none}
                   publish: {topic: test/none/out, qos: 1}
+                - clientid: e2e-small
+                  subscribe: {topic: test/small, qos: 1}
+                  function: {name: py-small}
+                  publish: {topic: test/small/out, qos: 1}
                 - clientid: e2e-broken
                   subscribe: {topic: test/broken, qos: 1}
                   function: {name: py-broken}
@@ -159,6 +164,9 @@ class FunctionsIT {
                   timeout: 5s
                 - name: py-none
                   service: function-python3-test
+                - name: py-small
+                  service: function-python3-test
+                  message: {length: {max: 1k}}
                 - name: py-broken
                   service: function-python3-broken
                   timeout: 3s
@@ -274,6 +282,23 @@ class FunctionsIT {
         JsonNode py = json(next("t/py3hi", Duration.ofSeconds(10)));
         assertThat(py.get("bytes").asText()).isEqualTo("hello baetyl");
         assertThat(json(next("t/node8hi", Duration.ofSeconds(10))).get("bytes").asText()).isEqualTo("hello baetyl");
+        // The SQL function only takes JSON objects: its rule publishes the error JSON instead.
+        JsonNode sql = json(next("t/sqlfilter", Duration.ofSeconds(10)));
+        assertThat(sql.get("errorMessage").asText()).contains("[UserCodeInvoke]").contains("payload is not valid JSON");
+        assertThat(sql.get("functionMessage").get("FunctionName").asText()).isEqualTo("sql-filter");
+        publish("t", "{\"id\":4}", 0);
+        assertThat(json(next("t/sqlfilter", Duration.ofSeconds(10))).get("id").asInt()).isEqualTo(4);
+    }
+
+    @Test
+    void test_payloadOverFunctionLimit_errorJsonWithoutRetry_thenSmallerOnesServed() throws Exception {
+        clearQueues();
+        publish("test/small", "{\"pad\":\"" + "x".repeat(2000) + "\"}", 1);
+        JsonNode err = json(next("test/small/out", Duration.ofSeconds(10)));
+        assertThat(err.get("errorMessage").asText()).contains("grpc: trying to send message larger than max");
+        assertThat(baetyl.output()).doesNotContain("function call failed, retrying: rule=e2e-small");
+        publish("test/small", "{\"sleep\":0}", 1);
+        assertThat(json(next("test/small/out", Duration.ofSeconds(10))).get("functionName").asText()).isEqualTo("py-small");
     }
 
     @Test
