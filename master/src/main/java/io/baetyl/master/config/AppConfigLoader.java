@@ -5,9 +5,6 @@ import io.baetyl.sdk.config.ConfigException;
 import io.baetyl.sdk.config.ConfigLoader;
 import io.baetyl.sdk.config.EnvTemplate;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /** Reads application.yml in either format: a list under {@code services} means v0, a map means compose. */
@@ -16,15 +13,7 @@ public final class AppConfigLoader {
     }
 
     public static AppConfig load(Path file) {
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            throw new ConfigException(file + ": file not found");
-        } catch (IOException e) {
-            throw new ConfigException(file + ": cannot read: " + e.getMessage(), e);
-        }
-        return parse(text, file.toString());
+        return parse(ConfigLoader.read(file), file.toString());
     }
 
     public static AppConfig parse(String text, String source) {

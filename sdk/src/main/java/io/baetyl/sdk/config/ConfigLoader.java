@@ -111,15 +111,18 @@ public final class ConfigLoader {
 
     /** Loads a file that must exist. */
     public static <T> T load(Path file, Class<T> type) {
-        String text;
+        return parse(read(file), file.toString(), type, () -> newInstance(type));
+    }
+
+    /** Reads a config file as text; a missing or unreadable file is a {@link ConfigException} naming it. */
+    public static String read(Path file) {
         try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
+            return Files.readString(file, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             throw new ConfigException(file + ": file not found");
         } catch (IOException e) {
             throw new ConfigException(file + ": cannot read: " + e.getMessage(), e);
         }
-        return parse(text, file.toString(), type, () -> newInstance(type));
     }
 
     /** Loads a file, or returns the defaults (validated) when the file does not exist. */
