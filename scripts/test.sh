@@ -17,7 +17,8 @@ t0=$SECONDS
 scripts/build-images.sh || failed+=("docker-images")
 echo "docker images took $((SECONDS - t0))s"
 echo "=== Java modules (mvn verify)"
-mvn -B -ntp verify || failed+=("java")
+# --fail-at-end: one module's failure still lets every other module's tests run and report.
+mvn -B -ntp --fail-at-end verify || failed+=("java")
 echo "=== Python function runtime"
 bash function-python/test.sh || failed+=("function-python")
 echo "=== Node function runtime"

@@ -110,7 +110,7 @@ final class RuleBridge implements AutoCloseable {
         @Override
         public void connectFailed(Throwable cause) {
             failures.incrementAndGet();
-            String reason = HubClient.describe(cause);
+            String reason = client.describeConnectFailure(cause);
             // Auth and TLS problems do not heal by retrying: say loudly what to fix, once per distinct reason.
             String previous = lastError.getAndSet(reason);
             if (!reason.equals(previous) && fatalLooking(cause, reason)) {

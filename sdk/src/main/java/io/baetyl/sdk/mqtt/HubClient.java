@@ -185,14 +185,14 @@ public final class HubClient implements AutoCloseable {
                 @Override
                 public void onFailure(IMqttToken token, Throwable e) {
                     connecting.set(false);
-                    log.warn("mqtt connect failed: address={} clientid={}: {}", cfg.address, cfg.clientid, describe(e));
+                    log.warn("mqtt connect failed: address={} clientid={}: {}", cfg.address, cfg.clientid, describeConnectFailure(e));
                     notifyConnectFailed(e);
                     reconnectLater();
                 }
             });
         } catch (MqttException e) {
             connecting.set(false);
-            log.warn("mqtt connect failed: address={} clientid={}: {}", cfg.address, cfg.clientid, describe(e));
+            log.warn("mqtt connect failed: address={} clientid={}: {}", cfg.address, cfg.clientid, describeConnectFailure(e));
             notifyConnectFailed(e);
             reconnectLater();
         }
@@ -234,6 +234,29 @@ public final class HubClient implements AutoCloseable {
         }
         String tls = describeTls(e);
         return tls != null ? tls : String.valueOf(e);
+    }
+
+    /**
+     * {@link #describe} for a failed connect of this client. With TLS 1.3 a server that rejects the client certificate
+     * checks it after the handshake and closes the connection; depending on timing the client then sees the alert, a
+     * broken pipe or a reset while writing CONNECT. On a TLS connection with a client certificate the latter two are
+     * reported as the likely certificate problem they are.
+     */
+    public String describeConnectFailure(Throwable e) {
+        String d = describe(e);
+        String scheme = cfg.scheme();
+        boolean tls = "ssl".equals(scheme) || "wss".equals(scheme);
+        if (d.startsWith("TLS ") || !tls || cfg.cert.isEmpty()) {
+            return d;
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if ((t instanceof java.net.SocketException && !(t instanceof java.net.ConnectException))
+                    || t instanceof java.io.EOFException) {
+                return "TLS handshake failed: server closed the connection after the handshake, as it does when it "
+                        + "rejects the client certificate (check cert and key): " + d;
+            }
+        }
+        return d;
     }
 
     /** TLS failures in plain words (the JDK's are "PKIX path building failed ..."), or null when not TLS. */
