@@ -24,6 +24,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -43,6 +44,15 @@ public final class Master implements AutoCloseable {
     private final StatsStore stats;
     private final Engine engine;
     private final ScheduledExecutorService scheduler;
+    /**
+     * Stops run here, all at once: each may block for a whole grace period, and the common pool would run at most
+     * cores-1 such blocking stops at a time on a bigger machine.
+     */
+    private final ExecutorService stopper = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "stopper");
+        t.setDaemon(true);
+        return t;
+    });
     private final Map<String, ServiceRunner> services = new ConcurrentHashMap<>();
     private final Map<String, String> tokens = new ConcurrentHashMap<>();
     private final Map<String, String> globalEnv;
@@ -252,7 +262,7 @@ public final class Master implements AutoCloseable {
             env.put(Env.OE_SERVICE_NAME, name);
             env.put(Env.OE_SERVICE_TOKEN, token);
             ServiceRunner runner = new ServiceRunner(new ServiceDefinition(name, app.services.get(name), app.volumes, env),
-                    engine, stats, scheduler, config.grace);
+                    engine, stats, scheduler, stopper, config.grace);
             tokens.put(name, token);
             services.put(name, runner);
             try {
@@ -278,7 +288,7 @@ public final class Master implements AutoCloseable {
                 .map(s -> CompletableFuture.runAsync(() -> {
                     s.stop();
                     log.info("service stopped: service={}", s.name());
-                }))
+                }, stopper))
                 .toArray(CompletableFuture[]::new)).join();
     }
 
@@ -360,6 +370,7 @@ public final class Master implements AutoCloseable {
         }
         engine.close();
         scheduler.shutdownNow();
+        stopper.shutdown();
         log.info("master stopped");
     }
 

@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,15 +27,21 @@ public final class ServiceRunner {
     private final Engine engine;
     private final StatsStore stats;
     private final ScheduledExecutorService scheduler;
+    private final Executor stopper;
     private final Duration grace;
     private final Map<String, SupervisedInstance> instances = new LinkedHashMap<>();
 
+    /**
+     * @param scheduler runs delayed restarts
+     * @param stopper   runs instance stops, all at once (each may take a whole grace period)
+     */
     public ServiceRunner(ServiceDefinition definition, Engine engine, StatsStore stats,
-                         ScheduledExecutorService scheduler, Duration grace) {
+                         ScheduledExecutorService scheduler, Executor stopper, Duration grace) {
         this.definition = definition;
         this.engine = engine;
         this.stats = stats;
         this.scheduler = scheduler;
+        this.stopper = stopper;
         this.grace = grace;
     }
 
@@ -113,7 +120,7 @@ public final class ServiceRunner {
             instances.clear();
         }
         CompletableFuture.allOf(all.stream()
-                .map(i -> CompletableFuture.runAsync(i::stop))
+                .map(i -> CompletableFuture.runAsync(i::stop, stopper))
                 .toArray(CompletableFuture[]::new)).join();
         stats.removeService(name(), true);
         engine.teardownService(name());
