@@ -14,6 +14,8 @@ const MODULE_DIR = path.resolve(__dirname, '..');
 const RUNTIME = path.join(MODULE_DIR, 'bin', 'function-node.js');
 const PROTO = path.resolve(MODULE_DIR, '..', 'proto', 'src', 'main', 'proto', 'function.proto');
 const FIXTURES = path.join(__dirname, 'fixtures');
+// The docs' function code as the native example installs it, so the tests run exactly what users get.
+const EXAMPLE_DB = path.resolve(MODULE_DIR, '..', 'example', 'native', 'var', 'db', 'baetyl');
 const START_TIMEOUT = 20000;
 const STOP_TIMEOUT = 15000;
 const CALL_TIMEOUT = 10000;
@@ -64,6 +66,10 @@ class Workdir {
 
     copyFixture(name, rel) {
         fs.cpSync(path.join(FIXTURES, name), this.join(rel), {recursive: true});
+    }
+
+    copyExampleCode(name, rel) {
+        fs.cpSync(path.join(EXAMPLE_DB, name), this.join(rel), {recursive: true});
     }
 
     config(cfg, rel = 'etc/baetyl/service.yml') {

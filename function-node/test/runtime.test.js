@@ -67,7 +67,7 @@ describe('calls', () => {
     let rt;
 
     before(async () => {
-        wd.copyFixture('function-sayhi', 'var/db/baetyl/function-sayhi');
+        wd.copyExampleCode('function-sayjs-code', 'var/db/baetyl/function-sayhi');
         // native mode mounts volumes as symlinks: the codedir is one here
         wd.copyFixture('function-lodash', 'var/db/baetyl/function-sayjs-code');
         for (const [f, text] of Object.entries(FAKE_LODASH)) {
@@ -245,7 +245,7 @@ describe('lifecycle', () => {
 
     beforeEach(() => {
         wd = new h.Workdir();
-        wd.copyFixture('function-sayhi', 'var/db/baetyl/function-sayhi');
+        wd.copyExampleCode('function-sayjs-code', 'var/db/baetyl/function-sayhi');
         runtimes = [];
     });
 
@@ -422,7 +422,7 @@ describe('tls', {skip: !h.hasOpenssl() && 'openssl CLI not installed'}, () => {
 
     beforeEach(() => {
         wd = new h.Workdir();
-        wd.copyFixture('function-sayhi', 'var/db/baetyl/function-sayhi');
+        wd.copyExampleCode('function-sayjs-code', 'var/db/baetyl/function-sayhi');
         certs = h.makeCerts(wd.join('var/db/baetyl/cert'));
         r = null;
     });

@@ -18,6 +18,8 @@ REPO_DIR = os.path.dirname(MODULE_DIR)
 RUNTIME = os.path.join(MODULE_DIR, 'bin', 'function-python3.py')
 PROTO = os.path.join(REPO_DIR, 'proto', 'src', 'main', 'proto', 'function.proto')
 FIXTURES = os.path.join(HERE, 'fixtures')
+# The docs' function code as the native example installs it, so the tests run exactly what users get.
+EXAMPLE_DB = os.path.join(REPO_DIR, 'example', 'native', 'var', 'db', 'baetyl')
 PYTHON = os.environ.get('BAETYL_TEST_PYTHON', '/usr/bin/python3')
 
 START_TIMEOUT = 20.0
@@ -67,7 +69,10 @@ class Workdir(object):
         return p
 
     def copy_fixture(self, name, rel):
-        shutil.copytree(os.path.join(FIXTURES, name), self.join(rel))
+        shutil.copytree(os.path.join(FIXTURES, name), self.join(rel), dirs_exist_ok=True)
+
+    def copy_example_code(self, name, rel):
+        shutil.copytree(os.path.join(EXAMPLE_DB, name), self.join(rel), dirs_exist_ok=True)
 
     def config(self, cfg, rel='etc/baetyl/service.yml'):
         return self.write(rel, yaml.safe_dump(cfg) if not isinstance(cfg, str) else cfg)

@@ -72,7 +72,8 @@ class CallTests(unittest.TestCase):
     def setUpClass(cls):
         cls.wd = Workdir()
         wd = cls.wd
-        wd.copy_fixture('function-sayhi', 'var/db/baetyl/function-sayhi')
+        wd.copy_example_code('function-sayhi-code', 'var/db/baetyl/function-sayhi')
+        wd.copy_fixture('function-sayhi', 'var/db/baetyl/function-sayhi')  # sayhi.py: a second handler beside the docs' index.py
         # native mode mounts volumes as symlinks: the codedir is one here
         wd.copy_fixture('function-get', 'var/db/baetyl/function-get-code')
         os.symlink(wd.join('var/db/baetyl/function-get-code'), wd.join('var/db/baetyl/function-get'))
@@ -253,7 +254,8 @@ class ProtoTests(unittest.TestCase):
 
 def seed_workdir():
     wd = Workdir()
-    wd.copy_fixture('function-sayhi', 'var/db/baetyl/function-sayhi')
+    wd.copy_example_code('function-sayhi-code', 'var/db/baetyl/function-sayhi')
+    wd.copy_fixture('function-sayhi', 'var/db/baetyl/function-sayhi')  # sayhi.py: a second handler beside the docs' index.py
     return wd
 
 
