@@ -2,6 +2,7 @@ package io.baetyl.master.it;
 
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.baetyl.sdk.api.HttpMasterClient;
 import java.io.IOException;
 import java.io.InputStream;
@@ -170,6 +171,22 @@ final class MasterHarness implements AutoCloseable {
 
     List<String[]> events(String kind, String instance) {
         return events().stream().filter(e -> e[0].equals(kind) && e[1].equals(instance)).toList();
+    }
+
+    /** The OTA log, var/db/baetyl/ota.log, one parsed JSON object per line; empty when there is none yet. */
+    List<Map<String, Object>> otaLog() throws IOException {
+        Path log = home.resolve("var/db/baetyl/ota.log");
+        if (!Files.exists(log)) {
+            return List.of();
+        }
+        ObjectMapper json = new ObjectMapper();
+        List<Map<String, Object>> lines = new ArrayList<>();
+        for (String line : Files.readAllLines(log)) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> m = json.readValue(line, Map.class);
+            lines.add(m);
+        }
+        return lines;
     }
 
     /** Pid of the last start of an instance. */

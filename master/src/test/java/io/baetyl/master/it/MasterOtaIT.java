@@ -3,7 +3,6 @@ package io.baetyl.master.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.baetyl.sdk.api.HttpMasterClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -84,26 +83,9 @@ class MasterOtaIT extends MasterITBase {
         assertThat(jar).exists();
     }
 
-    private List<Map<String, Object>> otaLines() throws Exception {
-        Path log = baetyl.home.resolve("var/db/baetyl/ota.log");
-        ObjectMapper json = new ObjectMapper();
-        if (!Files.exists(log)) {
-            return List.of();
-        }
-        return Files.readAllLines(log).stream().map(l -> {
-            try {
-                @SuppressWarnings("unchecked")
-                Map<String, Object> m = json.readValue(l, Map.class);
-                return m;
-            } catch (Exception e) {
-                throw new IllegalStateException(l, e);
-            }
-        }).toList();
-    }
-
     /** The MST steps (a start also logs its APP steps once ota.log exists, as Baetyl does). */
     private List<Map<String, Object>> mstLines() throws Exception {
-        return otaLines().stream().filter(m -> "MST".equals(m.get("type"))).toList();
+        return baetyl.otaLog().stream().filter(m -> "MST".equals(m.get("type"))).toList();
     }
 
     private List<String> steps() throws Exception {

@@ -3,7 +3,6 @@ package io.baetyl.master.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.baetyl.sdk.api.HttpMasterClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,7 +47,7 @@ class OtaIT extends MasterITBase {
             client.updateSystem("trace-2", "APP", "var/db/baetyl/v2");
             await().atMost(Duration.ofSeconds(15)).until(() -> steps().contains("UPDATED"));
             assertThat(steps()).containsExactly("UPDATING", "UPDATED");
-            assertThat(otaLines().get(0)).containsEntry("trace", "trace-2").containsEntry("type", "APP");
+            assertThat(baetyl.otaLog().get(0)).containsEntry("trace", "trace-2").containsEntry("type", "APP");
             // UPDATED means the new instance was launched; its script records its start a moment later.
             await().atMost(Duration.ofSeconds(10)).until(() -> baetyl.events("start", "changing").size() == 2);
             assertThat(baetyl.pidOf("steady")).isEqualTo(steady);
@@ -91,7 +90,7 @@ class OtaIT extends MasterITBase {
             client.updateSystem("trace-3", "APP", "var/db/baetyl/v3.yml");
             await().atMost(Duration.ofSeconds(20)).until(() -> steps().contains("ROLLEDBACK"));
             assertThat(steps()).containsExactly("UPDATING", "ROLLINGBACK", "ROLLEDBACK");
-            assertThat((String) otaLines().get(1).get("error"))
+            assertThat((String) baetyl.otaLog().get(1).get("error"))
                     .contains("failed to start app").contains("service broken").contains("package 'nowhere' not found");
             assertThat(MasterHarness.alive(steady)).as("unchanged service kept running").isTrue();
             await().atMost(Duration.ofSeconds(10)).until(() -> "one".equals(baetyl.envOf("changing").get("VERSION"))
@@ -112,7 +111,8 @@ class OtaIT extends MasterITBase {
         try (HttpMasterClient client = baetyl.clientAs("steady")) {
             client.updateSystem("trace-4", "APP", "var/db/baetyl/bad.yml");
             await().atMost(Duration.ofSeconds(10)).until(() -> steps().contains("FAILURE"));
-            assertThat((String) otaLines().get(otaLines().size() - 1).get("error")).contains("duplicate service name 'a'");
+            List<Map<String, Object>> lines = baetyl.otaLog();
+            assertThat((String) lines.get(lines.size() - 1).get("error")).contains("duplicate service name 'a'");
         }
         assertThat(MasterHarness.alive(steady)).isTrue();
         assertThat(MasterHarness.alive(changing)).isTrue();
@@ -130,24 +130,7 @@ class OtaIT extends MasterITBase {
         assertThat(baetyl.stop()).isZero();
     }
 
-    private List<Map<String, Object>> otaLines() throws Exception {
-        Path log = baetyl.home.resolve("var/db/baetyl/ota.log");
-        if (!Files.exists(log)) {
-            return List.of();
-        }
-        ObjectMapper json = new ObjectMapper();
-        return Files.readAllLines(log).stream().map(l -> {
-            try {
-                @SuppressWarnings("unchecked")
-                Map<String, Object> m = json.readValue(l, Map.class);
-                return m;
-            } catch (Exception e) {
-                throw new IllegalStateException("not a JSON line: " + l, e);
-            }
-        }).toList();
-    }
-
     private List<String> steps() throws Exception {
-        return otaLines().stream().map(m -> (String) m.get("step")).toList();
+        return baetyl.otaLog().stream().map(m -> (String) m.get("step")).toList();
     }
 }
