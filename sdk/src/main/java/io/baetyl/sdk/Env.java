@@ -31,15 +31,4 @@ public final class Env {
 
     private Env() {
     }
-
-    /** The first of the given variables that is set and non-empty, or null. */
-    public static String first(String... names) {
-        for (String n : names) {
-            String v = System.getenv(n);
-            if (v != null && !v.isEmpty()) {
-                return v;
-            }
-        }
-        return null;
-    }
 }

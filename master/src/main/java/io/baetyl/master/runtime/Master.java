@@ -15,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -372,9 +371,5 @@ public final class Master implements AutoCloseable {
         scheduler.shutdownNow();
         stopper.shutdown();
         log.info("master stopped");
-    }
-
-    Duration grace() {
-        return config.grace;
     }
 }

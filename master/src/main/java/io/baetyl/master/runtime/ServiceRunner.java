@@ -49,10 +49,6 @@ public final class ServiceRunner {
         return definition.name();
     }
 
-    public ServiceDefinition definition() {
-        return definition;
-    }
-
     /** Sets up the service and starts its replicas; on failure stops what it started and throws. */
     public void start() throws EngineException {
         engine.setupService(definition);
@@ -145,7 +141,4 @@ public final class ServiceRunner {
         return out;
     }
 
-    public synchronized boolean hasInstance(String instanceName) {
-        return instances.containsKey(instanceName);
-    }
 }
