@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.baetyl.sdk.config.ConfigException;
-import io.baetyl.sdk.config.ConfigLoader;
+import io.baetyl.sdk.config.ServiceConfigLoader;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(10)
 class RemoteMqttConfigTest {
     private static RemoteMqttConfig parse(String yaml) {
-        return ConfigLoader.parse(yaml, "service.yml", RemoteMqttConfig.class, RemoteMqttConfig::new);
+        return ServiceConfigLoader.parse(yaml, "service.yml", RemoteMqttConfig.class, RemoteMqttConfig::new);
     }
 
     private static final String HUB = "hub: {address: 'tcp://127.0.0.1:1883', username: test, password: hahaha}\n";

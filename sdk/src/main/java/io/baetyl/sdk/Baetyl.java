@@ -4,7 +4,7 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import io.baetyl.sdk.api.HttpMasterClient;
 import io.baetyl.sdk.api.MasterClient;
 import io.baetyl.sdk.config.ConfigException;
-import io.baetyl.sdk.config.ConfigLoader;
+import io.baetyl.sdk.config.ServiceConfigLoader;
 import io.baetyl.sdk.log.LoggerConfig;
 import io.baetyl.sdk.log.Logging;
 import java.nio.file.Files;
@@ -81,7 +81,7 @@ public final class Baetyl {
         String in = DefaultContext.first(env, Env.SERVICE_INSTANCE_NAME, Env.OE_SERVICE_INSTANCE_NAME);
         try {
             LoggerConfig logger = Files.exists(configFile)
-                    ? ConfigLoader.load(configFile, LoggerOnly.class).logger
+                    ? ServiceConfigLoader.load(configFile, LoggerOnly.class).logger
                     : new LoggerConfig(); // Go ignored a missing file too: a module may need no config at all
             Logging.setup(logger, null);
         } catch (ConfigException e) {

@@ -2,7 +2,7 @@ package io.baetyl.sdk;
 
 import io.baetyl.sdk.api.MasterClient;
 import io.baetyl.sdk.config.ConfigException;
-import io.baetyl.sdk.config.ConfigLoader;
+import io.baetyl.sdk.config.ServiceConfigLoader;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -58,7 +58,7 @@ public final class DefaultContext implements Context {
     @Override
     public <T> T loadConfig(Class<T> type) {
         try {
-            return ConfigLoader.load(configFile, type);
+            return ServiceConfigLoader.load(configFile, type);
         } catch (ConfigException e) {
             log.error("failed to load config: {}", e.getMessage());
             throw new ReportedConfigException(e);

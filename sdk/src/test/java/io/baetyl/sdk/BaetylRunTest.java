@@ -124,7 +124,7 @@ class BaetylRunTest {
         Files.writeString(file, "name: from-file\nhub:\n  address: tcp://localhost:1883\n");
         AtomicReference<Cfg> cfg = new AtomicReference<>();
 
-        // "hub" is unknown to Cfg: ConfigLoader warns about it and loads the rest
+        // "hub" is unknown to Cfg: ServiceConfigLoader warns about it and loads the rest
         assertThat(run(Map.of(), ctx -> cfg.set(ctx.loadConfig(Cfg.class)), "-c", file.toString())).isZero();
         assertThat(cfg.get().name).isEqualTo("from-file");
         Files.writeString(file, "name: second\n");

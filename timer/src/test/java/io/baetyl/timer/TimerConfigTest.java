@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.baetyl.sdk.config.ConfigException;
-import io.baetyl.sdk.config.ConfigLoader;
+import io.baetyl.sdk.config.ServiceConfigLoader;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(10)
 class TimerConfigTest {
     private static TimerConfig parse(String yaml) {
-        return ConfigLoader.parse(yaml, "service.yml", TimerConfig.class, TimerConfig::new);
+        return ServiceConfigLoader.parse(yaml, "service.yml", TimerConfig.class, TimerConfig::new);
     }
 
     @Test

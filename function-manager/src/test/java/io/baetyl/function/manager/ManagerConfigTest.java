@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.baetyl.sdk.config.ConfigException;
-import io.baetyl.sdk.config.ConfigLoader;
+import io.baetyl.sdk.config.ServiceConfigLoader;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -64,7 +64,7 @@ class ManagerConfigTest {
             """;
 
     private static ManagerConfig parse(String yaml) {
-        return ConfigLoader.parse(yaml, "service.yml", ManagerConfig.class, ManagerConfig::new);
+        return ServiceConfigLoader.parse(yaml, "service.yml", ManagerConfig.class, ManagerConfig::new);
     }
 
     @Test

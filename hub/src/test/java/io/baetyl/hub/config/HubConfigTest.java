@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.baetyl.sdk.config.ConfigException;
-import io.baetyl.sdk.config.ConfigLoader;
+import io.baetyl.sdk.config.ServiceConfigLoader;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 
 class HubConfigTest {
     private static HubConfig parse(String yaml) {
-        return ConfigLoader.parse(yaml, "service.yml", HubConfig.class, HubConfig::new);
+        return ServiceConfigLoader.parse(yaml, "service.yml", HubConfig.class, HubConfig::new);
     }
 
     @Test

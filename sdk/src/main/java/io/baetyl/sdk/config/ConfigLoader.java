@@ -21,9 +21,7 @@ import com.fasterxml.jackson.databind.deser.DeserializationProblemHandler;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -116,13 +114,7 @@ public final class ConfigLoader {
 
     /** Reads a config file as text; a missing or unreadable file is a {@link ConfigException} naming it. */
     public static String read(Path file) {
-        try {
-            return Files.readString(file, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            throw new ConfigException(file + ": file not found");
-        } catch (IOException e) {
-            throw new ConfigException(file + ": cannot read: " + e.getMessage(), e);
-        }
+        return ConfigFiles.read(file);
     }
 
     /** Loads a file, or returns the defaults (validated) when the file does not exist. */
@@ -138,13 +130,7 @@ public final class ConfigLoader {
      * Parses YAML text. {@code source} names the text in errors; {@code empty} gives the value of an empty document.
      */
     public static <T> T parse(String text, String source, Class<T> type, Supplier<T> empty) {
-        String rendered = text;
-        try {
-            rendered = EnvTemplate.render(text, System.getenv());
-        } catch (IllegalArgumentException e) {
-            // Same as Baetyl: a template that cannot be rendered leaves the file as written.
-            log.warn("{}: {}; using the file without templating", source, e.getMessage());
-        }
+        String rendered = ConfigFiles.render(text, source);
         UnknownKeys unknown = new UnknownKeys();
         T value;
         try {
@@ -172,13 +158,7 @@ public final class ConfigLoader {
 
     /** Runs {@link Validated#validate()} and turns its complaint into a {@link ConfigException} naming the source. */
     public static void validate(Object value, String source) {
-        if (value instanceof Validated v) {
-            try {
-                v.validate();
-            } catch (IllegalArgumentException e) {
-                throw new ConfigException(source + ": " + e.getMessage(), e);
-            }
-        }
+        ConfigFiles.validate(value, source);
     }
 
     /** Converts an already-parsed tree (for example a map from JSON) into a config type. */
@@ -196,11 +176,7 @@ public final class ConfigLoader {
     }
 
     private static <T> T newInstance(Class<T> type) {
-        try {
-            return type.getDeclaredConstructor().newInstance();
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("config type " + type.getName() + " needs a no-argument constructor", e);
-        }
+        return ConfigFiles.newInstance(type);
     }
 
     static String describe(JsonMappingException e) {
