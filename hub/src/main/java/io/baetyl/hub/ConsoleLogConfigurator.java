@@ -2,11 +2,11 @@ package io.baetyl.hub;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.Configurator;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.spi.ContextAwareBase;
+import io.baetyl.sdk.log.Logging;
 
 /**
  * logback's first configuration (before the SDK reads the service's logger settings), done in code: logback
@@ -21,11 +21,7 @@ public final class ConsoleLogConfigurator extends ContextAwareBase implements Co
         console.setContext(ctx);
         console.setName("console");
         console.setTarget("System.err");
-        PatternLayoutEncoder enc = new PatternLayoutEncoder();
-        enc.setContext(ctx);
-        enc.setPattern("%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level [%thread] %logger{0} - %msg%n");
-        enc.start();
-        console.setEncoder(enc);
+        console.setEncoder(Logging.textEncoder(ctx));
         console.start();
         ch.qos.logback.classic.Logger root = ctx.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         root.setLevel(Level.INFO);

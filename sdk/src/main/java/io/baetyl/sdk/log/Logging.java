@@ -3,10 +3,10 @@ package io.baetyl.sdk.log;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.encoder.JsonEncoder;
-import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.encoder.Encoder;
+import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
 import ch.qos.logback.core.rolling.RollingFileAppender;
 import ch.qos.logback.core.rolling.SizeAndTimeBasedRollingPolicy;
 import ch.qos.logback.core.util.FileSize;
@@ -20,8 +20,6 @@ import org.slf4j.LoggerFactory;
  * MB and caps the total at {@code size.max * (backup.max + 1)} MB, the closest logback gets to lumberjack.
  */
 public final class Logging {
-    private static final String TEXT_PATTERN = "%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level [%thread] %logger{0} - %msg%n";
-
     private Logging() {
     }
 
@@ -94,9 +92,17 @@ public final class Logging {
             json.start();
             return json;
         }
-        PatternLayoutEncoder enc = new PatternLayoutEncoder();
+        return textEncoder(ctx);
+    }
+
+    /** The text format of {@link TextLayout}, for appenders set up before any config is read. */
+    public static Encoder<ILoggingEvent> textEncoder(LoggerContext ctx) {
+        TextLayout layout = new TextLayout();
+        layout.setContext(ctx);
+        layout.start();
+        LayoutWrappingEncoder<ILoggingEvent> enc = new LayoutWrappingEncoder<>();
         enc.setContext(ctx);
-        enc.setPattern(TEXT_PATTERN);
+        enc.setLayout(layout);
         enc.start();
         return enc;
     }
