@@ -34,7 +34,10 @@ public final class Logging {
      * @param base directory a relative {@code path} is resolved against (the working dir), or null for the cwd
      */
     public static void setup(LoggerConfig cfg, Path base) {
-        LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
+        setup((LoggerContext) LoggerFactory.getILoggerFactory(), cfg, base);
+    }
+
+    static void setup(LoggerContext ctx, LoggerConfig cfg, Path base) {
         ctx.reset();
         ch.qos.logback.classic.Logger root = ctx.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         root.setLevel(toLevel(cfg.level));
@@ -95,8 +98,7 @@ public final class Logging {
         return textEncoder(ctx);
     }
 
-    /** The text format of {@link TextLayout}, for appenders set up before any config is read. */
-    public static Encoder<ILoggingEvent> textEncoder(LoggerContext ctx) {
+    private static Encoder<ILoggingEvent> textEncoder(LoggerContext ctx) {
         TextLayout layout = new TextLayout();
         layout.setContext(ctx);
         layout.start();
