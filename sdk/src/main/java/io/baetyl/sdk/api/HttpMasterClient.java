@@ -1,8 +1,5 @@
 package io.baetyl.sdk.api;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.baetyl.sdk.Env;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBufUtil;
@@ -60,8 +57,6 @@ public final class HttpMasterClient implements MasterClient {
     private static final Logger log = LoggerFactory.getLogger(HttpMasterClient.class);
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
     private static final int MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
-    private static final TypeReference<Map<String, Object>> OBJECT = new TypeReference<>() {
-    };
 
     private final String address;
     private final String username;
@@ -72,7 +67,6 @@ public final class HttpMasterClient implements MasterClient {
     private final String hostHeader;
     private final EventLoopGroup group;
     private final Class<? extends Channel> channelType;
-    private final ObjectMapper json = new ObjectMapper();
     private final AtomicBoolean closed = new AtomicBoolean();
 
     public HttpMasterClient(String address, String username, String password) {
@@ -182,7 +176,7 @@ public final class HttpMasterClient implements MasterClient {
     public Map<String, Object> inspectSystem() {
         byte[] body = send(HttpMethod.GET, prefix + "/system/inspect", null);
         try {
-            return json.readValue(body, OBJECT);
+            return PlainJson.readObject(body);
         } catch (IOException e) {
             throw new MasterApiException("invalid inspect response from master: " + e.getMessage(), e);
         }
@@ -202,11 +196,11 @@ public final class HttpMasterClient implements MasterClient {
     public String getAvailablePort() {
         byte[] body = send(HttpMethod.GET, prefix + "/ports/available", null);
         try {
-            JsonNode port = json.readTree(body).get("port");
-            if (port == null || port.isNull()) {
+            Object port = PlainJson.readObject(body).get("port");
+            if (port == null) {
                 throw new MasterApiException("invalid response, port not found", null);
             }
-            return port.asText();
+            return String.valueOf(port);
         } catch (IOException e) {
             throw new MasterApiException("invalid port response from master: " + e.getMessage(), e);
         }
@@ -250,7 +244,7 @@ public final class HttpMasterClient implements MasterClient {
 
     private byte[] toJson(Object value) {
         try {
-            return json.writeValueAsBytes(value);
+            return PlainJson.write(value);
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot encode request body: " + e.getMessage(), e);
         }
