@@ -9,6 +9,8 @@ import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /** The hub as a real child process ({@code HubMain -c ...}), for crash and signal tests. */
 final class HubProcess implements AutoCloseable {
@@ -38,9 +40,16 @@ final class HubProcess implements AutoCloseable {
     }
 
     HubProcess start() throws IOException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx128m", "-cp", System.getProperty("java.class.path"),
-                "io.baetyl.hub.HubMain", "-c", "etc/baetyl/service.yml")
+        return start(List.of("-Xmx128m"));
+    }
+
+    HubProcess start(List<String> jvmOptions) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"),
+                "io.baetyl.hub.HubMain", "-c", "etc/baetyl/service.yml"));
+        ProcessBuilder pb = new ProcessBuilder(command)
                 .directory(dir.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(new File(dir.toFile(), "hub.out")));
