@@ -31,7 +31,7 @@ import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
  *
  * <pre>
  * java -jar baetyl-bench-all.jar fanin   --port 1883 --qos 0 --publishers 4 --count 100000 --size 100 [--pid BROKER_PID]
- * java -jar baetyl-bench-all.jar latency --port 1883 --qos 1 --rate 200 --count 2000
+ * java -jar baetyl-bench-all.jar latency --port 1883 --qos 1 --rate 200 --count 2000 [--warmup 200]
  * java -jar baetyl-bench-all.jar idle    --port 1883 --clients 10000 --hold 10 [--pid BROKER_PID]
  * </pre>
  * Options: --host (127.0.0.1), --username/--password (none), --timeout seconds (60), --pid: the broker's process id,
@@ -210,11 +210,18 @@ public final class Bench {
         sub.close();
     }
 
-    /** One publisher at a fixed rate, one subscriber; end-to-end latency percentiles. */
+    /**
+     * One publisher at a fixed rate, one subscriber; end-to-end latency percentiles. The first {@code --warmup}
+     * messages (default: one second's worth) are sent at the same rate but not counted: without them the percentiles
+     * included this JVM's own JIT compilation of the client path, the same stalls at the same message numbers
+     * against any broker.
+     */
     private void latency() throws Exception {
         int qos = intOpt("qos", 0);
         int rate = intOpt("rate", 200);
         int count = intOpt("count", rate * 10);
+        int warmup = intOpt("warmup", rate);
+        int total = warmup + count;
         int size = Math.max(8, intOpt("size", 100));
         String topic = "bench/latency";
         AtomicLongArray lat = new AtomicLongArray(count);
@@ -230,7 +237,7 @@ public final class Bench {
                 if (idx >= 0 && idx < count) {
                     lat.set(idx, now - sentAt);
                 }
-                if (received.incrementAndGet() == count) {
+                if (received.incrementAndGet() == total) {
                     done.countDown();
                 }
             }
@@ -241,7 +248,7 @@ public final class Bench {
         long start = System.nanoTime();
         long deadline = System.currentTimeMillis() + timeoutMillis;
         int sent = 0;
-        for (int i = 0; i < count && System.currentTimeMillis() < deadline; i++) {
+        for (int i = 0; i < total && System.currentTimeMillis() < deadline; i++) {
             long due = start + i * interval;
             long wait;
             while ((wait = due - System.nanoTime()) > 0) {
@@ -252,9 +259,11 @@ public final class Bench {
                 }
             }
             ByteBuffer b = ByteBuffer.allocate(size);
-            b.putInt(i).putLong(System.nanoTime());
+            b.putInt(i - warmup).putLong(System.nanoTime()); // warm-up messages carry negative numbers
             publish(pub, topic, b.array(), qos);
-            sent++;
+            if (i >= warmup) {
+                sent++;
+            }
         }
         done.await(Math.max(1, Math.min(deadline - System.currentTimeMillis(), 5000)), TimeUnit.MILLISECONDS);
         long[] values = new long[count];
@@ -268,8 +277,9 @@ public final class Bench {
         System.out.println("mode=latency");
         System.out.println("qos=" + qos);
         System.out.println("rate=" + rate);
+        System.out.println("warmup=" + warmup);
         System.out.println("sent=" + sent);
-        System.out.println("received=" + received.get());
+        System.out.println("received=" + n);
         if (n > 0) {
             System.out.printf("p50_ms=%.3f%n", values[(int) (n * 0.50)] / 1e6);
             System.out.printf("p90_ms=%.3f%n", values[(int) (n * 0.90)] / 1e6);
