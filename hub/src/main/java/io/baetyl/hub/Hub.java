@@ -9,9 +9,9 @@ import io.baetyl.hub.persist.Store;
 import io.baetyl.hub.server.MqttConnection;
 import io.baetyl.hub.server.MqttServer;
 import io.baetyl.hub.server.PipelineNames;
+import io.baetyl.hub.server.Transport;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -54,8 +54,8 @@ public final class Hub implements AutoCloseable {
         this.store = baseDir == null ? new MemoryStore() : new MapDbStore(baseDir.resolve(config.storage.dir),
                 config.storage.fsync, config.message.ingress.qos1.cleanup.retention.toMillis() / 4);
         this.broker = new Broker(config, store);
-        this.boss = new NioEventLoopGroup(1, new DefaultThreadFactory("hub-accept", true));
-        this.workers = new NioEventLoopGroup(0, new DefaultThreadFactory("hub-io", true));
+        this.boss = Transport.group(1, new DefaultThreadFactory("hub-accept", true));
+        this.workers = Transport.group(0, new DefaultThreadFactory("hub-io", true));
         this.server = new MqttServer(config, broker, new Authenticator(config.principals), boss, workers);
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "hub-metrics");
