@@ -21,10 +21,12 @@ class TransportTest {
     @ValueSource(strings = {"epoll", "nio"})
     void publishAndSubscribeWorkOnEachTransport(String transport, @TempDir Path dir) throws Exception {
         assumeTrue(!transport.equals("epoll") || Epoll.isAvailable(), "epoll is not available here");
-        List<String> jvm = transport.equals("nio") ? List.of("-Xmx128m", "-Dbaetyl.hub.transport=nio") : List.of("-Xmx128m");
+        List<String> jvm = transport.equals("nio")
+                ? List.of("-Xmx128m", "-Dbaetyl.hub.transport=nio") : List.of("-Xmx128m");
         try (HubProcess hub = new HubProcess(dir, "").start(jvm)) {
             // the port accepts as soon as it is bound; the log line follows
-            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(hub.output()).contains("transport=" + transport));
+            await().atMost(Duration.ofSeconds(10))
+                    .untilAsserted(() -> assertThat(hub.output()).contains("transport=" + transport));
             try (var sub = TestHub.client(hub.url(), "s", "u1", "p1", true, 60).connect();
                  var pub = TestHub.client(hub.url(), "p", "u1", "p1", true, 60).connect()) {
                 sub.subscribe("t/#", 1);

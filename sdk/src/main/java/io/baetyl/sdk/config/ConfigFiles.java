@@ -1,6 +1,7 @@
 package io.baetyl.sdk.config;
 
 import java.io.IOException;
+import java.lang.reflect.Constructor;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -51,9 +52,12 @@ final class ConfigFiles {
         }
     }
 
+    /** A config object with its defaults, from the no-argument constructor (which may be non-public). */
     static <T> T newInstance(Class<T> type) {
         try {
-            return type.getDeclaredConstructor().newInstance();
+            Constructor<T> c = type.getDeclaredConstructor();
+            c.trySetAccessible();
+            return c.newInstance();
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("config type " + type.getName() + " needs a no-argument constructor", e);
         }

@@ -3,7 +3,6 @@ package io.baetyl.sdk.config;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
-import java.lang.reflect.Constructor;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.lang.reflect.ParameterizedType;
@@ -131,8 +130,10 @@ final class FieldBinder {
         if (raw == Duration.class) {
             ScalarNode s = scalar(node, "a duration", where);
             // Go reads a bare integer as nanoseconds
-            return s.getTag().equals(Tag.INT) ? Duration.ofNanos(integer(s, Long.MIN_VALUE, Long.MAX_VALUE, "", where))
-                    : parsed(() -> GoDuration.parse(s.getValue()), s, where);
+            if (s.getTag().equals(Tag.INT)) {
+                return Duration.ofNanos(integer(s, Long.MIN_VALUE, Long.MAX_VALUE, "a duration", where));
+            }
+            return parsed(() -> GoDuration.parse(s.getValue()), s, where);
         }
         if (raw == ByteSize.class) {
             ScalarNode s = scalar(node, "a size", where);
@@ -346,12 +347,9 @@ final class FieldBinder {
 
     private static Object newInstance(Class<?> type, Where where, Node node) {
         try {
-            Constructor<?> c = type.getDeclaredConstructor();
-            c.trySetAccessible();
-            return c.newInstance();
-        } catch (ReflectiveOperationException e) {
-            throw new BindException(where.path, "config type " + type.getName() + " needs a no-argument constructor",
-                    node);
+            return ConfigFiles.newInstance(type);
+        } catch (IllegalStateException e) {
+            throw new BindException(where.path, e.getMessage(), node);
         }
     }
 
