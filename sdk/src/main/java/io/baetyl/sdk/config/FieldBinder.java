@@ -74,10 +74,14 @@ final class FieldBinder {
         }
     }
 
-    /** SnakeYAML's own construction, for values whose Java type is {@code Object} (plain maps, lists, scalars). */
+    /**
+     * SnakeYAML's own construction, for values whose Java type is {@code Object} (plain maps, lists, scalars), except
+     * that timestamps stay text, as yaml.v2 decodes them into an interface{} (and as Jackson read them).
+     */
     private static final class PlainConstructor extends SafeConstructor {
         PlainConstructor(LoaderOptions options) {
             super(options);
+            yamlConstructors.put(Tag.TIMESTAMP, new ConstructYamlStr());
         }
 
         Object plain(Node node) {

@@ -251,6 +251,8 @@ class ServiceConfigLoaderTest {
         "name: x\ntimeout: 2h\nsize: 1g\nenabled: true\ncount: 3\nratio: 2.5\nmode: FAST\n",
         "items: [a, b]\nlist: [{max: 2, label: x}]\nweights: {k: 4}\npermit: [a/+]\n",
         "payload: {id: 1, name: n, list: [1, x], deep: {a: b}}\nanything: {k: v}\n",
+        "payload: {o: 0777, h: 0x1F, f: 1e3, b: yes, t: true, n: ~, s: 1_000}\n",
+        "payload: {day: 2001-12-14, at: '2001-12-14t21:59:43.10-05:00', stamp: 2001-12-14 21:59:43.10 -5}\n",
         "logger: {path: var/log/x.log, level: debug, format: json, age: {max: 1}, size: {max: 2}, backup: {max: 3}}\n",
         "nested: {max: 0, label: ''}\nitems: single\n",
     })
