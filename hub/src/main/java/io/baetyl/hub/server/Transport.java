@@ -25,7 +25,7 @@ public final class Transport {
         return EPOLL ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
     }
 
-    public static String name() {
+    static String name() {
         return EPOLL ? "epoll" : "nio";
     }
 }

@@ -109,7 +109,7 @@ public final class ConfigLoader {
 
     /** Loads a file that must exist. */
     public static <T> T load(Path file, Class<T> type) {
-        return parse(read(file), file.toString(), type, () -> newInstance(type));
+        return parse(read(file), file.toString(), type, () -> ConfigFiles.newInstance(type));
     }
 
     /** Reads a config file as text; a missing or unreadable file is a {@link ConfigException} naming it. */
@@ -121,7 +121,7 @@ public final class ConfigLoader {
     public static <T> T loadOrDefault(Path file, Class<T> type) {
         if (!Files.exists(file)) {
             log.info("config file {} not found, using defaults", file);
-            return parse("", file.toString(), type, () -> newInstance(type));
+            return parse("", file.toString(), type, () -> ConfigFiles.newInstance(type));
         }
         return load(file, type);
     }
@@ -173,10 +173,6 @@ public final class ConfigLoader {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    private static <T> T newInstance(Class<T> type) {
-        return ConfigFiles.newInstance(type);
     }
 
     static String describe(JsonMappingException e) {

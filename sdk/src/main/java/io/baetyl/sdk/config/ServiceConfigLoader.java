@@ -42,8 +42,9 @@ public final class ServiceConfigLoader {
      * document is read.
      */
     public static <T> T parse(String text, String source, Class<T> type, Supplier<T> empty) {
-        FieldBinder binder = new FieldBinder(options());
-        T value = bind(ConfigFiles.render(text, source), source, empty.get(), binder);
+        LoaderOptions options = options();
+        FieldBinder binder = new FieldBinder(options);
+        T value = bind(ConfigFiles.render(text, source), source, empty.get(), options, binder);
         for (String key : binder.unknownKeys()) {
             log.warn("{}: unknown key '{}' ignored", source, key);
         }
@@ -53,15 +54,16 @@ public final class ServiceConfigLoader {
 
     /** For tests and tools: the keys a document would warn about. */
     static List<String> unknownKeys(String yaml, Class<?> type) {
-        FieldBinder binder = new FieldBinder(options());
-        bind(yaml, "test", ConfigFiles.newInstance(type), binder);
+        LoaderOptions options = options();
+        FieldBinder binder = new FieldBinder(options);
+        bind(yaml, "test", ConfigFiles.newInstance(type), options, binder);
         return binder.unknownKeys();
     }
 
-    private static <T> T bind(String text, String source, T defaults, FieldBinder binder) {
+    private static <T> T bind(String text, String source, T defaults, LoaderOptions options, FieldBinder binder) {
         Node root;
         try {
-            root = new Yaml(options()).compose(new StringReader(text));
+            root = new Yaml(options).compose(new StringReader(text));
         } catch (MarkedYAMLException e) {
             throw new ConfigException(source + ": invalid YAML: " + describe(e), e);
         } catch (YAMLException e) {
