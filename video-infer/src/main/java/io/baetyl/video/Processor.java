@@ -33,11 +33,12 @@ final class Processor {
     private final ResultPublisher publisher;
     private final Stats stats;
     private final ZoneId zone;
+    private final long maxPayload;
     private final LogLimiter limited = new LogLimiter(log, 10_000);
     private byte[] pixels = new byte[0];
 
     Processor(Inference inference, FunctionClients functions, String function, ImageWriter images,
-              ResultPublisher publisher, Stats stats, ZoneId zone) {
+              ResultPublisher publisher, Stats stats, ZoneId zone, long maxPayload) {
         this.inference = inference;
         this.functions = functions;
         this.function = function;
@@ -45,6 +46,7 @@ final class Processor {
         this.publisher = publisher;
         this.stats = stats;
         this.zone = zone;
+        this.maxPayload = maxPayload;
     }
 
     void process(Frame f) throws InterruptedException {
@@ -116,6 +118,14 @@ final class Processor {
             stats.badAnswers.incrementAndGet();
             limited.warn("json", "result cannot be written as JSON, frame dropped: frame={}: {}", f.number,
                     e.getMessage());
+            return;
+        }
+        if (payload.length > maxPayload) {
+            stats.tooLarge.incrementAndGet();
+            limited.warn("large", "result not published: frame={} topic={}: {} bytes{} is more than "
+                    + "process.after.publish.length.max ({} bytes); the hub's message.length.max must allow it too",
+                    f.number, a.topic(), payload.length, out.containsKey("imageData") ? " (with imageData)" : "",
+                    maxPayload);
             return;
         }
         publisher.publish(a.topic(), a.qos(), payload, f.capturedNanos);

@@ -27,6 +27,8 @@ final class Stats {
     final AtomicLong imagesSaved = new AtomicLong();
     final AtomicLong imagesRefused = new AtomicLong();
     final AtomicLong imageErrors = new AtomicLong();
+    /** Results larger than process.after.publish.length.max, not published. */
+    final AtomicLong tooLarge = new AtomicLong();
     final AtomicLong published = new AtomicLong();
     final AtomicLong publishFailed = new AtomicLong();
     final AtomicLong opens = new AtomicLong();
@@ -48,6 +50,7 @@ final class Stats {
         m.put("images_saved", imagesSaved.get());
         m.put("images_refused", imagesRefused.get());
         m.put("image_errors", imageErrors.get());
+        m.put("too_large", tooLarge.get());
         m.put("published", published.get());
         m.put("publish_failed", publishFailed.get());
         m.put("opens", opens.get());

@@ -24,6 +24,7 @@ final class VideoInfer implements AutoCloseable {
     private final ResultPublisher publisher;
     private final Thread thread;
     private volatile boolean closed;
+    private volatile boolean finished;
 
     VideoInfer(VideoInferConfig cfg, Inference inference, FunctionClients functions, HubClient hub,
                ServiceVolumes volumes) {
@@ -32,7 +33,7 @@ final class VideoInfer implements AutoCloseable {
         this.images = new ImageWriter(volumes, cfg.process.after.image.free.min.bytes());
         this.publisher = new ResultPublisher(hub, stats, cfg.hub.timeout);
         this.processor = new Processor(inference, functions, cfg.process.after.function.name, images, publisher,
-                stats, ZoneId.systemDefault());
+                stats, ZoneId.systemDefault(), cfg.process.after.publish.length.max.bytes());
         this.thread = new Thread(this::run, "video-infer");
         this.thread.setDaemon(true);
         log.info("video-infer: uri={} kind={} frames={} function={} images in {}",
@@ -53,7 +54,8 @@ final class VideoInfer implements AutoCloseable {
                 Frame f = exchange.take(1000);
                 if (f == null) {
                     if (exchange.ended()) {
-                        return; // the file ended: nothing more to do until stopped
+                        finished = true; // the file ended and its last frame is done: idle until stopped
+                        return;
                     }
                     continue;
                 }
@@ -78,7 +80,7 @@ final class VideoInfer implements AutoCloseable {
 
     /** True once a file source ended and its last frame was processed. */
     boolean idle() {
-        return exchange.ended() && capture.stopped();
+        return finished;
     }
 
     @Override

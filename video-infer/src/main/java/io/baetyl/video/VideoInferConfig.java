@@ -90,6 +90,13 @@ public class VideoInferConfig implements Validated {
         public FunctionRef function = new FunctionRef();
         /** New: limits of the images written to {@code imageLocation}. */
         public Image image = new Image();
+        /** New: the largest result published (the hub closes the connection of a client that sends more). */
+        public Publish publish = new Publish();
+    }
+
+    public static class Publish {
+        /** Default: the hub's default {@code message.length.max}; raise both to publish imageData. */
+        public Length length = new Length(ByteSize.ofBytes(32 * 1024));
     }
 
     public static class FunctionRef {
@@ -117,12 +124,20 @@ public class VideoInferConfig implements Validated {
     }
 
     public static class Message {
+        /** Largest answer accepted (default 4m). */
         public Length length = new Length();
     }
 
     public static class Length {
-        /** Largest answer accepted. */
-        public ByteSize max = ByteSize.ofBytes(4L << 20);
+        public ByteSize max;
+
+        public Length() {
+            this(ByteSize.ofBytes(4L << 20));
+        }
+
+        public Length(ByteSize max) {
+            this.max = max;
+        }
     }
 
     public static class Backoff {
@@ -175,6 +190,11 @@ public class VideoInferConfig implements Validated {
         if ((b.width == 0) != (b.outputHeight() == 0)) {
             throw new IllegalArgumentException("process.before.width/hight: give both or neither (neither keeps "
                     + "the frame's size), got " + b.width + "x" + b.outputHeight());
+        }
+        long publishMax = process.after.publish.length.max.bytes();
+        if (publishMax < 1 || publishMax > 268_435_455L) {
+            throw new IllegalArgumentException("process.after.publish.length.max: must be between 1 and 268435455 "
+                    + "(MQTT's largest message), got " + publishMax);
         }
         if (process.after.image.free.min.bytes() < 0) {
             throw new IllegalArgumentException("process.after.image.free.min: must not be negative");

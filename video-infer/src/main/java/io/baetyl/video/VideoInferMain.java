@@ -2,6 +2,7 @@ package io.baetyl.video;
 
 import io.baetyl.sdk.Baetyl;
 import io.baetyl.sdk.Context;
+import io.baetyl.sdk.config.ConfigException;
 import io.baetyl.sdk.mqtt.HubClient;
 import io.baetyl.sdk.mqtt.MqttClientConfig;
 import java.nio.file.Path;
@@ -28,7 +29,13 @@ public final class VideoInferMain {
     static void run(Context ctx) throws Exception {
         VideoInferConfig cfg = ctx.loadConfig(VideoInferConfig.class);
         ctx.log().info("OpenCV {} loaded", OpenCv.load());
-        Inference inference = Inference.load(cfg.infer, cfg.process.before);
+        Inference inference;
+        try {
+            inference = Inference.load(cfg.infer, cfg.process.before);
+        } catch (IllegalArgumentException e) {
+            // The model is part of the config: the same one-line error, naming the file and the key.
+            throw new ConfigException(ctx.configFile() + ": " + e.getMessage(), e);
+        }
         ctx.log().info("model loaded: model={} config={} backend={} device={}", cfg.infer.model, cfg.infer.config,
                 cfg.infer.backend.isEmpty() ? "default" : cfg.infer.backend, cfg.infer.device);
         ServiceVolumes volumes = ServiceVolumes.detect(Path.of(""), System.getenv());
