@@ -320,8 +320,10 @@ class VideoInferIT {
         c.functions.get(0).address = "127.0.0.1:" + port;
         c.functions.get(0).backoff.max = Duration.ofMillis(500);
         run(c);
-        Thread.sleep(1500); // the first frame waits for the function server, which is not there yet
+        // The first frame is inferred and its call waits for the function server, which is not there yet.
+        await().atMost(Duration.ofSeconds(30)).until(() -> stat("inferred") >= 1);
         assertThat(on("video/infer/result")).isEmpty();
+        assertThat(stat("function_errors")).isZero();
         try (PythonRuntime late = new PythonRuntime(Files.createTempDirectory(dir, "late"), port)) {
             await().atMost(Duration.ofSeconds(60)).until(() -> on("video/infer/result").size() == 6);
         }
