@@ -54,7 +54,9 @@ stop_master() {
 }
 video_infer_pid() {
   for d in /proc/[0-9]*; do
-    if tr '\0' ' ' < "$d/cmdline" 2>/dev/null | grep -q "$home/.*baetyl-video-infer.jar"; then basename "$d"; return; fi
+    if { tr '\0' ' ' < "$d/cmdline"; } 2>/dev/null | grep -q "$home/.*baetyl-video-infer.jar"; then
+      basename "$d"; return
+    fi
   done
 }
 subscribe() { # name seconds
@@ -89,7 +91,7 @@ stop_master
 
 # --- 2. OpenCV alone, same model and video ---
 # Compiled, not run as a source file: the JNI library must be loaded by the class loader of OpenCV's classes.
-javac -d "$work/baseline" -cp /usr/share/java/opencv.jar "$root/bench/video-infer/OpenCvBaseline.java"
+javac -nowarn -d "$work/baseline" -cp /usr/share/java/opencv.jar "$root/bench/video-infer/OpenCvBaseline.java" 2>/dev/null
 java -cp "/usr/share/java/opencv.jar:$work/baseline" OpenCvBaseline \
   "$db/infer-person-model/brightness-ssd.onnx" "$db/infer-video/object.mp4" 30 2>/dev/null
 
