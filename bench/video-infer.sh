@@ -108,7 +108,7 @@ subscribe live $((minutes * 60)) &
 sub=$!
 : > "$work/rss"
 for ((i = 0; i <= minutes * 6; i++)); do
-  echo "$((i * 10)) $(awk '/VmRSS/ {print $2}' "/proc/$pid/status")" >> "$work/rss"
+  echo "$((i * 10)) $(awk '/^(VmRSS|RssAnon|RssFile):/ {printf "%s ", $2}' "/proc/$pid/status")" >> "$work/rss"
   [ "$i" -lt $((minutes * 6)) ] && sleep 10
 done
 wait "$sub" || true
@@ -116,12 +116,15 @@ report live
 grep -h "stats:" "$db/demo-log/infer-service.log" | tail -1 | sed 's/^/  video-infer /' || true
 /usr/bin/python3 - "$work/rss" <<'EOF'
 import sys
-rows = [tuple(map(int, l.split())) for l in open(sys.argv[1]) if len(l.split()) == 2]
-after = [kb for s, kb in rows if s >= 60]  # from the end of the first minute
-print("RSS MB every minute: " + " ".join("%.1f" % (kb / 1024) for s, kb in rows if s % 60 == 0))
+rows = [tuple(map(int, l.split())) for l in open(sys.argv[1]) if len(l.split()) == 4]  # s, rss, anon, file
+after = [r[1] for r in rows if r[0] >= 60]  # from the end of the first minute
+print("RSS MB every minute: " + " ".join("%.1f" % (r[1] / 1024) for r in rows if r[0] % 60 == 0))
 lo, hi = min(after), max(after)
 print("RSS after the first minute: min %.1f MB, max %.1f MB, spread %.1f %% of min (target: within 10 %%)"
       % (lo / 1024, hi / 1024, (hi - lo) * 100.0 / lo))
+print("at the end: RSS %.1f MB = %.1f MB anonymous (heap, native buffers) + %.1f MB file-backed (JDK, OpenCV, FFmpeg,"
+      " GStreamer libraries, shared with other processes that map them)" % (rows[-1][1] / 1024, rows[-1][2] / 1024,
+      rows[-1][3] / 1024))
 EOF
 stop_master
 log "done"
