@@ -114,6 +114,12 @@ public final class TestCloud implements AutoCloseable {
         return dir.resolve("devices").resolve(id);
     }
 
+    /** Decrypts a report body with the device certificate's public key, as the cloud does on each POST. */
+    public static String decryptReport(byte[] body, String key, java.security.cert.X509Certificate cert)
+            throws GeneralSecurityException {
+        return ReportServer.decrypt(body, key, cert);
+    }
+
     /** A publisher of OTA events and volumes for this cloud. */
     public OtaPublisher publisher() {
         return new OtaPublisher(dir, mqttAddress(), httpsAddress());
