@@ -177,8 +177,12 @@ public final class CloudHttp implements AutoCloseable {
                 return new IOException(url + ": TLS handshake failed: " + msg, e);
             }
         }
-        String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        return new IOException(url + ": " + msg, e);
+        String msg = null;
+        for (Throwable t = e; t != null && msg == null; t = t.getCause()) {
+            msg = t.getMessage();
+        }
+        String kind = e.getClass().getSimpleName();
+        return new IOException(url + ": " + (msg == null ? kind : kind + ": " + msg), e);
     }
 
     @Override

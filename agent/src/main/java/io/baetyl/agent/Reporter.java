@@ -161,12 +161,16 @@ final class Reporter implements AutoCloseable {
         return Map.of("reports_sent", sent.get(), "reports_failed", failed.get());
     }
 
+    /** Stops reporting; a report already requested (an OTA's last progress) gets up to 3 s to go out. */
     @Override
     public void close() {
-        scheduler.shutdownNow();
+        scheduler.shutdown(); // periodic ticks stop; a requested report still runs
         try {
-            scheduler.awaitTermination(5, TimeUnit.SECONDS);
+            if (!scheduler.awaitTermination(3, TimeUnit.SECONDS)) {
+                scheduler.shutdownNow();
+            }
         } catch (InterruptedException e) {
+            scheduler.shutdownNow();
             Thread.currentThread().interrupt();
         }
     }

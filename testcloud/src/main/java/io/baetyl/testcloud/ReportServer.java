@@ -192,7 +192,7 @@ final class ReportServer implements AutoCloseable {
     }
 
     /** Stored reports of a device, oldest first (at most the last {@link #KEEP_REPORTS}). */
-    List<Map<String, Object>> reports(String id) throws IOException {
+    static List<Map<String, Object>> reports(Path dir, String id) throws IOException {
         Path reports = dir.resolve("reports").resolve(id);
         List<Map<String, Object>> out = new ArrayList<>();
         if (!Files.isDirectory(reports)) {
@@ -218,7 +218,7 @@ final class ReportServer implements AutoCloseable {
     }
 
     /** The last records the device reported for an OTA trace; empty when none. */
-    List<Map<String, Object>> ota(String id, String trace) throws IOException {
+    static List<Map<String, Object>> ota(Path dir, String id, String trace) throws IOException {
         Path f = dir.resolve("reports").resolve(id).resolve("ota").resolve(trace + ".json");
         if (!Files.exists(f)) {
             return List.of();

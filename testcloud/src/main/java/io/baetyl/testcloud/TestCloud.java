@@ -127,12 +127,12 @@ public final class TestCloud implements AutoCloseable {
 
     /** Reports of a device received so far, decrypted, oldest first (the last 50). */
     public List<Map<String, Object>> reports(String id) throws IOException {
-        return https.reports(id);
+        return ReportServer.reports(dir, id);
     }
 
     /** The records of an OTA as the device last reported them. */
     public List<Map<String, Object>> ota(String id, String trace) throws IOException {
-        return https.ota(id, trace);
+        return ReportServer.ota(dir, id, trace);
     }
 
     /** The steps of an OTA as the device last reported them, e.g. [RECEIVED, UPDATING, UPDATED]. */
