@@ -80,9 +80,10 @@ class AgentCertificateIT {
         // The agent trusts another CA for HTTPS than the one that signed the cloud's server certificate.
         Files.copy(other.resolve("ca.pem"), baetyl.path("var/db/baetyl/agent-cert/http-ca.pem"));
         Path conf = baetyl.path("var/db/baetyl/agent-conf/service.yml");
-        Files.writeString(conf, Files.readString(conf).replace("  http:\n    address", "  http:\n    ca2: x\n    address")
-                .replace("    ca: var/db/baetyl/cert/ca.pem\n    timeout", "    ca: var/db/baetyl/cert/http-ca.pem\n    timeout")
-                .replace("    ca2: x\n", ""));
+        String text = Files.readString(conf);
+        String http = "    ca: var/db/baetyl/cert/ca.pem\n    timeout: 20s";
+        assertThat(text).contains(http);
+        Files.writeString(conf, text.replace(http, "    ca: var/db/baetyl/cert/http-ca.pem\n    timeout: 20s"));
         baetyl.start();
         await().atMost(Duration.ofSeconds(60)).until(() -> baetyl.agentLog().contains("failed to report stats by https"));
         assertThat(baetyl.agentLog()).contains("TLS handshake failed: the server's certificate is not signed by remote.http.ca");
