@@ -174,9 +174,11 @@ final class OtaProcessor implements AutoCloseable {
     private void follow(OtaRun run) throws InterruptedException {
         long deadline = System.nanoTime() + cfg.ota.timeout.toNanos();
         log.info("waiting ota to finish: trace={}", run.trace);
+        boolean first = true; // a recovered run's records were read already: they still have to be reported
         try {
             while (true) {
-                if (run.load()) {
+                if (run.load() || first) {
+                    first = false;
                     reporter.progress(run.trace, run.records(), run.finished());
                 }
                 if (run.finished()) {
