@@ -105,7 +105,7 @@ final class Reporter implements AutoCloseable {
             String msg = e.getMessage() == null ? e.toString() : e.getMessage();
             // Every failure is counted; the log says it at warn when it changes, at debug while it repeats.
             if (!msg.equals(lastError)) {
-                log.warn("failed to report stats by https (retried every {}): {}", cfg.remote.report.interval, msg);
+                log.warn("failed to report stats by https (retried every {}ms): {}", cfg.remote.report.interval.toMillis(), msg);
             } else {
                 log.debug("failed to report stats by https: {}", msg);
             }
