@@ -15,7 +15,6 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
-import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
@@ -47,8 +46,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class ApiServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
-    /** Reports and dynamic configs are small; this only guards against a runaway client. */
-    static final int MAX_BODY_BYTES = 8 * 1024 * 1024;
+    /**
+     * Largest request body: reports, dynamic instance variables and update requests are a few KB. A bigger body is
+     * answered 413 without being read into memory.
+     */
+    static final int MAX_BODY_BYTES = 64 * 1024;
     /** sun_path in struct sockaddr_un is 108 bytes including the terminating NUL. */
     private static final int MAX_UNIX_PATH_BYTES = 107;
 
@@ -83,7 +85,7 @@ public final class ApiServer implements AutoCloseable {
         // Master calls may block for seconds (starting a container); the pool grows with concurrent callers, who
         // are all authenticated local services, and shrinks when idle.
         workers = Executors.newCachedThreadPool(new DefaultThreadFactory("api-worker", true));
-        ApiRouter router = new ApiRouter(api, workers);
+        ApiRouter router = new ApiRouter(api);
         String scheme = cfg.scheme();
         try {
             if ("unix".equals(scheme)) {
@@ -171,7 +173,7 @@ public final class ApiServer implements AutoCloseable {
                 }
                 p.addLast("idle", new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS));
                 p.addLast("http", new HttpServerCodec());
-                p.addLast("aggregator", new HttpObjectAggregator(MAX_BODY_BYTES));
+                p.addLast("aggregator", new BoundedAggregator(MAX_BODY_BYTES));
                 p.addLast("api", new ApiChannelHandler(router, workers));
             }
         };

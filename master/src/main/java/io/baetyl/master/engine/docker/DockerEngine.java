@@ -35,6 +35,7 @@ import io.baetyl.master.engine.EngineException;
 import io.baetyl.master.engine.Instance;
 import io.baetyl.master.engine.InstanceSpec;
 import io.baetyl.master.engine.ServiceDefinition;
+import io.baetyl.master.security.PathGuard;
 import io.baetyl.sdk.config.ConfigException;
 import java.io.IOException;
 import java.net.URI;
@@ -81,6 +82,7 @@ public class DockerEngine implements Engine {
     private final DockerClient docker;
     private final String dockerHost;
     private final Path workDir;
+    private final PathGuard guard;
     private final Path apiSocket;
     private final Duration grace;
     private final boolean cfsQuota;
@@ -106,6 +108,7 @@ public class DockerEngine implements Engine {
     DockerEngine(String dockerHost, String apiVersion, Path workDir, Path apiSocket, Duration grace) {
         this.dockerHost = dockerHost;
         this.workDir = workDir.toAbsolutePath().normalize();
+        this.guard = new PathGuard(this.workDir);
         this.apiSocket = apiSocket;
         this.grace = grace;
         checkDaemon(dockerHost, apiVersion);
@@ -351,8 +354,9 @@ public class DockerEngine implements Engine {
             throw new EngineException("service " + service.name() + ": network_mode and networks cannot be used together");
         }
         try {
-            for (ServiceVolume v : spec.volumes) {
-                ContainerSpecs.bind(workDir, v, service.volumes());
+            for (int i = 0; i < spec.volumes.size(); i++) {
+                ServiceVolume v = spec.volumes.get(i);
+                ContainerSpecs.bind(guard, v, service.volumes(), v.keyIn("services." + service.name(), i));
             }
             ContainerSpecs.ports(spec.ports);
             spec.devices.forEach(ContainerSpecs::device);
@@ -440,8 +444,9 @@ public class DockerEngine implements Engine {
         ServiceDefinition def = spec.service();
         ServiceSpec s = def.spec();
         List<Bind> binds = new ArrayList<>();
-        for (ServiceVolume v : s.volumes) {
-            binds.add(ContainerSpecs.bind(workDir, v, def.volumes()));
+        for (int i = 0; i < s.volumes.size(); i++) {
+            ServiceVolume v = s.volumes.get(i);
+            binds.add(ContainerSpecs.bind(guard, v, def.volumes(), v.keyIn("services." + def.name(), i)));
         }
         if (apiSocket != null) {
             binds.add(Bind.parse(apiSocket + ":" + ContainerSpecs.SOCKET_IN_CONTAINER + ":ro"));
