@@ -1,6 +1,7 @@
 package io.baetyl.master.api;
 
 import io.baetyl.master.config.ServerConfig;
+import io.baetyl.master.security.LogSafe;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -130,7 +131,7 @@ public final class ApiServer implements AutoCloseable {
         } catch (IOException | UnsupportedOperationException e) {
             log.warn("cannot set api socket permissions: path={}, error={}", path, e.toString());
         }
-        log.info("api server listening: address={}, socket={}, tls={}", cfg.address, path, ssl != null);
+        log.info("api server listening: address={}, socket={}, tls={}", LogSafe.q(cfg.address), path, ssl != null);
     }
 
     private void bindTcp(ApiRouter router, SslContext ssl) throws IOException {
@@ -150,7 +151,7 @@ public final class ApiServer implements AutoCloseable {
         b.option(ChannelOption.SO_REUSEADDR, true);
         serverChannel = bind(b, new InetSocketAddress(uri.getHost(), uri.getPort()));
         port = ((InetSocketAddress) serverChannel.localAddress()).getPort();
-        log.info("api server listening: address={}, port={}, tls={}", cfg.address, port, ssl != null);
+        log.info("api server listening: address={}, port={}, tls={}", LogSafe.q(cfg.address), port, ssl != null);
     }
 
     private Channel bind(ServerBootstrap b, java.net.SocketAddress address) throws IOException {
@@ -221,7 +222,7 @@ public final class ApiServer implements AutoCloseable {
             return;
         }
         shutdownResources();
-        log.info("api server closed: address={}", cfg.address);
+        log.info("api server closed: address={}", LogSafe.q(cfg.address));
     }
 
     private void shutdownResources() {

@@ -2,6 +2,7 @@ package io.baetyl.master.cli;
 
 import io.baetyl.master.config.MasterConfig;
 import io.baetyl.master.runtime.Master;
+import io.baetyl.master.security.LogSafe;
 import io.baetyl.sdk.config.ConfigException;
 import io.baetyl.sdk.log.Logging;
 import java.util.concurrent.Callable;
@@ -37,7 +38,7 @@ class StartCommand implements Callable<Integer> {
         try {
             master = new Master(options.workdir(), cfg, options.config);
         } catch (ConfigException e) {
-            log.error("{}", e.getMessage());
+            log.error("{}", LogSafe.q(e.getMessage(), 2000));
             return 1;
         }
         CountDownLatch stop = new CountDownLatch(1);
@@ -52,7 +53,7 @@ class StartCommand implements Callable<Integer> {
             log.info("master starting: workdir={} mode={}", options.workdir(), cfg.mode);
             master.start();
         } catch (Exception e) {
-            log.error("failed to start master: {}", e.getMessage(), e instanceof ConfigException ? null : e);
+            log.error("failed to start master: {}", LogSafe.q(e.getMessage(), 2000), e instanceof ConfigException ? null : e);
             master.close();
             if (master.rollBackMasterUpdate(e.getMessage())) {
                 log.error("the previous master is back in place; it runs at the next start");
