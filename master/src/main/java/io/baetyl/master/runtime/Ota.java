@@ -299,9 +299,10 @@ final class Ota implements AutoCloseable {
         }
     }
 
-    /** Stops taking updates; a running one finishes on its daemon thread or dies with the process. */
+    /** Stops taking updates and drops the queued ones; a running one finishes its step (it is not interrupted). */
     @Override
     public void close() {
-        queue.shutdownNow();
+        queue.getQueue().clear();
+        queue.shutdown();
     }
 }

@@ -66,7 +66,9 @@ class DockerExampleIT {
         MqttConnectOptions opts = new MqttConnectOptions();
         opts.setUserName("test");
         opts.setPassword("hahaha".toCharArray());
-        opts.setConnectionTimeout(2);
+        // Long enough for a hub JVM that just started on a loaded machine: a connect that times out is retried,
+        // and a retry racing a late CONNACK made the hub see a second CONNECT and drop the client.
+        opts.setConnectionTimeout(10);
         // "All services running" = the hub container answers CONNECT on the published port.
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
                 .until(() -> {
