@@ -169,6 +169,13 @@ public final class MasterJar {
     /** Runs {@code java -jar <candidate> check -w <workdir> -c <conf>} without root; it must print OK! and exit 0. */
     void check(Path jar) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(Unprivileged.prefix());
+        Path blocked = Unprivileged.unreadableByNobody(List.of(jar, workDir.resolve(confArg),
+                workDir.resolve(io.baetyl.master.config.AppConfig.DEFAULT_PATH)));
+        if (blocked != null) {
+            throw new IOException("the new master's check runs as uid " + Unprivileged.NOBODY + " (nobody), which cannot "
+                    + "read " + blocked + ": install under a prefix others may read (as scripts/install.sh leaves "
+                    + "/usr/local or /opt), or chmod o+rX the path");
+        }
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(List.of("-Xmx96m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData",
                 "-Dbaetyl.home=" + workDir, "-jar", jar.toString(), "check", "-w", workDir.toString(), "-c", confArg));

@@ -3,6 +3,7 @@ package io.baetyl.master.security;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.List;
 
 /**
@@ -35,6 +36,42 @@ public final class Unprivileged {
             }
         }
         throw new IOException("cannot drop root privileges to run it: setpriv (util-linux) is not installed");
+    }
+
+    /**
+     * When the program will run as {@code nobody}: the first of {@code paths} it could not read (a file without
+     * o+r, or a directory on the way without o+x), or null when it can read them all. nobody is neither owner nor
+     * group of an install, so only the "others" bits count.
+     */
+    public static Path unreadableByNobody(List<Path> paths) {
+        if (effectiveUid() != 0) {
+            return null;
+        }
+        for (Path p : paths) {
+            Path real;
+            try {
+                real = p.toRealPath();
+            } catch (IOException e) {
+                continue; // missing: the program itself reports that
+            }
+            for (Path dir = real.getParent(); dir != null; dir = dir.getParent()) {
+                if (!others(dir, PosixFilePermission.OTHERS_EXECUTE)) {
+                    return dir;
+                }
+            }
+            if (!others(real, Files.isDirectory(real) ? PosixFilePermission.OTHERS_EXECUTE : PosixFilePermission.OTHERS_READ)) {
+                return real;
+            }
+        }
+        return null;
+    }
+
+    private static boolean others(Path p, PosixFilePermission bit) {
+        try {
+            return Files.getPosixFilePermissions(p).contains(bit);
+        } catch (IOException | UnsupportedOperationException e) {
+            return true; // cannot tell: let the program try
+        }
     }
 
     /** The uid the program will run as. */

@@ -80,4 +80,22 @@ class MasterJarTest {
         assertThat(MasterJar.candidateJar(tree.resolve("bin/baetyl"))).isEqualTo(expected);
         assertThatThrownBy(() -> MasterJar.candidateJar(dir.resolve("v2/other"))).hasMessageContaining("not a master jar");
     }
+
+    @Test
+    void asRoot_anInstallNobodyCannotReadIsRefusedBeforeTheCheckRuns() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(io.baetyl.master.security.Unprivileged.effectiveUid() == 0,
+                "only root drops to nobody");
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path install = Files.createDirectories(dir.resolve("private/baetyl"));
+        Files.createDirectories(install.resolve("etc/baetyl"));
+        Files.writeString(install.resolve("etc/baetyl/conf.yml"), "mode: native\n");
+        Files.setPosixFilePermissions(dir.resolve("private"), java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        Path candidate = jar("ok.jar", MasterJar.MAIN_CLASS, MasterJar.VERSION_FILE);
+
+        assertThatThrownBy(() -> new MasterJar(install.resolve("lib/baetyl/baetyl-master.jar"), install,
+                "etc/baetyl/conf.yml").check(candidate))
+                .hasMessage("the new master's check runs as uid 65534 (nobody), which cannot read " + dir.toRealPath()
+                        .resolve("private") + ": install under a prefix others may read (as scripts/install.sh leaves "
+                        + "/usr/local or /opt), or chmod o+rX the path");
+    }
 }
