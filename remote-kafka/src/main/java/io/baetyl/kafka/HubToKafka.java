@@ -51,6 +51,7 @@ final class HubToKafka implements AutoCloseable {
     private final Thread sender;
     private final Backoff backoff = new Backoff(Duration.ofMillis(200), Duration.ofSeconds(5), 2);
     private volatile boolean closed;
+    private final java.util.concurrent.CountDownLatch closing = new java.util.concurrent.CountDownLatch(1);
     /** A failure the producer reported while still inside send(), for the sender thread to handle. */
     private volatile Exception syncFailure;
     private volatile Entry sending;
@@ -285,9 +286,10 @@ final class HubToKafka implements AutoCloseable {
         }
     }
 
+    /** Waits, unless closing. */
     private void sleep(Duration d) {
         try {
-            Thread.sleep(d.toMillis());
+            closing.await(d.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
         } catch (InterruptedException ie) {
             Thread.currentThread().interrupt();
         }
@@ -314,9 +316,9 @@ final class HubToKafka implements AutoCloseable {
     /** Stops taking messages and sending; acknowledgements of records already with Kafka still go out until closeHub. */
     void stopSending() {
         closed = true;
-        sender.interrupt();
+        closing.countDown();
         try {
-            sender.join(5000);
+            sender.join(10_000); // at most a send waiting for metadata (max_block)
         } catch (InterruptedException ie) {
             Thread.currentThread().interrupt();
         }

@@ -67,6 +67,9 @@ final class KafkaSettings {
         readable("kafka.ca", k.ca);
         readable("kafka.cert", k.cert);
         readable("kafka.key", k.key);
+        if (!List.of("debug", "info", "warn", "error").contains(String.valueOf(k.log_level).toLowerCase(Locale.ROOT))) {
+            throw new IllegalArgumentException("kafka.log_level: must be debug, info, warn or error, got '" + k.log_level + "'");
+        }
         RemoteKafkaConfig.Producer p = k.producer;
         if (p.linger.isNegative()) {
             throw new IllegalArgumentException("kafka.producer.linger: must not be negative, got " + p.linger);
@@ -91,8 +94,9 @@ final class KafkaSettings {
         if (!List.of("latest", "earliest").contains(c.offset_reset)) {
             throw new IllegalArgumentException("kafka.consumer.offset_reset: must be latest or earliest, got '" + c.offset_reset + "'");
         }
-        if (c.max_poll_records < 1) {
-            throw new IllegalArgumentException("kafka.consumer.max_poll_records: must be at least 1, got " + c.max_poll_records);
+        if (c.max_poll_records < 1 || c.max_poll_records > 1000) {
+            // the hub client keeps at most 1000 QoS 1 publishes in flight
+            throw new IllegalArgumentException("kafka.consumer.max_poll_records: must be 1..1000, got " + c.max_poll_records);
         }
         if (c.fetch_max.bytes() < 1024 || c.fetch_max.bytes() > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("kafka.consumer.fetch_max: must be 1k..2g, got " + c.fetch_max.bytes());

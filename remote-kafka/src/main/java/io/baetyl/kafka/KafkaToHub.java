@@ -46,6 +46,8 @@ final class KafkaToHub implements AutoCloseable {
     private final Backoff backoff = new Backoff(Duration.ofMillis(200), Duration.ofSeconds(5), 2);
     private volatile Consumer<byte[], byte[]> consumer;
     private volatile boolean closed;
+    private final java.util.concurrent.CountDownLatch closing = new java.util.concurrent.CountDownLatch(1);
+    private volatile boolean paused;
     private String problem;
 
     private final AtomicLong forwarded = new AtomicLong();
@@ -76,7 +78,9 @@ final class KafkaToHub implements AutoCloseable {
     }
 
     private void run() {
-        try (Consumer<byte[], byte[]> c = new KafkaConsumer<>(props)) {
+        Consumer<byte[], byte[]> c = null;
+        try {
+            c = new KafkaConsumer<>(props);
             consumer = c;
             if (closed) {
                 return;
@@ -85,6 +89,9 @@ final class KafkaToHub implements AutoCloseable {
             while (!closed) {
                 try {
                     ConsumerRecords<byte[], byte[]> records = c.poll(Duration.ofMillis(500));
+                    if (!hubUp(c, records)) {
+                        continue;
+                    }
                     if (records.isEmpty() || deliver(c, records)) {
                         backoff.reset();
                         solved();
@@ -105,7 +112,34 @@ final class KafkaToHub implements AutoCloseable {
             // closing
         } catch (RuntimeException e) {
             log.error("{}: consumer stopped: {}", name, e.toString(), e);
+        } finally {
+            if (c != null) {
+                c.close(Duration.ofSeconds(5));
+            }
         }
+    }
+
+    /**
+     * While the hub is away, the partitions are paused (the consumer keeps its group membership by polling) and
+     * whatever a new assignment returned is put back; false then.
+     */
+    private boolean hubUp(Consumer<byte[], byte[]> c, ConsumerRecords<byte[], byte[]> records) {
+        if (hub.client.isConnected()) {
+            if (paused) {
+                c.resume(c.paused());
+                paused = false;
+            }
+            return true;
+        }
+        if (!paused) {
+            c.pause(c.assignment());
+            paused = true;
+        }
+        for (TopicPartition tp : records.partitions()) {
+            c.seek(tp, records.records(tp).get(0).offset());
+            c.pause(List.of(tp)); // newly assigned while paused
+        }
+        return false;
     }
 
     /** A record on its way to the hub: its offset and the hub's acknowledgement. */
@@ -170,7 +204,7 @@ final class KafkaToHub implements AutoCloseable {
         if (!complete) {
             publishFailures.incrementAndGet();
             problem("the hub did not acknowledge the publish within " + ackTimeout.toSeconds() + "s"
-                    + (firstError == null ? "" : ": " + HubClient.describe(firstError)) + "; the records are read again from Kafka");
+                    + (firstError == null ? "" : ": " + describe(firstError)) + "; the records are read again from Kafka");
         }
         return complete;
     }
@@ -237,21 +271,26 @@ final class KafkaToHub implements AutoCloseable {
         }
     }
 
+    private static String describe(Throwable e) {
+        if (e instanceof org.eclipse.paho.client.mqttv3.MqttException me) {
+            return HubClient.describe(e) + " (reason " + me.getReasonCode() + ")";
+        }
+        return HubClient.describe(e);
+    }
+
+    /** Waits, unless closing. */
     private void sleep(Duration d) {
         try {
-            Thread.sleep(d.toMillis());
+            closing.await(d.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException ie) {
             Thread.currentThread().interrupt();
-            Consumer<byte[], byte[]> c = consumer;
-            if (c != null) {
-                c.wakeup();
-            }
         }
     }
 
     Map<String, Object> stats() {
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("forwarded", forwarded.get());
+        s.put("paused_while_hub_away", paused);
         s.put("commits", committed.get());
         s.put("dropped_too_large", droppedTooLarge.get());
         s.put("dropped_invalid_topic", droppedInvalidTopic.get());
@@ -263,11 +302,11 @@ final class KafkaToHub implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        closing.countDown();
         Consumer<byte[], byte[]> c = consumer;
         if (c != null) {
             c.wakeup();
         }
-        thread.interrupt();
         try {
             thread.join(10_000);
         } catch (InterruptedException ie) {

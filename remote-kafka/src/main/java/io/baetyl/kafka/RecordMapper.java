@@ -56,7 +56,7 @@ final class RecordMapper {
     static void validate(String prefix, RemoteKafkaConfig.Rule r) {
         String k = prefix + ".kafka";
         String sep = r.kafka.separator == null ? "" : r.kafka.separator;
-        if (!sep.isEmpty() && !KafkaTopics.isLegal(sep)) {
+        if (!sep.chars().allMatch(ch -> KafkaTopics.legal((char) ch))) {
             throw new IllegalArgumentException(k + ".separator: must be made of a-z A-Z 0-9 . _ -, got '" + sep + "'");
         }
         String t = r.kafka.topic;

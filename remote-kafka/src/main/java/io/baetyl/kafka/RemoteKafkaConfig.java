@@ -52,6 +52,11 @@ public class RemoteKafkaConfig implements Validated {
          * {@code enable.auto.commit}.
          */
         public Map<String, String> properties = new LinkedHashMap<>();
+        /**
+         * Level of the Kafka client's own log lines (debug, info, warn, error). At info it logs every reconnect
+         * attempt and a page of settings per client; what the bridge itself says follows {@code logger.level}.
+         */
+        public String log_level = "warn";
     }
 
     public static class Sasl {

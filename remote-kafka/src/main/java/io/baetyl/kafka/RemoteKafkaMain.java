@@ -7,9 +7,16 @@ public final class RemoteKafkaMain {
     private RemoteKafkaMain() {
     }
 
+    /** The Kafka client's loggers at {@code level}; the bridge's own follow logger.level. */
+    static void kafkaLogLevel(String level) {
+        ch.qos.logback.classic.Level l = ch.qos.logback.classic.Level.toLevel(level, ch.qos.logback.classic.Level.WARN);
+        ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("org.apache.kafka")).setLevel(l);
+    }
+
     public static void main(String[] args) {
         Baetyl.run(args, ctx -> {
             RemoteKafkaConfig cfg = ctx.loadConfig(RemoteKafkaConfig.class);
+            kafkaLogLevel(cfg.kafka.log_level);
             try (RemoteKafka bridge = new RemoteKafka(cfg, ctx::reportInstance).start()) {
                 ctx.awaitShutdown();
             }
