@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.baetyl.sdk.config.ByteSize;
 import io.baetyl.sdk.mqtt.MqttClientConfig;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -373,6 +374,46 @@ class BridgeIT {
         c.kafka.sasl.password = "bridge-secret";
         start(c);
         assertThat(kafka.readAll("secure", 1)).extracting(r -> text(r.value())).containsExactly("s1");
+    }
+
+    @Test
+    void theModuleAsTheMasterRunsItBridgesAndExitsZeroOnSigterm() throws Exception {
+        hub = new LocalHub(null);
+        kafka.createTopic("proc", 1);
+        Path conf = tmp.resolve("service.yml");
+        Files.writeString(conf, """
+                hub: {address: '%s', username: u1, password: p1, interval: 1s}
+                kafka:
+                  bootstrap_servers: '%s'
+                  producer: {compression: lz4, linger: 20ms}
+                rules:
+                  - hub: {clientid: proc-rule, subscriptions: [{topic: proc/#, qos: 1}]}
+                    kafka: {topic: proc, key: '${topic}', value: envelope}
+                logger: {level: info}
+                """.formatted(hub.url(), kafka.bootstrap()));
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(javaBin, "-Xmx64m", "-cp", System.getProperty("java.class.path"),
+                "io.baetyl.kafka.RemoteKafkaMain", "-c", conf.toString())
+                .directory(tmp.toFile()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(tmp.resolve("module.out").toFile())).start();
+        try {
+            MqttClient pub = publisher("proc-pub");
+            // Until the module has subscribed, publishes go nowhere: repeat until one reaches Kafka.
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() -> {
+                pub.publish("proc/x", "hello".getBytes(StandardCharsets.UTF_8), 1, false);
+                return !kafka.readAll("proc", 0).isEmpty();
+            });
+            JsonNode env = JSON.readTree(kafka.readAll("proc", 1).get(0).value());
+            assertThat(env.get("topic").asText()).isEqualTo("proc/x");
+            assertThat(env.get("payload").asText()).isEqualTo("hello");
+            p.destroy(); // SIGTERM
+            assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            String out = Files.readString(tmp.resolve("module.out"));
+            assertThat(p.exitValue()).as(out).isZero();
+            assertThat(out).contains("rules[0]: hub connected").doesNotContain("ProducerConfig values");
+        } finally {
+            p.destroyForcibly();
+        }
     }
 
     /** A Paho client that keeps what it receives (persistent session, reconnecting: it outlives hub restarts). */
