@@ -35,6 +35,7 @@ final class HubToKafka implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HubToKafka.class);
     /** Queue bytes per message besides payload and topic. */
     private static final int OVERHEAD = 64;
+    private static final long EXPLAIN_EVERY_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
 
     private final String name;
     private final RemoteKafkaConfig.Rule rule;
@@ -55,7 +56,9 @@ final class HubToKafka implements AutoCloseable {
     /** A failure the producer reported while still inside send(), for the sender thread to handle. */
     private volatile Exception syncFailure;
     private volatile Entry sending;
-    private String stallReason;
+    /** Why sending stalls, while it does; logged when its summary changes. */
+    private KafkaProblems.Problem stall;
+    private long stallExplainedAt;
     private volatile boolean waitingReported;
 
     private final AtomicLong forwarded = new AtomicLong();
@@ -201,21 +204,26 @@ final class HubToKafka implements AutoCloseable {
             return true;
         }
         sendRetries.incrementAndGet();
-        String reason = problems.explain(topic, ex, name);
-        lastError.set(reason);
-        if (!reason.equals(stallReason)) {
-            stallReason = reason;
-            log.error("{}: cannot send to Kafka: {}. The message stays unacknowledged in the hub ({} waiting) and is "
-                    + "sent again every few seconds", name, reason, pending.size());
+        // Asking the cluster what is wrong costs seconds: do it when the stall starts and then twice a minute.
+        long now = System.nanoTime();
+        if (stall == null || now - stallExplainedAt > EXPLAIN_EVERY_NANOS) {
+            KafkaProblems.Problem p = problems.explain(topic, ex, name);
+            stallExplainedAt = now;
+            if (stall == null || !p.summary().equals(stall.summary())) {
+                log.error("{}: cannot send to Kafka: {}. The message stays unacknowledged in the hub ({} waiting) and is "
+                        + "sent again every few seconds", name, p, pending.size());
+            }
+            stall = p;
+            lastError.set(p.toString());
         }
         return false;
     }
 
     private void sent() {
         backoff.reset();
-        if (stallReason != null) {
+        if (stall != null) {
             log.info("{}: sending to Kafka again", name);
-            stallReason = null;
+            stall = null;
         }
     }
 
@@ -246,8 +254,8 @@ final class HubToKafka implements AutoCloseable {
         } else {
             droppedInvalid.incrementAndGet();
         }
-        String reason = problems.explain(topic, ex, name);
-        lastError.set(reason);
+        KafkaProblems.Problem reason = problems.explain(topic, ex, name);
+        lastError.set(reason.toString());
         log.error("{}: message dropped (MQTT topic '{}', {} bytes): {}", name, e.message().topic(),
                 e.message().payload().length, reason);
         ack(e); // Kafka will never take it: keeping it in the hub would block the rule forever
