@@ -1,20 +1,21 @@
 #!/bin/bash
 # Benchmark of docs/PERFORMANCE.md "remote-kafka": hub -> remote-kafka -> Kafka, QoS 1 end to end with acks=all,
 # 100-byte messages. Starts a local Kafka (scripts/kafka-local.sh, KRaft, topic auto-creation off), the hub and the
-# bridge (shaded jars with their jvm.options, as the install's launchers run them) on free 127.0.0.1 ports, then runs:
-#   1. direct: Kafka's own idempotent producer (acks=all) straight into the topic, the ceiling (the "peer");
-#   2. bridge: QoS 1 publishes to the hub, forwarded by remote-kafka, read back from Kafka;
-#   3. bridge across a Kafka restart: the same, with Kafka killed (SIGKILL) a third of the way in and started again
-#      5 s later; counts what was lost.
-# Each prints msg/s (first send to last arrival), latency p50/p99 and lost/duplicates. Stops everything it started.
+# bridge (shaded jars with their jvm.options, as the install's launchers run them) on free 127.0.0.1 ports, then runs
+# COUNT messages each:
+#   direct-max, direct-RATE: Kafka's own idempotent producer (acks=all) straight into the topic: the peer, the ceiling;
+#   bridge-max, bridge-RATE: QoS 1 publishes to the hub, forwarded by remote-kafka, read back from Kafka;
+#   restart-RATE: the same, with Kafka killed (SIGKILL) after KILL_AFTER (5) s and started again 5 s later.
+# "max" runs measure msg/s (first send to last arrival), RATE runs the latency p50/p99 at a steady rate; every run
+# counts lost and duplicate messages. Stops everything it started.
 # Needs: mvn package (hub, remote-kafka and bench jars); Maven for the first Kafka download.
-# Usage: bench/hub-to-kafka.sh [COUNT] [RATE]     (default 200000 messages, as fast as acknowledged)
+# Usage: bench/hub-to-kafka.sh [COUNT] [RATE]     (default 200000 messages, 10000 msg/s)
 #        WINDOW=1000 bench/hub-to-kafka.sh        the hub's in-flight QoS 1 window per session (default 100)
-#        BRIDGE_JAVA_OPTS=... adds JVM options to the bridge (e.g. a JFR recording); SKIP_RESTART=1 skips run 3
+#        BRIDGE_JAVA_OPTS=... adds JVM options to the bridge (e.g. a JFR recording); SKIP_RESTART=1 skips the restart run
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 count="${1:-200000}"
-rate="${2:-0}"
+rate="${2:-10000}"
 window="${WINDOW:-100}"
 hub_jar="$(ls "$root"/hub/target/baetyl-hub-*-all.jar)"
 bridge_jar="$(ls "$root"/remote-kafka/target/baetyl-remote-kafka-*-all.jar)"
@@ -39,7 +40,7 @@ opts_of() { local o=(); while IFS= read -r l; do case "$l" in ''|'#'*) ;; *) o+=
 
 echo "machine: $(nproc) cores, $(uname -r), $(java -version 2>&1 | head -1)"
 echo "date: $(date -u +%FT%TZ), load: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "count=$count rate=${rate:-max} hub egress window=$window"
+echo "count=$count rate=$rate hub egress window=$window"
 
 mkdir -p "$kdir"; rm -rf "$kdir/data" "$kdir/kafka.log"
 kafka_start
@@ -72,31 +73,33 @@ rules:
 logger: {level: info}
 YML
 
-run() { # label mode args...
-  local label="$1"; shift
+run() { # label rate mode args...
+  local label="$1" r="$2"; shift 2
   echo "--- $label"
-  "${bench[@]}" "$@" --kafka "$kafka" --count "$count" --rate "$rate" --port "$hub_port" 2>/dev/null | sed "s/^/$label: /"
+  "${bench[@]}" "$@" --kafka "$kafka" --count "$count" --rate "$r" --port "$hub_port" 2>/dev/null | sed "s/^/$label: /"
 }
 
-# 1. the peer: Kafka's producer straight into the topic (creates it: 4 partitions)
-run direct direct
+# the peer: Kafka's producer straight into the topic (the first run creates it: 4 partitions)
+run direct-max 0 direct
+run direct-$rate "$rate" direct
 
 (cd "$work/bridge" && MALLOC_ARENA_MAX=2 exec java $(opts_of "$root/remote-kafka/jvm.options") ${BRIDGE_JAVA_OPTS:-} -jar "$bridge_jar" -c service.yml > bridge.log 2>&1) &
 bridge_pid=$!; pids+=("$bridge_pid")
-for _ in $(seq 100); do grep -q 'hub connected' "$work/bridge/bridge.log" && break; sleep 0.2; done
+for _ in $(seq 100); do grep -qs "hub connected" "$work/bridge/bridge.log" && break; sleep 0.2; done
 echo "bridge RSS after start: $(rss_kb "$bridge_pid") kB"
 c0="$(cpu_s "$bridge_pid")"; h0="$(cpu_s "$hub_pid")"
 
-# 2. through the bridge
-run bridge mqtt
+# through the bridge
+run bridge-max 0 mqtt
+run bridge-$rate "$rate" mqtt
 echo "bridge CPU: $(awk "BEGIN{print $(cpu_s "$bridge_pid") - $c0}") s, hub CPU: $(awk "BEGIN{print $(cpu_s "$hub_pid") - $h0}") s, bridge RSS: $(rss_kb "$bridge_pid") kB, hub RSS: $(rss_kb "$hub_pid") kB"
 
 [ "${SKIP_RESTART:-}" = 1 ] && exit 0
-# 3. through the bridge, with Kafka killed and restarted mid-stream
+# through the bridge, with Kafka killed and restarted mid-stream
 ( sleep "${KILL_AFTER:-5}"; kill -9 "$(cat "$kdir/kafka.pid")"; echo "restart: Kafka killed at $(date +%T)"; sleep 5
   kafka_start >/dev/null; echo "restart: Kafka started again at $(date +%T)" ) &
 restarter=$!
-run restart mqtt --timeout 300
+run restart-$rate "$rate" mqtt --timeout 300
 wait "$restarter" || true
 echo "bridge log lines about the outage:"; grep -E 'cannot send|waited|again' "$work/bridge/bridge.log" | cut -c1-200 | head -5
 echo "bridge RSS at the end: $(rss_kb "$bridge_pid") kB"
