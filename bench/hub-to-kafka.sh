@@ -11,7 +11,8 @@
 # Needs: mvn package (hub, remote-kafka and bench jars); Maven for the first Kafka download.
 # Usage: bench/hub-to-kafka.sh [COUNT] [RATE]     (default 200000 messages, 10000 msg/s)
 #        WINDOW=1000 bench/hub-to-kafka.sh        the hub's in-flight QoS 1 window per session (default 100)
-#        BRIDGE_JAVA_OPTS=... adds JVM options to the bridge (e.g. a JFR recording); SKIP_RESTART=1 skips the restart run
+#        BRIDGE_JAVA_OPTS=... adds JVM options to the bridge (e.g. a JFR recording); LINGER=1ms the bridge's
+#        kafka.producer.linger (default: the module's 5ms); SKIP_DIRECT=1, SKIP_RESTART=1 skip those runs
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 count="${1:-200000}"
@@ -33,6 +34,7 @@ cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   "$root/scripts/kafka-local.sh" stop "$kdir" >/dev/null 2>&1 || true
   wait 2>/dev/null || true
+  cp "$work/bridge/bridge.log" "$work/hub/hub.log" "$kdir/" 2>/dev/null || true  # kept for a look afterwards
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -67,10 +69,12 @@ cat > "$work/bridge/service.yml" <<YML
 hub: {address: 'tcp://127.0.0.1:$hub_port', username: test, password: hahaha, interval: 1s}
 kafka:
   bootstrap_servers: '$kafka'
+  producer: {linger: ${LINGER:-5ms}}
 rules:
   - hub: {clientid: kafka-bench, subscriptions: [{topic: bench/#, qos: 1}]}
     kafka: {topic: bench, key: '\${topic}'}
-logger: {level: info}
+report: {interval: 5s}
+logger: {level: ${BRIDGE_LOG:-info}}
 YML
 
 run() { # label rate mode args...
@@ -80,8 +84,10 @@ run() { # label rate mode args...
 }
 
 # the peer: Kafka's producer straight into the topic (the first run creates it: 4 partitions)
-run direct-max 0 direct
-run direct-$rate "$rate" direct
+if [ "${SKIP_DIRECT:-}" != 1 ]; then
+  run direct-max 0 direct
+  run direct-$rate "$rate" direct
+fi
 
 (cd "$work/bridge" && MALLOC_ARENA_MAX=2 exec java $(opts_of "$root/remote-kafka/jvm.options") ${BRIDGE_JAVA_OPTS:-} -jar "$bridge_jar" -c service.yml > bridge.log 2>&1) &
 bridge_pid=$!; pids+=("$bridge_pid")

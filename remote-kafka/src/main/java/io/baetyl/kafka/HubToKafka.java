@@ -71,6 +71,9 @@ final class HubToKafka implements AutoCloseable {
     private final AtomicLong sendRetries = new AtomicLong();
     private final AtomicLong notAcknowledged = new AtomicLong();
     private final AtomicReference<String> lastError = new AtomicReference<>("");
+    /** From receipt from the hub to Kafka's acknowledgement, of the forwarded messages. */
+    private final AtomicLong ackNanosSum = new AtomicLong();
+    private final AtomicLong ackNanosMax = new AtomicLong();
 
     /** A message from the hub on its way to Kafka. */
     private record Entry(MqttMessage message, long epoch, long receivedAt, long receivedNanos) {
@@ -234,6 +237,9 @@ final class HubToKafka implements AutoCloseable {
             return;
         }
         if (ex == null) {
+            long took = System.nanoTime() - e.receivedNanos();
+            ackNanosSum.addAndGet(took);
+            ackNanosMax.accumulateAndGet(took, Math::max);
             forwarded.incrementAndGet();
             ack(e);
         } else if (KafkaProblems.isPermanent(ex)) {
@@ -305,8 +311,11 @@ final class HubToKafka implements AutoCloseable {
 
     Map<String, Object> stats() {
         Map<String, Object> s = new LinkedHashMap<>();
-        s.put("forwarded", forwarded.get());
+        long n = forwarded.get();
+        s.put("forwarded", n);
         s.put("pending", pending.size());
+        s.put("kafka_ack_ms_avg", n == 0 ? 0.0 : Math.round(ackNanosSum.get() / (double) n / 1e4) / 100.0);
+        s.put("kafka_ack_ms_max", Math.round(ackNanosMax.get() / 1e4) / 100.0);
         s.put("queued", queue.size());
         s.put("queued_bytes", queue.bytes());
         s.put("duplicates_ignored", duplicates.get());

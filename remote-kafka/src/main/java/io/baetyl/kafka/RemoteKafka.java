@@ -73,7 +73,9 @@ public final class RemoteKafka implements AutoCloseable {
 
     private void report() {
         try {
-            reporter.accept(stats());
+            Map<String, Object> s = stats();
+            log.debug("stats: {}", s);
+            reporter.accept(s);
         } catch (RuntimeException e) {
             log.warn("stats report failed: {}", e.toString());
         }

@@ -103,6 +103,9 @@ final class KafkaBroker implements AutoCloseable {
                 dir.resolve("server.properties").toString(), clusterId));
         process = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(new File(dir.toFile(), "broker.out"))).start();
+        Process started = process;
+        // A test JVM that dies or times out must not leave a broker behind.
+        Runtime.getRuntime().addShutdownHook(new Thread(started::destroyForcibly, "kafka-broker-reaper"));
         await("Kafka broker on " + bootstrap()).atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500))
                 .until(() -> {
                     if (!process.isAlive()) {
