@@ -12,11 +12,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -309,7 +307,7 @@ class BridgeIT {
         pp.put("key.serializer", ByteArraySerializer.class.getName());
         pp.put("value.serializer", ByteArraySerializer.class.getName());
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(pp);
-             Observer obs = new Observer(hub.url(), "cmd-app").subscribe("in/#")) {
+             HubObserver obs = new HubObserver(hub.url(), "cmd-app").subscribe("in/#")) {
             for (int i = 0; i < 100; i++) {
                 producer.send(new ProducerRecord<>("in.cmd", ("k" + i % 2).getBytes(), ("c" + i).getBytes())).get();
             }
@@ -413,59 +411,6 @@ class BridgeIT {
             assertThat(out).contains("rules[0]: hub connected").doesNotContain("ProducerConfig values");
         } finally {
             p.destroyForcibly();
-        }
-    }
-
-    /** A Paho client that keeps what it receives (persistent session, reconnecting: it outlives hub restarts). */
-    static final class Observer implements AutoCloseable {
-        final MqttClient paho;
-        final List<String[]> received = new CopyOnWriteArrayList<>();
-
-        Observer(String url, String id) throws Exception {
-            paho = new MqttClient(url, id, new MemoryPersistence());
-            MqttConnectOptions o = new MqttConnectOptions();
-            o.setUserName("u1");
-            o.setPassword("p1".toCharArray());
-            o.setCleanSession(false);
-            o.setAutomaticReconnect(true);
-            o.setMaxReconnectDelay(500);
-            paho.setCallback(new org.eclipse.paho.client.mqttv3.MqttCallback() {
-                @Override
-                public void connectionLost(Throwable cause) {
-                }
-
-                @Override
-                public void messageArrived(String topic, org.eclipse.paho.client.mqttv3.MqttMessage m) {
-                    received.add(new String[] {topic, new String(m.getPayload(), StandardCharsets.UTF_8)});
-                }
-
-                @Override
-                public void deliveryComplete(org.eclipse.paho.client.mqttv3.IMqttDeliveryToken token) {
-                }
-            });
-            paho.connect(o);
-        }
-
-        Observer subscribe(String filter) throws Exception {
-            paho.subscribe(filter, 1);
-            return this;
-        }
-
-        /** Payloads in arrival order, each once. */
-        List<String> distinct() {
-            return received.stream().map(r -> r[1]).distinct().toList();
-        }
-
-        List<String> topics() {
-            return received.stream().map(r -> r[0]).distinct().toList();
-        }
-
-        @Override
-        public void close() throws Exception {
-            if (paho.isConnected()) {
-                paho.disconnect(1000);
-            }
-            paho.close(true);
         }
     }
 }
