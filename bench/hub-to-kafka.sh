@@ -12,7 +12,8 @@
 # Usage: bench/hub-to-kafka.sh [COUNT] [RATE]     (default 200000 messages, 10000 msg/s)
 #        WINDOW=1000 bench/hub-to-kafka.sh        the hub's in-flight QoS 1 window per session (default 100)
 #        BRIDGE_JAVA_OPTS=... adds JVM options to the bridge (e.g. a JFR recording); LINGER=1ms the bridge's
-#        kafka.producer.linger (default: the module's 5ms); SKIP_DIRECT=1, SKIP_RESTART=1 skip those runs
+#        kafka.producer.linger (default: the module's 5ms); SKIP_DIRECT=1, SKIP_RESTART=1 skip those runs;
+#        RULES=4 one rule (one hub session) per key instead of one for all four
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 count="${1:-200000}"
@@ -71,8 +72,15 @@ kafka:
   bootstrap_servers: '$kafka'
   producer: {linger: ${LINGER:-5ms}}
 rules:
-  - hub: {clientid: kafka-bench, subscriptions: [{topic: bench/#, qos: 1}]}
-    kafka: {topic: bench, key: '\${topic}'}
+$(if [ "${RULES:-1}" = 1 ]; then
+    echo "  - hub: {clientid: kafka-bench, subscriptions: [{topic: bench/#, qos: 1}]}"
+    echo "    kafka: {topic: bench, key: '\${topic}'}"
+  else
+    for i in $(seq 0 $((RULES - 1))); do
+      echo "  - hub: {clientid: kafka-bench-$i, subscriptions: [{topic: bench/$i, qos: 1}]}"
+      echo "    kafka: {topic: bench, key: '\${topic}'}"
+    done
+  fi)
 report: {interval: 5s}
 logger: {level: ${BRIDGE_LOG:-info}}
 YML
