@@ -147,11 +147,15 @@ class FunctionPoolTest {
     @Test
     void test_hangPastTimeout_failsWithDeadline_andInstanceIsReplaced() throws Exception {
         ManagedFunction f = function(0, 1, Duration.ofMinutes(10), Duration.ofMinutes(1));
+        // The handler would run for 30 s; the call must end at the function's 2 s deadline instead. The upper
+        // bound is the handler's own duration, not a guess at scheduling delay, so a loaded machine cannot fail it.
+        Duration handler = Duration.ofSeconds(30);
         long t0 = System.nanoTime();
-        assertThatThrownBy(() -> f.call(msg("sleep:10000")).get(10, TimeUnit.SECONDS))
+        assertThatThrownBy(() -> f.call(msg("sleep:" + handler.toMillis())).get(handler.toSeconds(), TimeUnit.SECONDS))
                 .satisfies(e -> assertThat(GoErrors.message(e))
                         .isEqualTo("rpc error: code = DeadlineExceeded desc = context deadline exceeded"));
-        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(4));
+        assertThat(Duration.ofNanos(System.nanoTime() - t0))
+                .isGreaterThanOrEqualTo(f.spec().timeout).isLessThan(handler);
         assertThat(f.call(msg("next")).get(5, TimeUnit.SECONDS).getPayload().toStringUtf8()).endsWith(":next");
     }
 

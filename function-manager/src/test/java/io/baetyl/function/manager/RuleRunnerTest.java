@@ -170,14 +170,14 @@ class RuleRunnerTest {
     @Test
     void test_concurrentMessages_processedInParallelUpToMax() throws Exception {
         rule(function(4), 1, 1, 3);
-        long t0 = System.nanoTime();
         for (int i = 0; i < 8; i++) {
             send("sleep:500", 1);
         }
         for (int i = 0; i < 8; i++) {
             next();
         }
+        // Four handlers ran at the same moment: the runtime itself counted them, so a slow machine cannot fake or
+        // hide it the way a wall-clock bound could.
         assertThat(factory.maxConcurrent.get()).isEqualTo(4);
-        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofMillis(3000));
     }
 }
