@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
  * measured by hand with the bench tool, not here.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class FootprintTest {
+class FootprintIT {
     @Test
     void theHubStartsWithItsShippedFlagsWithoutDatabindOrXmlOrPatternLayout(@TempDir Path dir) throws Exception {
         List<String> options = new ArrayList<>();
