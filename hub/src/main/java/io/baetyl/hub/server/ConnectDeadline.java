@@ -50,8 +50,8 @@ final class ConnectDeadline extends ChannelInboundHandlerAdapter {
     private void expire(ChannelHandlerContext ctx) {
         if (ctx.channel().isActive()) {
             metrics.connectTimeouts.increment();
-            log.info("closing connection: remote={}, reason=no CONNECT within connect.timeout ({})", ctx.channel().remoteAddress(),
-                    timeout);
+            log.info("closing connection: remote={}, reason=no CONNECT within connect.timeout ({} ms)",
+                    ctx.channel().remoteAddress(), timeout.toMillis());
             ctx.close();
         }
     }

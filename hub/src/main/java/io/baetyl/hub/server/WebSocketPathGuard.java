@@ -12,16 +12,16 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http.websocketx.WebSocketHandshakeException;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Answers the HTTP requests Netty's WebSocket handshake handler passes on: a request for any other path than the
- * listener's gets {@code 404 Not Found}, a request on the path that is no WebSocket upgrade {@code 400 Bad Request};
- * then the connection is closed (without an answer a client such as MQTT.js only reports a CONNACK timeout).
+ * Answers the HTTP requests Netty's WebSocket handshake handler passes on, those for any other path than the
+ * listener's, with {@code 404 Not Found}, then closes the connection (without an answer a client such as MQTT.js only
+ * reports a CONNACK timeout). A request on the path that is no WebSocket upgrade gets Netty's own
+ * {@code 400 Bad Request}.
  */
 @ChannelHandler.Sharable
 final class WebSocketPathGuard extends ChannelInboundHandlerAdapter {
@@ -44,17 +44,6 @@ final class WebSocketPathGuard extends ChannelInboundHandlerAdapter {
             return;
         }
         ctx.fireChannelRead(msg);
-    }
-
-    @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof WebSocketHandshakeException) {
-            log.info("closing connection: remote={}, reason=websocket handshake failed: {}", ctx.channel().remoteAddress(),
-                    cause.getMessage());
-            answer(ctx, HttpResponseStatus.BAD_REQUEST, "bad request: " + cause.getMessage() + "\n");
-            return;
-        }
-        ctx.fireExceptionCaught(cause);
     }
 
     private static void answer(ChannelHandlerContext ctx, HttpResponseStatus status, String text) {

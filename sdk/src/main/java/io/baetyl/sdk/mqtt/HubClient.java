@@ -7,12 +7,16 @@ import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import java.io.File;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 import javax.net.ssl.SSLException;
 import org.eclipse.paho.client.mqttv3.DisconnectedBufferOptions;
 import org.eclipse.paho.client.mqttv3.IMqttActionListener;
@@ -28,7 +32,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A module's MQTT connection to the hub (or to a remote broker), on Eclipse Paho: connects in the background and
- * reconnects forever with backoff (500ms doubling up to {@code interval}), re-subscribes after every connect, and
+ * reconnects forever with backoff (500ms doubling up to {@code interval}), re-subscribes after every connect (and
+ * retries a SUBSCRIBE that fails or is refused, with the same backoff, until it is granted), and
  * leaves QoS 1 deliveries unacknowledged until {@link #ack} so that acknowledgement can be chained end to end.
  *
  * <p>The message handler runs on Paho's callback thread, which also completes publish futures: it must not block
@@ -44,6 +49,9 @@ public final class HubClient implements AutoCloseable {
     private final MqttAsyncClient client;
     private final MqttConnectOptions options;
     private final Backoff backoff;
+    private final Backoff subscribeBackoff;
+    /** Counts successful connects; a subscription retry belongs to the connection it was made for. */
+    private final AtomicLong connection = new AtomicLong();
     private final ScheduledExecutorService reconnector;
     private final AtomicBoolean connecting = new AtomicBoolean();
     private final CompletableFuture<Void> firstConnect = new CompletableFuture<>();
@@ -55,7 +63,7 @@ public final class HubClient implements AutoCloseable {
      * deliveries of an ended connection can no longer be acknowledged). Called on Paho's threads: must not block.
      */
     public interface StateListener {
-        /** Connected and subscribed (or the subscription failed and was logged). */
+        /** Connected; the subscriptions are being made (and retried until the broker grants them). */
         default void connected() {
         }
 
@@ -76,6 +84,7 @@ public final class HubClient implements AutoCloseable {
         this.cfg = cfg;
         this.handler = handler;
         this.backoff = new Backoff(Duration.ofMillis(500), max(cfg.interval, Duration.ofMillis(500)), 2);
+        this.subscribeBackoff = new Backoff(Duration.ofMillis(500), max(cfg.interval, Duration.ofMillis(500)), 2);
         this.reconnector = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "mqtt-reconnect-" + cfg.clientid);
             t.setDaemon(true);
@@ -154,7 +163,10 @@ public final class HubClient implements AutoCloseable {
         return this;
     }
 
-    /** Completes when the first connection and its subscriptions are up, or fails on a refused subscription. */
+    /**
+     * Completes when the subscriptions are granted for the first time, or fails on a refused subscription with
+     * {@code validatesubs}.
+     */
     public CompletableFuture<Void> connected() {
         return firstConnect;
     }
@@ -177,9 +189,15 @@ public final class HubClient implements AutoCloseable {
                 public void onSuccess(IMqttToken token) {
                     connecting.set(false);
                     backoff.reset();
+                    long gen = connection.incrementAndGet();
+                    synchronized (subscribeBackoff) {
+                        subscribeBackoff.reset();
+                    }
                     log.info("mqtt connected: address={} clientid={} sessionPresent={}", cfg.address, cfg.clientid,
                             token.getSessionPresent());
-                    subscribe();
+                    notifyConnected();
+                    // after every connect: a broker that lost the session (or a clean session) has no subscriptions
+                    subscribe(gen, cfg.subscriptions);
                 }
 
                 @Override
@@ -302,43 +320,89 @@ public final class HubClient implements AutoCloseable {
         }
     }
 
-    private void subscribe() {
-        if (cfg.subscriptions.isEmpty()) {
-            notifyConnected();
+    /**
+     * Subscribes {@code subs} on connection {@code gen}. A SUBSCRIBE that fails, or a filter the broker refuses (SUBACK
+     * 0x80), is tried again with backoff (500ms doubling up to {@code interval}) for as long as that connection lasts,
+     * with one log line per attempt; a new connection subscribes everything anew. With {@code validatesubs} a refused
+     * filter is fatal instead ({@link #connected()} fails), as in the original.
+     */
+    private void subscribe(long gen, List<MqttClientConfig.Subscription> subs) {
+        if (closed || gen != connection.get()) {
+            return; // that connection is gone; the next one subscribes everything
+        }
+        if (subs.isEmpty()) {
             firstConnect.complete(null);
             return;
         }
-        String[] topics = cfg.subscriptions.stream().map(s -> s.topic).toArray(String[]::new);
-        int[] qos = cfg.subscriptions.stream().mapToInt(s -> s.qos).toArray();
+        String[] topics = subs.stream().map(s -> s.topic).toArray(String[]::new);
+        int[] qos = subs.stream().mapToInt(s -> s.qos).toArray();
         try {
             client.subscribe(topics, qos, null, new IMqttActionListener() {
                 @Override
                 public void onSuccess(IMqttToken token) {
                     int[] granted = token.getGrantedQos();
-                    for (int i = 0; i < granted.length && i < topics.length; i++) {
-                        if (granted[i] == 0x80) {
-                            String msg = "subscription to '" + topics[i] + "' refused by " + cfg.address + " (SUBACK 0x80)";
-                            if (cfg.validatesubs) {
-                                log.error("mqtt {}", msg);
-                                firstConnect.completeExceptionally(new IllegalStateException(msg));
-                                return;
-                            }
-                            log.warn("mqtt {}", msg);
+                    List<MqttClientConfig.Subscription> refused = new ArrayList<>();
+                    for (int i = 0; i < subs.size(); i++) {
+                        if (i >= granted.length || granted[i] == 0x80) {
+                            refused.add(subs.get(i));
                         }
                     }
-                    notifyConnected();
-                    firstConnect.complete(null);
+                    if (refused.isEmpty()) {
+                        subscribed(gen, topics);
+                        return;
+                    }
+                    String msg = "subscription to " + quoted(refused) + " refused by " + cfg.address + " (SUBACK 0x80)";
+                    if (cfg.validatesubs) {
+                        log.error("mqtt {}", msg);
+                        firstConnect.completeExceptionally(new IllegalStateException(msg));
+                        return;
+                    }
+                    subscribeLater(gen, refused, msg);
                 }
 
                 @Override
                 public void onFailure(IMqttToken token, Throwable e) {
-                    log.warn("mqtt subscribe failed: address={} clientid={}: {}", cfg.address, cfg.clientid, describe(e));
-                    notifyConnected();
+                    subscribeLater(gen, subs, "subscribe to " + quoted(subs) + " failed: " + describe(e));
                 }
             });
-        } catch (MqttException e) {
-            log.warn("mqtt subscribe failed: address={} clientid={}: {}", cfg.address, cfg.clientid, describe(e));
+        } catch (MqttException | RuntimeException e) {
+            subscribeLater(gen, subs, "subscribe to " + quoted(subs) + " failed: " + describe(e));
         }
+    }
+
+    private void subscribed(long gen, String[] topics) {
+        int attempts;
+        synchronized (subscribeBackoff) {
+            attempts = subscribeBackoff.attempts();
+            subscribeBackoff.reset();
+        }
+        if (attempts > 0) {
+            log.info("mqtt subscribed after {} refused or failed attempts: address={} clientid={} topics={}", attempts, cfg.address,
+                    cfg.clientid, String.join(",", topics));
+        }
+        if (gen == connection.get()) {
+            firstConnect.complete(null);
+        }
+    }
+
+    private void subscribeLater(long gen, List<MqttClientConfig.Subscription> subs, String why) {
+        if (closed || gen != connection.get() || !client.isConnected()) {
+            return; // the connection is gone: reconnecting subscribes everything anew
+        }
+        Duration delay;
+        synchronized (subscribeBackoff) {
+            delay = subscribeBackoff.next();
+        }
+        log.warn("mqtt {}: address={} clientid={}; trying again in {}ms", why, cfg.address, cfg.clientid, delay.toMillis());
+        try {
+            reconnector.schedule(() -> subscribe(gen, subs), delay.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // closing
+        }
+    }
+
+    private static String quoted(List<MqttClientConfig.Subscription> subs) {
+        return subs.stream().map(s -> "'" + s.topic + "'").collect(Collectors.joining(", "));
     }
 
     /**

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.baetyl.sdk.testing.DynsecMosquitto;
 import io.baetyl.sdk.testing.Mosquitto;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.condition.EnabledIf;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The sdk's hub client against a real Mosquitto broker. */
@@ -108,6 +110,48 @@ class HubClientTest {
             pub.publish("t", 0, new byte[] {1}, false);
             return !got.isEmpty();
         });
+    }
+
+    @Test
+    @EnabledIf("io.baetyl.sdk.testing.DynsecMosquitto#available")
+    void aRefusedSubscriptionIsRetriedOnTheSameConnectionUntilTheBrokerGrantsIt() throws Exception {
+        try (DynsecMosquitto secured = DynsecMosquitto.start(tmp.resolve("dynsec"))) {
+            secured.createClient("module", "module-pw");
+            secured.createClient("app", "app-pw");
+            secured.allow("app", "sender", "publishClientSend", "cmd/#");
+            MqttClientConfig cfg = config("module", true, "cmd/#");
+            cfg.address = secured.tcpAddress();
+            cfg.username = "module";
+            cfg.password = "module-pw";
+            List<MqttMessage> got = new CopyOnWriteArrayList<>();
+            List<String> events = new CopyOnWriteArrayList<>();
+            HubClient module = new HubClient(cfg, got::add).onState(new HubClient.StateListener() {
+                @Override
+                public void connected() {
+                    events.add("connected");
+                }
+
+                @Override
+                public void connectionLost(Throwable cause) {
+                    events.add("lost");
+                }
+            }).start();
+            clients.add(module);
+            await().atMost(Duration.ofSeconds(10)).until(module::isConnected);
+            // refused (SUBACK 0x80): not subscribed, and retrying
+            assertThat(module.connected()).isNotDone();
+            MqttClientConfig appCfg = config("app", true);
+            appCfg.address = secured.tcpAddress();
+            appCfg.username = "app";
+            appCfg.password = "app-pw";
+            HubClient app = client(appCfg, null);
+            secured.defaultAccess("subscribe", true);
+            module.connected().get(20, TimeUnit.SECONDS);
+            app.publish("cmd/go", 1, "go".getBytes(StandardCharsets.UTF_8), false).get(5, TimeUnit.SECONDS);
+            await().atMost(Duration.ofSeconds(10)).until(() -> got.size() == 1);
+            assertThat(got.get(0).topic()).isEqualTo("cmd/go");
+            assertThat(events).as("granted on the connection it was refused on").containsExactly("connected");
+        }
     }
 
     @Test
