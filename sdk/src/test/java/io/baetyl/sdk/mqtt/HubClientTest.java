@@ -155,6 +155,110 @@ class HubClientTest {
     }
 
     @Test
+    void publishesMadeWhileDisconnectedWaitUpToBuffersizeAndGoOutAfterTheReconnect() throws Exception {
+        MqttClientConfig cfg = config("pub", true);
+        cfg.buffersize = 3;
+        HubClient pub = client(cfg, null);
+        broker.stop();
+        await().atMost(Duration.ofSeconds(30)).until(() -> !pub.isConnected());
+        List<java.util.concurrent.CompletableFuture<Void>> waiting = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            waiting.add(pub.publish("t", 1, new byte[] {(byte) i}, false));
+        }
+        var refused = pub.publish("t", 1, new byte[] {3}, false);
+        assertThat(refused).isCompletedExceptionally();
+        assertThatThrownBy(refused::join).hasMessageContaining("buffersize (3)");
+        assertThat(waiting).noneMatch(java.util.concurrent.CompletableFuture::isDone);
+        broker.start();
+        // acknowledged by the broker once the client is back
+        java.util.concurrent.CompletableFuture.allOf(waiting.toArray(java.util.concurrent.CompletableFuture[]::new))
+                .get(60, TimeUnit.SECONDS);
+        pub.publish("t", 1, new byte[] {4}, false).get(30, TimeUnit.SECONDS);
+    }
+
+    /**
+     * A listener in front of the broker whose first connection is accepted and then never answered (as a broker that
+     * hangs on a CONNECT); later connections are passed through to the broker.
+     */
+    private static final class StallingFirstConnection implements AutoCloseable {
+        final java.net.ServerSocket server = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+        final List<java.net.Socket> sockets = new CopyOnWriteArrayList<>();
+        final java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
+
+        StallingFirstConnection(int brokerPort) throws java.io.IOException {
+            Thread t = new Thread(() -> {
+                try {
+                    while (true) {
+                        java.net.Socket s = server.accept();
+                        sockets.add(s);
+                        if (accepted.incrementAndGet() == 1) {
+                            continue; // read nothing, answer nothing
+                        }
+                        java.net.Socket b = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), brokerPort);
+                        sockets.add(b);
+                        pipe(s, b);
+                        pipe(b, s);
+                    }
+                } catch (java.io.IOException e) {
+                    // closed
+                }
+            }, "stalling-listener");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        private static void pipe(java.net.Socket from, java.net.Socket to) {
+            Thread t = new Thread(() -> {
+                try {
+                    from.getInputStream().transferTo(to.getOutputStream());
+                } catch (java.io.IOException e) {
+                    // one side closed
+                }
+                try {
+                    to.close();
+                } catch (java.io.IOException e) {
+                    // closing
+                }
+            }, "pipe");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        String address() {
+            return "tcp://127.0.0.1:" + server.getLocalPort();
+        }
+
+        @Override
+        public void close() throws java.io.IOException {
+            server.close();
+            for (java.net.Socket s : sockets) {
+                s.close();
+            }
+        }
+    }
+
+    @Test
+    void aConnectTheBrokerNeverAnswersIsGivenUpAfterTimeoutAndTriedAgain() throws Exception {
+        try (StallingFirstConnection front = new StallingFirstConnection(broker.port())) {
+            MqttClientConfig cfg = config("patient", true, "t");
+            cfg.address = front.address();
+            cfg.timeout = Duration.ofSeconds(1);
+            List<Throwable> failures = new CopyOnWriteArrayList<>();
+            HubClient c = new HubClient(cfg, m -> { }).onState(new HubClient.StateListener() {
+                @Override
+                public void connectFailed(Throwable cause) {
+                    failures.add(cause);
+                }
+            }).start();
+            clients.add(c);
+            c.connected().get(60, TimeUnit.SECONDS);
+            assertThat(front.accepted.get()).isEqualTo(2);
+            assertThat(failures).hasSize(1);
+            assertThat(c.describeConnectFailure(failures.get(0))).startsWith("no answer to CONNECT within timeout (1000ms)");
+        }
+    }
+
+    @Test
     void socketsHaveNaglesAlgorithmOff() throws Exception {
         try (java.net.Socket plain = NoDelaySockets.plain().createSocket();
              java.net.Socket tls = NoDelaySockets.tls((javax.net.ssl.SSLSocketFactory) javax.net.ssl.SSLSocketFactory.getDefault())
