@@ -467,9 +467,12 @@ class FunctionsIT {
     void qos1FunctionManagerKilledMidCallInputRedeliveredAndProcessed() throws Exception {
         clearQueues();
         long fmPid = baetyl.instances("function-manager").get("function-manager");
-        publish("test/slow", "{\"sleep\":1500,\"killed\":true}", 1);
-        // Give it time to take the message and call the function, then kill -9 before the result is published.
-        Thread.sleep(700);
+        // The handler creates this file when the call reaches it: then the manager has taken the message and is
+        // waiting for the function's answer, which comes 1.5 s later; kill -9 it in that window.
+        Path started = baetyl.path("slow-call-started");
+        Files.deleteIfExists(started);
+        publish("test/slow", "{\"sleep\":1500,\"killed\":true,\"started\":\"" + started + "\"}", 1);
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20)).until(() -> Files.exists(started));
         assertThat(queue("test/slow/out")).isEmpty();
         ProcessHandle.of(fmPid).ifPresent(ProcessHandle::destroyForcibly);
         // The master restarts it; the new one resumes the rule's session and the hub redelivers the message.
