@@ -90,8 +90,8 @@ public final class Broker {
         }
         long ruleOffset = offsets.getOrDefault(RULE_TOPIC_OFFSET, last);
         persister = new Persister(this, store, config, last, ruleOffset);
-        log.info("broker started: lastSeq={}, retained={}, persistentSessions={}, routes={}", last, retained.count(),
-                store.subscriptions().size(), routes.size());
+        log.info("broker started: lastSeq={}, persistentSessions={}, routes={}", last, store.subscriptions().size(),
+                routes.size());
         log.info("budgets: {}", limits.describe());
     }
 

@@ -65,6 +65,7 @@ public final class RetainedStore {
                     + "message.retained.count.max={}, message.retained.size.max={}", over.size(), sizes.size(), bytes.get(),
                     maxCount, maxBytes);
         }
+        log.info("retained messages: {} ({} bytes) in the index", sizes.size(), bytes.get());
     }
 
     /**
