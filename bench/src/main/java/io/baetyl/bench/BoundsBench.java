@@ -24,14 +24,16 @@ import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
  * bounded by a count and a time limit.
  *
  * <pre>
- * java -cp baetyl-bench-all.jar io.baetyl.bench.BoundsBench retained --port P --count 24576 --size 16 --topic-length 64
+ * java -cp baetyl-bench-all.jar io.baetyl.bench.BoundsBench retained --port P --count 24576 --size 16 \
+ *     --topic-length 64
  * java -cp baetyl-bench-all.jar io.baetyl.bench.BoundsBench qos1     --port P --count 2000 --size 30720
  * java -cp baetyl-bench-all.jar io.baetyl.bench.BoundsBench stuck    --port P --clients 10 --count 2000 --size 30720
  * </pre>
  * {@code retained}: retained QoS 1 messages, each to its own topic of {@code topic-length} characters. {@code qos1}:
  * QoS 1 messages to one topic (up to 100 unacknowledged). {@code stuck}: {@code clients} QoS 0 subscribers that never
  * read, each on its own topic, then {@code count} QoS 0 messages to them in turn (so no two queues share a payload);
- * the subscribers stay connected for {@code hold} seconds (60) so that the queues can be measured. Options: --username/--password (test/hahaha), --timeout seconds (300).
+ * the subscribers stay connected for {@code hold} seconds (60) so that the queues can be measured. Options:
+ * --username/--password (test/hahaha), --timeout seconds (300).
  */
 public final class BoundsBench {
     private final Map<String, String> opts;

@@ -67,7 +67,8 @@ public record Limits(
                 + ", message.ingress.qos1.cache.size.max=" + mb(cacheSizeMax) + ", message.ingress.qos1.cache.count.max="
                 + cacheCountMax + ", message.egress.qos0.buffer.size=" + qos0SessionCountMax
                 + ", message.egress.qos0.session.size.max=" + mb(qos0SessionSizeMax)
-                + ", message.egress.qos0.total.size.max=" + mb(qos0TotalSizeMax) + ", connect.timeout=" + connectTimeout;
+                + ", message.egress.qos0.total.size.max=" + mb(qos0TotalSizeMax)
+                + ", connect.timeout=" + connectTimeout.toMillis() + "ms";
     }
 
     private static String mb(long bytes) {
