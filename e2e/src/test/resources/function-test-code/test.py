@@ -10,7 +10,10 @@ import time
 
 
 def slow(event, context):
-    """sleeps event['sleep'] ms, then answers with the instance's pid"""
+    """sleeps event['sleep'] ms, then answers with the instance's pid; creates the file event['started'] names first
+    (a test waits for it to know the call is under way)"""
+    if event.get('started'):
+        open(event['started'], 'w').close()
     time.sleep(event.get('sleep', 0) / 1000.0)
     event['pid'] = os.getpid()
     event['functionName'] = context['functionName']

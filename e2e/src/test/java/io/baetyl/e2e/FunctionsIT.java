@@ -217,7 +217,7 @@ class FunctionsIT {
     }
 
     @Test
-    void test_exampleTimer_publishesPayloadWithTime() throws Exception {
+    void exampleTimerPublishesPayloadWithTime() throws Exception {
         JsonNode tick = json(next("e2e/timer", Duration.ofSeconds(10)));
         assertThat(tick.get("id").asInt()).isEqualTo(1);
         assertThat(tick.get("time").asLong()).isCloseTo(System.currentTimeMillis() / 1000, org.assertj.core.data.Offset.offset(30L));
@@ -225,7 +225,7 @@ class FunctionsIT {
 
     @Test
     @Order(1)
-    void test_docsExample_idOne_yieldsFourOutputs_fromColdStart() throws Exception {
+    void docsExampleIdOneYieldsFourOutputsFromColdStart() throws Exception {
         assertThat(baetyl.instances("function-python3-sayhi")).isEmpty(); // replica 0: nothing until a message
         long t0 = System.nanoTime();
         publish("t", "{\"id\":1}", 0);
@@ -257,7 +257,7 @@ class FunctionsIT {
 
     @Test
     @Order(2)
-    void test_qos1EndToEnd_sqlRuleKeepsQos1_pythonRuleOutputsMinQos() throws Exception {
+    void qos1EndToEndSqlRuleKeepsQos1PythonRuleOutputsMinQos() throws Exception {
         clearQueues();
         publish("t", "{\"id\":2}", 1);
         MqttMessage sql = next("t/sqlfilter", Duration.ofSeconds(10));
@@ -271,7 +271,7 @@ class FunctionsIT {
 
     @Test
     @Order(3)
-    void test_sqlWhereFalse_publishesNothing_nonJsonGoesAsBytes() throws Exception {
+    void sqlWhereFalsePublishesNothingNonJsonGoesAsBytes() throws Exception {
         clearQueues();
         publish("t", "{\"id\":20}", 1);
         assertThat(json(next("t/py3hi", Duration.ofSeconds(10))).get("id").asInt()).isEqualTo(20);
@@ -294,7 +294,7 @@ class FunctionsIT {
     }
 
     @Test
-    void test_payloadOverFunctionLimit_errorJsonWithoutRetry_thenSmallerOnesServed() throws Exception {
+    void payloadOverFunctionLimitErrorJsonWithoutRetryThenSmallerOnesServed() throws Exception {
         clearQueues();
         publish("test/small", "{\"pad\":\"" + "x".repeat(2000) + "\"}", 1);
         JsonNode err = json(next("test/small/out", Duration.ofSeconds(10)));
@@ -306,7 +306,7 @@ class FunctionsIT {
 
     @Test
     @Order(4)
-    void test_handlerRaises_errorJsonAfterRetries_thenPoolStillServes() throws Exception {
+    void handlerRaisesErrorJsonAfterRetriesThenPoolStillServes() throws Exception {
         clearQueues();
         publish("t", "{\"err\":1}", 0);
         JsonNode py = json(next("t/py3hi", Duration.ofSeconds(15)));
@@ -331,7 +331,7 @@ class FunctionsIT {
 
     @Test
     @Order(5)
-    void test_scaling_maxConcurrentCallers_getMaxInstances_thenIdleEviction_thenNumbersRecycled() throws Exception {
+    void scalingMaxConcurrentCallersGetMaxInstancesThenIdleEvictionThenNumbersRecycled() throws Exception {
         clearQueues();
         long t0 = System.nanoTime();
         for (int i = 0; i < 6; i++) {
@@ -363,7 +363,7 @@ class FunctionsIT {
 
     @Test
     @Order(6)
-    void test_handlerHangsPastTimeout_deadlineErrorJson_thenNextMessageServed() throws Exception {
+    void handlerHangsPastTimeoutDeadlineErrorJsonThenNextMessageServed() throws Exception {
         clearQueues();
         long t0 = System.nanoTime();
         publish("test/slow", "{\"sleep\":30000}", 1);
@@ -378,7 +378,7 @@ class FunctionsIT {
 
     @Test
     @Order(7)
-    void test_runtimeCrashesMidCall_errorJson_poolRecovers() throws Exception {
+    void runtimeCrashesMidCallErrorJsonPoolRecovers() throws Exception {
         clearQueues();
         publish("test/crash", "{\"crash\":false}", 1);
         long firstPid = json(next("test/crash/out", Duration.ofSeconds(20))).get("pid").asLong();
@@ -393,7 +393,7 @@ class FunctionsIT {
 
     @Test
     @Order(8)
-    void test_functionReturnsNothing_nothingPublished_laterMessagesServed() throws Exception {
+    void functionReturnsNothingNothingPublishedLaterMessagesServed() throws Exception {
         clearQueues();
         publish("test/none", "{\"a\":1}", 1);
         await().atMost(Duration.ofSeconds(20)).until(() -> baetyl.instances(TEST_SERVICE)
@@ -403,7 +403,7 @@ class FunctionsIT {
 
     @Test
     @Order(9)
-    void test_missingCodedir_clearErrorInLogAndErrorJson() throws Exception {
+    void missingCodedirClearErrorInLogAndErrorJson() throws Exception {
         clearQueues();
         publish("test/broken", "{\"id\":1}", 1);
         JsonNode err = json(next("test/broken/out", Duration.ofSeconds(20)));
@@ -417,7 +417,7 @@ class FunctionsIT {
 
     @Test
     @Order(10)
-    void test_grpcServerMode_callsByFunctionName_likeVideoInfer() throws Exception {
+    void grpcServerModeCallsByFunctionNameLikeVideoInfer() throws Exception {
         ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", grpcPort).usePlaintext().build();
         try {
             FunctionGrpc.FunctionBlockingStub stub = FunctionGrpc.newBlockingStub(ch).withDeadlineAfter(20, TimeUnit.SECONDS);
@@ -442,7 +442,7 @@ class FunctionsIT {
     @Test
     @Order(11)
     @SuppressWarnings("unchecked")
-    void test_poolStats_reportedToMaster() throws Exception {
+    void poolStatsReportedToMaster() throws Exception {
         try (HttpMasterClient api = baetyl.apiAs("function-manager")) {
             await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
                 Map<String, Object> fmStats = null;
@@ -464,12 +464,15 @@ class FunctionsIT {
 
     @Test
     @Order(12)
-    void test_qos1_functionManagerKilledMidCall_inputRedeliveredAndProcessed() throws Exception {
+    void qos1FunctionManagerKilledMidCallInputRedeliveredAndProcessed() throws Exception {
         clearQueues();
         long fmPid = baetyl.instances("function-manager").get("function-manager");
-        publish("test/slow", "{\"sleep\":1500,\"killed\":true}", 1);
-        // Give it time to take the message and call the function, then kill -9 before the result is published.
-        Thread.sleep(700);
+        // The handler creates this file when the call reaches it: then the manager has taken the message and is
+        // waiting for the function's answer, which comes 1.5 s later; kill -9 it in that window.
+        Path started = baetyl.path("slow-call-started");
+        Files.deleteIfExists(started);
+        publish("test/slow", "{\"sleep\":1500,\"killed\":true,\"started\":\"" + started + "\"}", 1);
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20)).until(() -> Files.exists(started));
         assertThat(queue("test/slow/out")).isEmpty();
         ProcessHandle.of(fmPid).ifPresent(ProcessHandle::destroyForcibly);
         // The master restarts it; the new one resumes the rule's session and the hub redelivers the message.
@@ -480,7 +483,7 @@ class FunctionsIT {
 
     @Test
     @Order(13)
-    void test_ruleNamingUnknownFunction_isStartupErrorNamingIt() throws Exception {
+    void ruleNamingUnknownFunctionIsStartupErrorNamingIt() throws Exception {
         Path conf = baetyl.path("bad-function-manager.yml");
         Files.writeString(conf, """
                 hub: {address: tcp://127.0.0.1:1, username: test, password: hahaha}

@@ -3,6 +3,8 @@ package io.baetyl.hub;
 import io.baetyl.hub.auth.Authenticator;
 import io.baetyl.hub.broker.Broker;
 import io.baetyl.hub.config.HubConfig;
+import io.baetyl.hub.config.Limits;
+import io.baetyl.hub.persist.FileMessageLog;
 import io.baetyl.hub.persist.MapDbStore;
 import io.baetyl.hub.persist.MemoryStore;
 import io.baetyl.hub.persist.Store;
@@ -13,7 +15,9 @@ import io.baetyl.hub.server.Transport;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,9 +55,12 @@ public final class Hub implements AutoCloseable {
     public Hub(HubConfig config, Path baseDir, Consumer<Map<String, Object>> reporter) {
         this.config = config;
         this.reporter = reporter;
-        this.store = baseDir == null ? new MemoryStore() : new MapDbStore(baseDir.resolve(config.storage.dir),
-                config.storage.fsync, config.message.ingress.qos1.cleanup.retention.toMillis() / 4);
-        this.broker = new Broker(config, store);
+        Path dir = baseDir == null ? null : baseDir.resolve(config.storage.dir);
+        Limits limits = Limits.of(config, Runtime.getRuntime().maxMemory(), dir == null ? -1 : spaceForLog(dir));
+        this.store = dir == null ? new MemoryStore(limits.logSizeMax(), limits.logCountMax())
+                : new MapDbStore(dir, config.storage.fsync, config.message.ingress.qos1.cleanup.retention.toMillis() / 4,
+                        limits.logSizeMax(), limits.logCountMax());
+        this.broker = new Broker(config, limits, store);
         this.boss = Transport.group(1, new DefaultThreadFactory("hub-accept", true));
         this.workers = Transport.group(0, new DefaultThreadFactory("hub-io", true));
         this.server = new MqttServer(config, broker, new Authenticator(config.principals), boss, workers);
@@ -62,6 +69,20 @@ public final class Hub implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+    }
+
+    /** Free space on the storage dir's file system plus what the QoS 1 log there holds already. */
+    private static long spaceForLog(Path dir) {
+        Path p = dir.toAbsolutePath();
+        while (p != null && !Files.exists(p)) {
+            p = p.getParent();
+        }
+        try {
+            return (p == null ? 0 : Files.getFileStore(p).getUsableSpace()) + FileMessageLog.bytesIn(dir);
+        } catch (IOException e) {
+            log.warn("cannot tell the free space of {}: {}", dir, e.toString());
+            return Limits.MIN_LOG_SIZE * 16;
+        }
     }
 
     public Hub start() {

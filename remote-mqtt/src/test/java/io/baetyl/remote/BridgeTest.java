@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.baetyl.sdk.mqtt.MqttClientConfig;
+import io.baetyl.sdk.testing.DynsecMosquitto;
+import io.baetyl.sdk.testing.Mosquitto;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -16,14 +18,17 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.condition.EnabledIf;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The bridge between our hub and real remotes: Mosquitto over TLS with client certificates, and a second hub.
  * Messages are checked with independent Paho clients on both sides.
  */
-@Timeout(90)
+@Timeout(240)
 class BridgeTest {
+    /** How long to wait for a state the bridge reaches by itself; generous, for a loaded machine. */
+    static final Duration PATIENCE = Duration.ofSeconds(60);
     @TempDir
     static Path pki;
     static Certs certs;
@@ -49,6 +54,7 @@ class BridgeTest {
 
     @AfterEach
     void stop() throws Exception {
+
         if (bridge != null) {
             bridge.close();
         }
@@ -104,7 +110,7 @@ class BridgeTest {
 
     RemoteMqtt startBridge(RemoteMqttConfig c) throws Exception {
         bridge = new RemoteMqtt(c, reports::add).start();
-        bridge.subscribed().get(20, java.util.concurrent.TimeUnit.SECONDS);
+        bridge.subscribed().get(PATIENCE.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
         return bridge;
     }
 
@@ -125,19 +131,19 @@ class BridgeTest {
         inCloud.publish("down/x", 0, "zero down");
         inCloud.publish("down/y/z", 1, "one down");
 
-        await().atMost(Duration.ofSeconds(10)).until(() -> inCloud.received.size() == 2 && atEdge.received.size() == 2);
+        await().atMost(PATIENCE).until(() -> inCloud.received.size() == 2 && atEdge.received.size() == 2);
         assertThat(inCloud.received).containsExactlyInAnyOrder(
                 new Observer.Received("up/a", 0, "zero up"), new Observer.Received("up/b/c", 1, "one up"));
         assertThat(atEdge.received).containsExactlyInAnyOrder(
                 new Observer.Received("down/x", 0, "zero down"), new Observer.Received("down/y/z", 1, "one down"));
-        await().atMost(Duration.ofSeconds(5)).until(() -> counter(bridge, 0, "hub_to_remote", "forwarded") == 2
+        await().atMost(PATIENCE).until(() -> counter(bridge, 0, "hub_to_remote", "forwarded") == 2
                 && counter(bridge, 0, "remote_to_hub", "forwarded") == 2);
         assertThat(counter(bridge, 0, "hub_to_remote", "pending")).isZero();
         @SuppressWarnings("unchecked")
         Map<String, Object> remoteSide = (Map<String, Object>) bridge.ruleStats(0).get("remote");
         assertThat(remoteSide).containsEntry("connected", true).containsEntry("clientid", "cloud");
         // The same counters reach the master's reportInstance every report.interval.
-        await().atMost(Duration.ofSeconds(5)).until(() -> reports.stream().anyMatch(r -> r.toString()
+        await().atMost(PATIENCE).until(() -> reports.stream().anyMatch(r -> r.toString()
                 .contains("hub_to_remote={forwarded=2, pending=0")));
         assertThat(reports.get(reports.size() - 1)).containsOnlyKeys("remote_stats");
     }
@@ -167,7 +173,7 @@ class BridgeTest {
             atEdge.publish("c/1", 1, "to cloud, qos 0 rule");
             inSecond.publish("from-second", 1, "to edge");
 
-            await().atMost(Duration.ofSeconds(10)).until(() -> inCloud.received.size() == 2
+            await().atMost(PATIENCE).until(() -> inCloud.received.size() == 2
                     && atEdge.received.size() == 1 && inSecond.payloads().contains("to second"));
             assertThat(inCloud.received).containsExactlyInAnyOrder(
                     new Observer.Received("a/1", 1, "to cloud"),
@@ -185,36 +191,166 @@ class BridgeTest {
         }
     }
 
-    @Test
-    void noQos1MessageIsLostWhileTheRemoteRestarts() throws Exception {
-        startBridge(config(List.of(cloudRemote("cloud")), rule("cloud", List.of(sub("data/#", 1)), List.of())));
-        // A persistent observer: what the cloud accepted while it was away is queued for it and survives the restart.
-        Observer inCloud = closeLater(new Observer(cloud.plainAddress(), "cloud-app", null, null, true)).subscribe("data/#", 1);
-        Observer device = closeLater(new Observer(hub.url(), "device", "u1", "p1", false));
-        int n = 300;
-        Thread publisher = new Thread(() -> {
-            try {
-                for (int i = 0; i < n; i++) {
-                    device.publish("data/" + (i % 7), 1, Integer.toString(i)); // returns after the hub's PUBACK
-                    Thread.sleep(10);
-                }
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
-        publisher.start();
-        await().atMost(Duration.ofSeconds(10)).until(() -> inCloud.received.size() >= 50);
-        cloud.mosquitto.stop();
-        Thread.sleep(1500); // the stream goes on into the hub; the bridge holds what it cannot deliver
-        assertThat(counter(bridge, 0, "hub_to_remote", "pending")).isPositive();
-        cloud.mosquitto.start();
-        publisher.join(30_000);
+    /**
+     * Publishes numbered QoS 1 messages until stopped; a publish that fails (the broker is away) is repeated once the
+     * client has reconnected, so every number up to {@link #sent} was acknowledged by the broker.
+     */
+    static final class Stream implements AutoCloseable {
+        final Observer client;
+        final String prefix;
+        final java.util.concurrent.atomic.AtomicInteger sent = new java.util.concurrent.atomic.AtomicInteger();
+        final java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
+        final Thread thread;
 
-        await().atMost(Duration.ofSeconds(40)).until(() -> inCloud.payloads().stream().distinct().count() == n);
-        assertThat(inCloud.payloads().stream().map(Integer::parseInt).collect(Collectors.toSet()))
-                .containsExactlyInAnyOrderElementsOf(IntStream.range(0, n).boxed().toList());
+        Stream(Observer client, String prefix) {
+            this.client = client;
+            this.prefix = prefix;
+            this.thread = new Thread(this::run, "stream-" + prefix);
+            thread.start();
+        }
+
+        private void run() {
+            int i = 0;
+            while (running.get()) {
+                try {
+                    client.publish(prefix + (i % 7), 1, Integer.toString(i)); // returns after the broker's PUBACK
+                    sent.set(++i);
+                    Thread.sleep(5);
+                } catch (InterruptedException e) {
+                    return;
+                } catch (Exception e) {
+                    // the broker is away: the client reconnects by itself; send the same number again then
+                    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).until(client.paho::isConnected);
+                }
+            }
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            running.set(false);
+            thread.join(30_000);
+        }
+    }
+
+    static long distinct(Observer o) {
+        return o.payloads().stream().distinct().count();
+    }
+
+    @SuppressWarnings("unchecked")
+    static boolean hubConnected(RemoteMqtt b) {
+        return Boolean.TRUE.equals(((Map<String, Object>) b.ruleStats(0).get("hub")).get("connected"));
+    }
+
+    @SuppressWarnings("unchecked")
+    static boolean remoteConnected(RemoteMqtt b) {
+        return Boolean.TRUE.equals(((Map<String, Object>) b.ruleStats(0).get("remote")).get("connected"));
+    }
+
+    @Test
+    @Timeout(240)
+    void bothDirectionsLoseNoQos1MessageWhileTheRemoteRestartsThreeTimes() throws Exception {
+        startBridge(config(List.of(cloudRemote("cloud")),
+                rule("cloud", List.of(sub("data/#", 1)), List.of(sub("cmd/#", 1)))));
+        // Persistent observers: what a broker accepted while its reader was away is queued for it, also over a restart.
+        Observer inCloud = closeLater(new Observer(cloud.plainAddress(), "cloud-app", null, null, true)).subscribe("data/#", 1);
+        Observer atEdge = closeLater(new Observer(hub.url(), "edge-app", "u1", "p1", true)).subscribe("cmd/#", 1);
+        Observer device = closeLater(new Observer(hub.url(), "device", "u1", "p1", true));
+        Observer cloudApp = closeLater(new Observer(cloud.plainAddress(), "cloud-pub", null, null, true));
+        try (Stream up = new Stream(device, "data/"); Stream down = new Stream(cloudApp, "cmd/")) {
+            for (int restart = 1; restart <= 3; restart++) {
+                // both directions flow (again): the bridge is connected and subscribed on both sides
+                long upSeen = distinct(inCloud);
+                long downSeen = distinct(atEdge);
+                await().atMost(Duration.ofSeconds(60)).until(() -> distinct(inCloud) >= upSeen + 20 && distinct(atEdge) >= downSeen + 20);
+                cloud.mosquitto.stop();
+                await().atMost(PATIENCE).until(() -> !remoteConnected(bridge));
+                cloud.mosquitto.start();
+                await().atMost(PATIENCE).until(() -> remoteConnected(bridge));
+            }
+            long upSeen = distinct(inCloud);
+            long downSeen = distinct(atEdge);
+            await().atMost(Duration.ofSeconds(60)).until(() -> distinct(inCloud) >= upSeen + 20 && distinct(atEdge) >= downSeen + 20);
+            up.close();
+            down.close();
+            // every message a broker acknowledged to its publisher arrives on the other side
+            int upSent = up.sent.get();
+            int downSent = down.sent.get();
+            await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
+                assertThat(inCloud.payloads().stream().map(Integer::parseInt).collect(Collectors.toSet()))
+                        .containsAll(IntStream.range(0, upSent).boxed().toList());
+                assertThat(atEdge.payloads().stream().map(Integer::parseInt).collect(Collectors.toSet()))
+                        .containsAll(IntStream.range(0, downSent).boxed().toList());
+            });
+        }
         assertThat(inCloud.received).allMatch(r -> r.qos() == 1);
-        await().atMost(Duration.ofSeconds(10)).until(() -> counter(bridge, 0, "hub_to_remote", "pending") == 0);
+        assertThat(atEdge.received).allMatch(r -> r.qos() == 1);
+        await().atMost(PATIENCE).until(() -> counter(bridge, 0, "hub_to_remote", "pending") == 0
+                && counter(bridge, 0, "remote_to_hub", "pending") == 0);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> remoteSide = (Map<String, Object>) bridge.ruleStats(0).get("remote");
+        assertThat(((Number) remoteSide.get("connects")).longValue()).isGreaterThanOrEqualTo(4);
+    }
+
+    @Test
+    void theBridgeSubscribesAgainAfterEveryRestartOfARemoteThatForgetsSessions() throws Exception {
+        // no persistence: after a restart the remote knows nothing of the bridge's subscriptions
+        try (Mosquitto forgetful = new Mosquitto(tmp.resolve("forgetful"), null).start()) {
+            RemoteMqttConfig.Remote remote = new RemoteMqttConfig.Remote();
+            remote.name = "forgetful";
+            remote.address = forgetful.tcpAddress();
+            remote.interval = Duration.ofSeconds(1);
+            startBridge(config(List.of(remote), rule("forgetful", List.of(), List.of(sub("cmd/#", 1)))));
+            Observer atEdge = closeLater(new Observer(hub.url(), "edge-app", "u1", "p1", false)).subscribe("cmd/#", 1);
+            for (int restart = 0; restart <= 3; restart++) {
+                if (restart > 0) {
+                    forgetful.stop();
+                    await().atMost(PATIENCE).until(() -> !remoteConnected(bridge));
+                    forgetful.start();
+                    await().atMost(PATIENCE).until(() -> remoteConnected(bridge));
+                }
+                String text = "after restart " + restart;
+                try (Observer app = new Observer(forgetful.tcpAddress(), "app", null, null, false)) {
+                    // the remote drops what nobody subscribes to: repeat until the bridge's new subscription takes it
+                    await().atMost(PATIENCE).pollInterval(Duration.ofMillis(200)).until(() -> {
+                        app.publish("cmd/x", 1, text);
+                        return atEdge.payloads().contains(text);
+                    });
+                }
+            }
+        }
+    }
+
+    @Test
+    @EnabledIf("io.baetyl.sdk.testing.DynsecMosquitto#available")
+    void aSubscriptionTheRemoteRefusesIsRetriedUntilItIsGranted() throws Exception {
+        try (DynsecMosquitto secured = DynsecMosquitto.start(tmp.resolve("dynsec"));
+             LogCapture log = new LogCapture("io.baetyl.sdk.mqtt")) {
+            secured.createClient("bridge", "bridge-pw");
+            secured.createClient("app", "app-pw");
+            secured.allow("app", "sender", "publishClientSend", "cmd/#");
+            RemoteMqttConfig.Remote remote = new RemoteMqttConfig.Remote();
+            remote.name = "secured";
+            remote.address = secured.tcpAddress();
+            remote.username = "bridge";
+            remote.password = "bridge-pw";
+            remote.interval = Duration.ofSeconds(1);
+            bridge = new RemoteMqtt(config(List.of(remote), rule("secured", List.of(), List.of(sub("cmd/#", 1)))), s -> { })
+                    .start();
+            // refused with SUBACK 0x80: logged, and tried again on the same connection
+            await().atMost(PATIENCE).until(() -> log.lines.stream()
+                    .filter(l -> l.startsWith("WARN") && l.contains("'cmd/#' refused") && l.contains("trying again")).count() >= 2);
+            assertThat(bridge.subscribed()).isNotDone();
+            secured.defaultAccess("subscribe", true);
+            bridge.subscribed().get(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(log.contains("INFO", "mqtt subscribed after", "cmd/#")).isTrue();
+            @SuppressWarnings("unchecked")
+            Map<String, Object> remoteSide = (Map<String, Object>) bridge.ruleStats(0).get("remote");
+            assertThat(remoteSide).containsEntry("connects", 1L);
+            Observer atEdge = closeLater(new Observer(hub.url(), "edge-app", "u1", "p1", false)).subscribe("cmd/#", 1);
+            Observer app = closeLater(new Observer(secured.tcpAddress(), "app", "app", "app-pw", false));
+            app.publish("cmd/go", 1, "granted");
+            await().atMost(PATIENCE).untilAsserted(() -> assertThat(atEdge.payloads()).containsExactly("granted"));
+        }
     }
 
     @Test
@@ -228,13 +364,13 @@ class BridgeTest {
             device.publish("data", 1, "m" + i);
         }
         // The hub handed all of them to the bridge, which cannot pass them on and so has not acknowledged them.
-        await().atMost(Duration.ofSeconds(10)).until(() -> counter(bridge, 0, "hub_to_remote", "pending") == 20);
+        await().atMost(PATIENCE).until(() -> counter(bridge, 0, "hub_to_remote", "pending") == 20);
         assertThat(counter(bridge, 0, "hub_to_remote", "forwarded")).isZero();
         bridge.close(); // the bridge goes away with the messages only in its memory
 
         cloud.mosquitto.start();
         bridge = new RemoteMqtt(cfg, s -> { }).start(); // same client ids: the hub redelivers the unacknowledged ones
-        await().atMost(Duration.ofSeconds(20)).until(() -> inCloud.payloads().stream().distinct().count() == 20);
+        await().atMost(PATIENCE).until(() -> inCloud.payloads().stream().distinct().count() == 20);
         assertThat(inCloud.payloads()).containsAll(IntStream.range(0, 20).mapToObj(i -> "m" + i).toList());
     }
 
@@ -257,15 +393,15 @@ class BridgeTest {
             }
         });
         publisher.start();
-        await().atMost(Duration.ofSeconds(10)).until(() -> atEdge.received.size() >= 30);
+        await().atMost(PATIENCE).until(() -> atEdge.received.size() >= 30);
         hub.stop();
-        Thread.sleep(1500);
+        await().atMost(PATIENCE).until(() -> !hubConnected(bridge)); // the stream goes on into the remote meanwhile
         hub.start();
         publisher.join(30_000);
 
-        await().atMost(Duration.ofSeconds(40)).until(() -> atEdge.payloads().stream().distinct().count() == n);
+        await().atMost(PATIENCE).until(() -> atEdge.payloads().stream().distinct().count() == n);
         assertThat(atEdge.received).allMatch(r -> r.qos() == 1);
-        await().atMost(Duration.ofSeconds(10)).until(() -> counter(bridge, 0, "remote_to_hub", "pending") == 0);
+        await().atMost(PATIENCE).until(() -> counter(bridge, 0, "remote_to_hub", "pending") == 0);
         @SuppressWarnings("unchecked")
         Map<String, Object> hubSide = (Map<String, Object>) bridge.ruleStats(0).get("hub");
         assertThat(((Number) hubSide.get("connects")).longValue()).isGreaterThanOrEqualTo(2);

@@ -17,8 +17,10 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Remotes that refuse the bridge say why, in words that name the key to fix. */
-@Timeout(60)
+@Timeout(180)
 class ConnectFailureTest {
+    /** How long to wait for a state the bridge reaches by itself; generous, for a loaded machine. */
+    static final Duration PATIENCE = Duration.ofSeconds(60);
     @TempDir
     static Path pki;
     static Certs cloudCerts;
@@ -82,7 +84,7 @@ class ConnectFailureTest {
             r.username = "edge";
             r.password = "wrong";
             bridge = new RemoteMqtt(config(r), s -> { }).start();
-            await().atMost(Duration.ofSeconds(10)).until(() -> logs.contains("ERROR", "rules[0] (remote 'cloud')",
+            await().atMost(PATIENCE).until(() -> logs.contains("ERROR", "rules[0] (remote 'cloud')",
                     "remote 'cloud' refused the connection", "clientid=cloud", "(CONNACK ",
                     "check remotes[0].username and remotes[0].password"));
             assertThat(logs.lines).anyMatch(l -> l.contains("bad username or password (CONNACK 4)")
@@ -90,10 +92,9 @@ class ConnectFailureTest {
             assertThat(remoteSide()).containsEntry("connected", false);
             assertThat((String) remoteSide().get("last_error")).contains("CONNACK");
             // Said once, not at every retry.
-            Thread.sleep(2500);
+            await().atMost(PATIENCE).until(() -> ((Number) remoteSide().get("connect_failures")).longValue() >= 3);
             assertThat(logs.lines.stream().filter(l -> l.startsWith("ERROR") && l.contains("refused the connection")))
                     .hasSize(1);
-            assertThat(((Number) remoteSide().get("connect_failures")).longValue()).isGreaterThan(1);
         }
     }
 
@@ -117,7 +118,7 @@ class ConnectFailureTest {
             r.cert = cloudCerts.clientCert.toString();
             r.key = cloudCerts.clientKey.toString();
             bridge = new RemoteMqtt(config(r), s -> { }).start();
-            await().atMost(Duration.ofSeconds(10)).until(() -> logs.contains("ERROR", "remote 'cloud' refused the connection",
+            await().atMost(PATIENCE).until(() -> logs.contains("ERROR", "remote 'cloud' refused the connection",
                     "TLS handshake failed: server certificate not trusted (unknown CA; check the ca file)",
                     "(check remotes[0].ca)"));
             assertThat(remoteSide()).containsEntry("connected", false);
@@ -133,7 +134,7 @@ class ConnectFailureTest {
             r.cert = strangerCerts.clientCert.toString(); // signed by a CA the remote does not know
             r.key = strangerCerts.clientKey.toString();
             bridge = new RemoteMqtt(config(r), s -> { }).start();
-            await().atMost(Duration.ofSeconds(10)).until(() -> logs.contains("ERROR", "remote 'cloud' refused the connection",
+            await().atMost(PATIENCE).until(() -> logs.contains("ERROR", "remote 'cloud' refused the connection",
                     "TLS handshake failed"));
             assertThat(remoteSide()).containsEntry("connected", false);
         }

@@ -58,7 +58,7 @@ class BaetylRunTest {
     }
 
     @Test
-    void handlerReturning_isStatus0_andContextComesFromEnv() {
+    void handlerReturningIsStatus0AndContextComesFromEnv() {
         AtomicReference<Context> seen = new AtomicReference<>();
         int status = run(Map.of("BAETYL_SERVICE_NAME", "timer", "OPENEDGE_RUNNING_MODE", "docker"), seen::set,
                 "-c", dir.resolve("none.yml").toString());
@@ -75,7 +75,7 @@ class BaetylRunTest {
     }
 
     @Test
-    void defaults_configFileAndNativeMode() {
+    void defaultsConfigFileAndNativeMode() {
         AtomicReference<Context> seen = new AtomicReference<>();
         assertThat(run(Map.of(), seen::set)).isZero();
         assertThat(seen.get().configFile()).isEqualTo(Path.of("etc/baetyl/service.yml"));
@@ -84,14 +84,14 @@ class BaetylRunTest {
     }
 
     @Test
-    void handlerThrowing_isStatus1() {
+    void handlerThrowingIsStatus1() {
         assertThat(run(Map.of(), ctx -> {
             throw new IOException("broken");
         })).isEqualTo(1);
     }
 
     @Test
-    void badConfig_isStatus1_withOneClearErrorLine() throws IOException {
+    void badConfigIsStatus1WithOneClearErrorLine() throws IOException {
         Path file = dir.resolve("service.yml");
         Files.writeString(file, "name: [unclosed\n");
         List<String> errors = new CopyOnWriteArrayList<>();
@@ -119,7 +119,7 @@ class BaetylRunTest {
     }
 
     @Test
-    void loadConfig_readsTheFileGivenWithC() throws IOException {
+    void loadConfigReadsTheFileGivenWithC() throws IOException {
         Path file = dir.resolve("service.yml");
         Files.writeString(file, "name: from-file\nhub:\n  address: tcp://localhost:1883\n");
         AtomicReference<Cfg> cfg = new AtomicReference<>();
@@ -133,7 +133,7 @@ class BaetylRunTest {
     }
 
     @Test
-    void loggerBlock_isApplied_otherKeysAreNotWarnedAbout() throws IOException {
+    void loggerBlockIsAppliedOtherKeysAreNotWarnedAbout() throws IOException {
         Path log = dir.resolve("log/service.log");
         Path file = dir.resolve("service.yml");
         Files.writeString(file, "hub:\n  address: tcp://localhost:1883\nrules: []\nlogger:\n  path: " + log
@@ -148,12 +148,12 @@ class BaetylRunTest {
     }
 
     @Test
-    void missingFlagArgument_isStatus1() {
+    void missingFlagArgumentIsStatus1() {
         assertThat(run(Map.of(), ctx -> fail(), "-c")).isEqualTo(1);
     }
 
     @Test
-    void reportInstance_goesToTheMasterFromEnv() throws IOException {
+    void reportInstanceGoesToTheMasterFromEnv() throws IOException {
         HttpServer http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         List<String> paths = new CopyOnWriteArrayList<>();
         http.createContext("/", ex -> {
@@ -178,7 +178,7 @@ class BaetylRunTest {
     }
 
     @Test
-    void requestShutdown_releasesAwaitShutdown() {
+    void requestShutdownReleasesAwaitShutdown() {
         assertThat(run(Map.of(), ctx -> {
             new Thread(((DefaultContext) ctx)::requestShutdown).start();
             ctx.awaitShutdown();
@@ -186,7 +186,7 @@ class BaetylRunTest {
     }
 
     @Test
-    void sigterm_stopsTheModuleCleanly_withStatus0() throws Exception {
+    void sigtermStopsTheModuleCleanlyWithStatus0() throws Exception {
         Process p = startModule(Map.of());
         List<String> out = new ArrayList<>();
         BufferedReader reader = awaitLine(p, "ready", out);
@@ -200,7 +200,7 @@ class BaetylRunTest {
     }
 
     @Test
-    void sigint_stopsTheModuleCleanly_withStatus0() throws Exception {
+    void sigintStopsTheModuleCleanlyWithStatus0() throws Exception {
         Process p = startModule(Map.of());
         List<String> out = new ArrayList<>();
         BufferedReader reader = awaitLine(p, "ready", out);
@@ -214,7 +214,7 @@ class BaetylRunTest {
     }
 
     @Test
-    void secondSignal_exitsAtOnce_whenTheModuleHangsWhileClosing() throws Exception {
+    void secondSignalExitsAtOnceWhenTheModuleHangsWhileClosing() throws Exception {
         Process p = startModule(Map.of("MODULE_STUCK", "1"));
         List<String> out = new ArrayList<>();
         BufferedReader reader = awaitLine(p, "ready", out);
@@ -228,7 +228,7 @@ class BaetylRunTest {
     }
 
     @Test
-    void failingModule_exitsWithStatus1() throws Exception {
+    void failingModuleExitsWithStatus1() throws Exception {
         Process p = startModule(Map.of("MODULE_FAIL", "1"));
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -56,7 +56,7 @@ class FunctionPoolTest {
     }
 
     @Test
-    void test_call_coldStart_startsInstanceOneAndReusesIt() throws Exception {
+    void callColdStartStartsInstanceOneAndReusesIt() throws Exception {
         ManagedFunction f = function(0, 1, Duration.ofMinutes(10), Duration.ofMinutes(1));
         assertThat(factory.startedNames).isEmpty();
         assertThat(f.call(msg("a")).get(5, TimeUnit.SECONDS).getPayload().toStringUtf8()).isEqualTo("svc.fn.1:a");
@@ -65,14 +65,14 @@ class FunctionPoolTest {
     }
 
     @Test
-    void test_min_keepsInstancesWarmAtStart() {
+    void minKeepsInstancesWarmAtStart() {
         ManagedFunction f = function(2, 5, Duration.ofMinutes(10), Duration.ofMinutes(1));
         await().atMost(Duration.ofSeconds(5)).until(() -> f.pool().stats().idle() == 2);
         assertThat(factory.startedNames).containsExactlyInAnyOrder("svc.fn.1", "svc.fn.2");
     }
 
     @Test
-    void test_maxConcurrentCallers_scaleUpToMaxAndNeverBeyond() throws Exception {
+    void maxConcurrentCallersScaleUpToMaxAndNeverBeyond() throws Exception {
         int max = 5;
         ManagedFunction f = function(0, max, Duration.ofMinutes(10), Duration.ofMinutes(1));
         List<CompletableFuture<FunctionMessage>> calls = new ArrayList<>();
@@ -86,7 +86,7 @@ class FunctionPoolTest {
     }
 
     @Test
-    void test_manyMoreCallersThanMax_allServedWithoutStall() throws Exception {
+    void manyMoreCallersThanMaxAllServedWithoutStall() throws Exception {
         // The original's pool stalled under concurrency (PR #411): 40x max callers, some failing, all must finish.
         int max = 4;
         ManagedFunction f = function(0, max, Duration.ofMinutes(10), Duration.ofMinutes(1));
@@ -113,7 +113,7 @@ class FunctionPoolTest {
     }
 
     @Test
-    void test_idleEviction_stopsIdleInstancesDownToMin_andNumbersAreRecycled() throws Exception {
+    void idleEvictionStopsIdleInstancesDownToMinAndNumbersAreRecycled() throws Exception {
         ManagedFunction f = function(1, 3, Duration.ofMillis(300), Duration.ofMillis(100));
         List<CompletableFuture<FunctionMessage>> calls = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
@@ -135,7 +135,7 @@ class FunctionPoolTest {
     }
 
     @Test
-    void test_crashMidCall_dropsInstance_nextCallGetsAFreshOne() throws Exception {
+    void crashMidCallDropsInstanceNextCallGetsAFreshOne() throws Exception {
         ManagedFunction f = function(0, 1, Duration.ofMinutes(10), Duration.ofMinutes(1));
         assertThatThrownBy(() -> f.call(msg("crash")).get(5, TimeUnit.SECONDS))
                 .hasCauseInstanceOf(StatusRuntimeException.class);
@@ -145,7 +145,7 @@ class FunctionPoolTest {
     }
 
     @Test
-    void test_hangPastTimeout_failsWithDeadline_andInstanceIsReplaced() throws Exception {
+    void hangPastTimeoutFailsWithDeadlineAndInstanceIsReplaced() throws Exception {
         ManagedFunction f = function(0, 1, Duration.ofMinutes(10), Duration.ofMinutes(1));
         // The handler would run for 30 s; the call must end at the function's 2 s deadline instead. The upper
         // bound is the handler's own duration, not a guess at scheduling delay, so a loaded machine cannot fail it.
@@ -160,7 +160,7 @@ class FunctionPoolTest {
     }
 
     @Test
-    void test_startFailure_failsTheCall_thenRecovers() throws Exception {
+    void startFailureFailsTheCallThenRecovers() throws Exception {
         ManagedFunction f = function(0, 2, Duration.ofMinutes(10), Duration.ofMinutes(1));
         factory.failStarts = true;
         assertThatThrownBy(() -> f.call(msg("x")).get(5, TimeUnit.SECONDS))
@@ -172,7 +172,7 @@ class FunctionPoolTest {
     }
 
     @Test
-    void test_oversizedMessage_failsWithoutStartingAnInstance() {
+    void oversizedMessageFailsWithoutStartingAnInstance() {
         ManagedFunction f = function(0, 1, Duration.ofMinutes(10), Duration.ofMinutes(1));
         f.spec().message.length.max = ByteSize.ofBytes(10);
         assertThatThrownBy(() -> f.call(msg("01234567890")).get(5, TimeUnit.SECONDS))
@@ -181,7 +181,7 @@ class FunctionPoolTest {
     }
 
     @Test
-    void test_close_stopsEveryInstance_andFailsWaiters() throws Exception {
+    void closeStopsEveryInstanceAndFailsWaiters() throws Exception {
         ManagedFunction f = function(2, 2, Duration.ofMinutes(10), Duration.ofMinutes(1));
         await().atMost(Duration.ofSeconds(5)).until(() -> f.pool().stats().idle() == 2);
         f.close();

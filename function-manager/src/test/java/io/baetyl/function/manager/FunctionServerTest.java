@@ -61,20 +61,20 @@ class FunctionServerTest {
     }
 
     @Test
-    void test_call_dispatchesByFunctionName() throws Exception {
+    void callDispatchesByFunctionName() throws Exception {
         FunctionGrpc.FunctionBlockingStub stub = start();
         assertThat(stub.call(msg("analyse", "frame")).getPayload().toStringUtf8()).isEqualTo("svc.analyse.1:frame");
     }
 
     @Test
-    void test_unknownFunction_isAnError() throws Exception {
+    void unknownFunctionIsAnError() throws Exception {
         FunctionGrpc.FunctionBlockingStub stub = start();
         assertThatThrownBy(() -> stub.call(msg("nope", "x"))).isInstanceOf(StatusRuntimeException.class)
                 .hasMessage("UNKNOWN: function (nope) not found");
     }
 
     @Test
-    void test_runtimeError_passedThroughWithoutRetry() throws Exception {
+    void runtimeErrorPassedThroughWithoutRetry() throws Exception {
         FunctionGrpc.FunctionBlockingStub stub = start();
         assertThatThrownBy(() -> stub.call(msg("analyse", "fail:bad frame")))
                 .hasMessage("UNKNOWN: Exception calling application: bad frame");

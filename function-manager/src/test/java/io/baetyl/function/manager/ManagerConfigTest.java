@@ -68,7 +68,7 @@ class ManagerConfigTest {
     }
 
     @Test
-    void test_docsConfig_loadsWithBaetylDefaults() {
+    void docsConfigLoadsWithBaetylDefaults() {
         ManagerConfig c = parse(DOCS);
         assertThat(c.rules).hasSize(4);
         ManagerConfig.Rule r = c.rules.get(0);
@@ -92,14 +92,14 @@ class ManagerConfigTest {
     }
 
     @Test
-    void test_ruleNamingUnknownFunction_isStartupErrorNamingIt() {
+    void ruleNamingUnknownFunctionIsStartupErrorNamingIt() {
         String yaml = DOCS.replace("name: node85-sayhi\n    publish", "name: node85-nope\n    publish");
         assertThatThrownBy(() -> parse(yaml)).isInstanceOf(ConfigException.class)
                 .hasMessageContaining("rules[3].function.name: function (node85-nope) not found");
     }
 
     @Test
-    void test_validation_namesTheKey() {
+    void validationNamesTheKey() {
         assertThatThrownBy(() -> parse(DOCS.replace("max: 10", "max: 101")))
                 .hasMessageContaining("functions[0].instance.max: must be between 1 and 100, got 101");
         assertThatThrownBy(() -> parse(DOCS.replace("min: 0", "min: 11")))
@@ -118,7 +118,7 @@ class ManagerConfigTest {
     }
 
     @Test
-    void test_goDurationsAndSizes() {
+    void goDurationsAndSizes() {
         ManagerConfig c = parse(DOCS.replace("max: 10\n", "max: 10\n      idletime: 1m30s\n      evicttime: 500ms\n"
                 + "    message:\n      length:\n        max: 32k\n    timeout: 2s\n"));
         ManagerConfig.FunctionSpec f = c.functions.get(0);
@@ -129,7 +129,7 @@ class ManagerConfigTest {
     }
 
     @Test
-    void test_ruleWithoutClientId_getsStableDistinctIds() {
+    void ruleWithoutClientIdGetsStableDistinctIds() {
         ManagerConfig c = parse(DOCS.replace("clientid: func-python27-sayhi-1\n    subscribe", "subscribe").replace(
                 "clientid: func-sql-filter-1\n    subscribe", "subscribe"));
         assertThat(c.clientIdOf(0)).isEqualTo("function-manager-rule-1");

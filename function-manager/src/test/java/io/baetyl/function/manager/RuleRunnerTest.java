@@ -108,7 +108,7 @@ class RuleRunnerTest {
     }
 
     @Test
-    void test_result_publishedWithMinQos() throws Exception {
+    void resultPublishedWithMinQos() throws Exception {
         rule(function(1), 1, 1, 3);
         send("hello", 1);
         MqttMessage m = next();
@@ -119,14 +119,14 @@ class RuleRunnerTest {
     }
 
     @Test
-    void test_publishQos0_outputQos0EvenForQos1Input() throws Exception {
+    void publishQos0OutputQos0EvenForQos1Input() throws Exception {
         rule(function(1), 1, 0, 3);
         send("hello", 1);
         assertThat(next().getQos()).isZero();
     }
 
     @Test
-    void test_emptyResult_publishesNothing_andInputIsAcked() throws Exception {
+    void emptyResultPublishesNothingAndInputIsAcked() throws Exception {
         RuleRunner r = rule(function(1), 1, 1, 3);
         send("empty", 1);
         await().atMost(Duration.ofSeconds(5)).until(() -> factory.calls.get() == 1 && r.pending() == 0);
@@ -136,7 +136,7 @@ class RuleRunnerTest {
     }
 
     @Test
-    void test_lastFailure_publishesErrorJson_afterRetryMaxAttempts() throws Exception {
+    void lastFailurePublishesErrorJsonAfterRetryMaxAttempts() throws Exception {
         rule(function(1), 1, 1, 3);
         send("fail:boom", 1);
         JsonNode err = JSON.readTree(next().getPayload());
@@ -155,7 +155,7 @@ class RuleRunnerTest {
     }
 
     @Test
-    void test_qos1_inputNotAckedUntilOutputPublished_redeliveredAfterManagerDies() throws Exception {
+    void qos1InputNotAckedUntilOutputPublishedRedeliveredAfterManagerDies() throws Exception {
         ManagedFunction f = function(1);
         RuleRunner first = rule(f, 1, 1, 1);
         send("sleep:1500", 1);
@@ -168,7 +168,7 @@ class RuleRunnerTest {
     }
 
     @Test
-    void test_concurrentMessages_processedInParallelUpToMax() throws Exception {
+    void concurrentMessagesProcessedInParallelUpToMax() throws Exception {
         rule(function(4), 1, 1, 3);
         for (int i = 0; i < 8; i++) {
             send("sleep:500", 1);

@@ -1,6 +1,7 @@
 package io.baetyl.hub.broker;
 
 import io.baetyl.hub.config.HubConfig;
+import io.baetyl.hub.config.Limits;
 import io.baetyl.hub.persist.Store;
 import io.baetyl.hub.topic.Topics;
 import io.baetyl.hub.topic.TopicTree;
@@ -24,20 +25,21 @@ import org.slf4j.LoggerFactory;
 public final class Broker {
     private static final Logger log = LoggerFactory.getLogger(Broker.class);
     static final String RULE_TOPIC_OFFSET = "$rule/topic";
-    private static final int CACHE_SIZE = 1 << 14;
 
     private final HubConfig config;
+    private final Limits limits;
     private final Store store;
     private final Metrics metrics = new Metrics();
     /** QoS 0 routing: key is the subscriber object, value its filter's QoS. */
     private final TopicTree<Object, Sub> tree = new TopicTree<>();
     private final Set<LogReader> readers = ConcurrentHashMap.newKeySet();
     private final Map<String, Object> sessions = new ConcurrentHashMap<>();
-    private final Map<String, Message> retained = new ConcurrentHashMap<>();
+    private final RetainedStore retained;
     private final Map<String, Long> offsets = new ConcurrentHashMap<>();
     private final Set<String> dirtyOffsets = ConcurrentHashMap.newKeySet();
     private final List<Route> routes = new ArrayList<>();
-    private final Message[] cache = new Message[CACHE_SIZE];
+    private final MessageCache cache;
+    private final ByteBudget qos0Budget;
     private final Persister persister;
     private volatile long committedSeq;
     private volatile boolean dirty;
@@ -61,16 +63,24 @@ public final class Broker {
         }
     }
 
+    /** A broker with the default budgets for its heap (tests). */
     public Broker(HubConfig config, Store store) {
+        this(config, Limits.of(config), store);
+    }
+
+    public Broker(HubConfig config, Limits limits, Store store) {
         this.config = config;
+        this.limits = limits;
         this.store = store;
         this.retentionMillis = config.message.ingress.qos1.cleanup.retention.toMillis();
+        this.cache = new MessageCache(limits.cacheCountMax(), limits.cacheSizeMax());
+        this.qos0Budget = new ByteBudget(limits.qos0TotalSizeMax());
         long last = store.log().lastSeq();
         committedSeq = last;
         offsets.putAll(store.offsets());
-        for (Map.Entry<String, byte[]> e : store.retained().entrySet()) {
-            retained.put(e.getKey(), Message.decode(e.getValue(), 0));
-        }
+        // only the retained messages' topics and sizes are read here; a message is read when a subscriber needs it
+        retained = new RetainedStore(store.retained(), store.retainedSizes(), limits.retainedSizeMax(),
+                limits.retainedCountMax(), metrics);
         // Wills of a previous run are stale: their connections are gone and no client asked for them again.
         store.wills().clear();
         for (HubConfig.Subscription s : config.subscriptions) {
@@ -80,8 +90,9 @@ public final class Broker {
         }
         long ruleOffset = offsets.getOrDefault(RULE_TOPIC_OFFSET, last);
         persister = new Persister(this, store, config, last, ruleOffset);
-        log.info("broker started: lastSeq={}, retained={}, persistentSessions={}, routes={}", last, retained.size(),
-                store.subscriptions().size(), routes.size());
+        log.info("broker started: lastSeq={}, persistentSessions={}, routes={}", last, store.subscriptions().size(),
+                routes.size());
+        log.info("budgets: {}", limits.describe());
     }
 
     public void start() {
@@ -94,6 +105,19 @@ public final class Broker {
 
     public HubConfig config() {
         return config;
+    }
+
+    public Limits limits() {
+        return limits;
+    }
+
+    /** The bytes all sessions' QoS 0 queues share ({@code message.egress.qos0.total.size.max}). */
+    public ByteBudget qos0Budget() {
+        return qos0Budget;
+    }
+
+    public RetainedStore retained() {
+        return retained;
     }
 
     public Store store() {
@@ -187,6 +211,8 @@ public final class Broker {
      * Publishes a message that has passed validation and ACL. QoS 0 is delivered at once; QoS 1 is logged and flushed
      * before {@code onPersisted} runs (on the caller's thread). Connections use {@link #appendQos1} and
      * {@link #flushQos1} instead, to flush once per socket read.
+     *
+     * @throws NotStoredException a QoS 1 message could not be stored ({@code onPersisted} does not run)
      */
     public void publish(Message m, Runnable onPersisted) {
         if (m.qos == 0) {
@@ -203,33 +229,34 @@ public final class Broker {
         }
     }
 
-    /** Appends a QoS 1 message to the log; it is durable, and delivered, after the next {@link #flushQos1()}. */
+    /**
+     * Appends a QoS 1 message to the log; it is durable, and delivered, after the next {@link #flushQos1()}.
+     *
+     * @throws NotStoredException the log is at its cap or a write failed; nothing was appended
+     */
     public void appendQos1(Message m) {
         persister.append(m);
     }
 
-    /** Makes every appended QoS 1 message durable (also other threads'), then delivers it; acknowledge after this. */
+    /**
+     * Makes every appended QoS 1 message durable (also other threads'), then delivers it. Acknowledge after this, if
+     * {@link #qos1Epoch()} is still what it was before the first append.
+     *
+     * @throws NotStoredException a write failed: everything appended since the last flush is lost
+     */
     public void flushQos1() {
         persister.flush();
     }
 
-    /** Stores or (empty payload) deletes the retained message of the topic. */
+    /** Stores or (empty payload) deletes the retained message of the topic, within the retained budget. */
     void retain(Message m) {
-        if (m.payload.length == 0) {
-            if (retained.remove(m.topic) != null) {
-                store.retained().remove(m.topic);
-                dirty = true;
-            }
-        } else {
-            Message r = m.withSeq(0);
-            retained.put(m.topic, r);
-            store.retained().put(m.topic, r.encode());
+        if (retained.put(m)) {
             dirty = true;
         }
     }
 
-    /** The committed log position and, per filter, the retained messages matching it, taken together. */
-    public record RetainedView(long committedSeq, List<List<Message>> matching) {
+    /** The committed log position and, per filter, the topics of the retained messages matching it, taken together. */
+    public record RetainedView(long committedSeq, List<List<String>> matching) {
     }
 
     /**
@@ -238,27 +265,16 @@ public final class Broker {
      */
     public RetainedView retainedMatching(List<String> filters) {
         return persister.locked(() -> {
-            List<List<Message>> out = new ArrayList<>(filters.size());
+            List<List<String>> out = new ArrayList<>(filters.size());
             for (String f : filters) {
-                out.add(retainedMatching(f));
+                out.add(retained.matching(f));
             }
             return new RetainedView(committedSeq, out);
         });
     }
 
-    /** Every retained message matching {@code filter}. */
-    public List<Message> retainedMatching(String filter) {
-        List<Message> out = new ArrayList<>();
-        for (Message m : retained.values()) {
-            if (Topics.matches(filter, m.topic)) {
-                out.add(m);
-            }
-        }
-        return out;
-    }
-
     public int retainedCount() {
-        return retained.size();
+        return retained.count();
     }
 
     void routeQos0(Message m) {
@@ -304,7 +320,7 @@ public final class Broker {
     /** Called by the persister after a commit: publish the new messages to readers. */
     void committed(List<Message> batch, long lastSeq) {
         for (Message m : batch) {
-            cache[(int) (m.seq & (CACHE_SIZE - 1))] = m;
+            cache.add(m);
         }
         committedSeq = lastSeq; // volatile write publishes the cache entries above
         for (LogReader r : readers) {
@@ -318,8 +334,8 @@ public final class Broker {
      * but it is not delivered any more.
      */
     public Message read(long seq) {
-        Message m = cache[(int) (seq & (CACHE_SIZE - 1))];
-        if (m == null || m.seq != seq) {
+        Message m = cache.get(seq);
+        if (m == null) {
             byte[] data = store.log().get(seq);
             m = data == null ? null : Message.decode(data, seq);
         }
@@ -327,6 +343,33 @@ public final class Broker {
             return null;
         }
         return m;
+    }
+
+    Message readLogged(long seq) {
+        return read(seq);
+    }
+
+    /**
+     * The log position up to which every consumer has read and acknowledged: live sessions reading the log, persistent
+     * sessions with subscriptions (online or not), and the routes ({@code routedUpTo}). Segments up to it can go.
+     */
+    long consumedUpTo(long routedUpTo) {
+        long min = Math.min(committedSeq, routedUpTo);
+        for (LogReader r : readers) {
+            min = Math.min(min, r.consumedUpTo());
+        }
+        for (Map.Entry<String, Long> e : offsets.entrySet()) {
+            // a persistent session without subscriptions is owed nothing: a subscription starts at the log's end
+            if (e.getValue() < min && !e.getKey().equals(RULE_TOPIC_OFFSET) && store.subscriptions().containsKey(e.getKey())) {
+                min = e.getValue();
+            }
+        }
+        return min;
+    }
+
+    /** Bumped when a failed log write took back appended messages (see {@link Persister#epoch()}). */
+    public long qos1Epoch() {
+        return persister.epoch();
     }
 
     /** Messages in the log not yet acknowledged by the slowest persistent consumer. */
@@ -339,7 +382,13 @@ public final class Broker {
     }
 
     public Map<String, Object> metricsSnapshot() {
-        return metrics.snapshot(backlog(), committedSeq, sessions.size(), retained.size());
+        Map<String, Object> m = metrics.snapshot(backlog(), committedSeq, sessions.size(), retained.count());
+        m.put("retained_bytes", retained.bytes());
+        m.put("persisted_bytes", store.log().bytes());
+        m.put("persisted_messages", store.log().count());
+        m.put("cached_bytes", cache.bytes());
+        m.put("qos0_queued_bytes", qos0Budget.used());
+        return m;
     }
 
     /** Persists everything queued and stops the persister; waits at most {@code timeoutMillis}. */

@@ -4,4 +4,7 @@ package io.baetyl.hub.broker;
 public interface LogReader {
     /** New messages were committed; called on the persister thread, must only schedule work. */
     void signalLog();
+
+    /** The log position up to which this reader has everything acknowledged; any thread. */
+    long consumedUpTo();
 }

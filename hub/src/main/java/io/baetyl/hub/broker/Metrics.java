@@ -18,6 +18,12 @@ public final class Metrics {
     public final LongAdder bytesOut = new LongAdder();
     public final LongAdder dropped = new LongAdder();
     public final LongAdder persisted = new LongAdder();
+    /** QoS 1 publishes not stored (log at its cap, or a failed write): no PUBACK, the connection was closed. */
+    public final LongAdder refusedQos1 = new LongAdder();
+    /** Retained messages not stored because of the retained budget (the message itself was delivered). */
+    public final LongAdder retainedRefused = new LongAdder();
+    /** Connections closed because no CONNECT arrived within {@code connect.timeout}. */
+    public final LongAdder connectTimeouts = new LongAdder();
 
     public Map<String, Object> snapshot(long backlog, long lastSeq, int sessions, int retained) {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -33,6 +39,9 @@ public final class Metrics {
         m.put("bytes_out", bytesOut.sum());
         m.put("messages_dropped", dropped.sum());
         m.put("messages_persisted", persisted.sum());
+        m.put("messages_refused_qos1", refusedQos1.sum());
+        m.put("retained_refused", retainedRefused.sum());
+        m.put("connect_timeouts", connectTimeouts.sum());
         m.put("persisted_backlog", backlog);
         m.put("persisted_sequence", lastSeq);
         m.put("retained", retained);

@@ -1,8 +1,10 @@
 package io.baetyl.hub.broker;
 
 import io.baetyl.hub.config.HubConfig;
+import io.baetyl.hub.persist.LogFullException;
 import io.baetyl.hub.persist.MessageLog;
 import io.baetyl.hub.persist.Store;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -18,20 +20,32 @@ import org.slf4j.LoggerFactory;
  * socket read delivered and calls {@link #flush()} once at the end of the read, and sends its PUBACKs after that. A
  * flush is one {@code write} to the log file (see {@link io.baetyl.hub.persist.FileMessageLog} for why that is
  * durable against a crash of the process), so a PUBACK means the message is safe, and the message reaches the
- * subscribers' sessions with one thread hand-off instead of two (the first version queued every publish to a
- * persister thread, which cost a wake-up on the way in and another on the way back). A batch that holds a retained
- * message also commits the store before its acks, so the retained state is as durable as the message. Routed QoS 1
- * copies are appended and flushed in the same call; the route offset moves past a message only once its copies are in
- * the log, so a crash re-routes rather than loses.
+ * subscribers' sessions with one thread hand-off instead of two. A batch that holds a retained message also commits the
+ * store before its acks, so the retained state is as durable as the message.
+ *
+ * <p>When the log cannot take a message (at its cap, or a failed write), {@link #append} or {@link #flush} throw
+ * {@link NotStoredException}; a failed write takes back everything appended since the last flush and bumps
+ * {@link #epoch()}, so that a connection whose messages were in that batch does not acknowledge them.
+ *
+ * <p>Routed QoS 1 copies ({@code subscriptions}) are appended and flushed in the same call. {@code routedUpTo} is the
+ * last logged message whose copies are all appended; the route offset saved in the store is that position as of the
+ * last flush, so a crash re-routes rather than loses. When a copy cannot be appended (the log is full), routing stops
+ * there and the store thread catches up from that position, reading the log, once there is room again.
  *
  * <p>The thread {@code hub-store} commits the small state (offsets, subscriptions, wills) every {@value #COMMIT_EVERY_MS}
- * ms when it changed, and runs the retention cleanup. A MapDB commit forces its write-ahead log to the disk and can
- * take milliseconds; keeping it off the publish path is what keeps QoS 1 latency low. An offset that had not been
- * committed when the hub crashed only means that those messages are delivered again (at least once).
+ * ms when it changed, deletes the log segments every consumer has read, and runs the retention cleanup. A MapDB commit
+ * forces its write-ahead log to the disk and can take milliseconds; keeping it off the publish path is what keeps
+ * QoS 1 latency low. An offset that had not been committed when the hub crashed only means that those messages are
+ * delivered again (at least once).
  */
 final class Persister {
     private static final Logger log = LoggerFactory.getLogger(Persister.class);
     static final long COMMIT_EVERY_MS = 100;
+    private static final long FREE_EVERY_MS = 1000;
+    /** Route copies appended by a catch-up before they are flushed (bounds the write buffer). */
+    private static final int CATCH_UP_FLUSH_EVERY = 500;
+    /** Messages one catch-up call routes before it lets the publishers have the lock again. */
+    private static final int CATCH_UP_STEP = 20_000;
 
     private final Broker broker;
     private final Store store;
@@ -42,9 +56,14 @@ final class Persister {
     // guarded by this
     private final List<Message> pending = new ArrayList<>();
     private long lastSeq;
+    private long durableSeq;
     private long routedUpTo;
+    private long routedDurable;
     private long routeOffsetSaved = -1;
+    private boolean routesStalled;
+    private boolean catchingUp;
     private boolean retainedPending;
+    private volatile long epoch;
     private volatile boolean storeStopping;
 
     Persister(Broker broker, Store store, HubConfig config, long lastSeq, long routedUpTo) {
@@ -54,7 +73,10 @@ final class Persister {
         this.config = config;
         this.routes = broker.hasRoutes();
         this.lastSeq = lastSeq;
-        this.routedUpTo = Math.min(routedUpTo, lastSeq);
+        this.durableSeq = lastSeq;
+        this.routedUpTo = routes ? Math.min(routedUpTo, lastSeq) : lastSeq;
+        this.routedDurable = this.routedUpTo;
+        this.routesStalled = this.routedUpTo < lastSeq;
         this.storeThread = new Thread(this::storeLoop, "hub-store");
         storeThread.setDaemon(true);
     }
@@ -66,66 +88,152 @@ final class Persister {
 
     /** Re-routes logged messages that a crash left unrouted. */
     private synchronized void recoverRoutes() {
-        if (!routes || routedUpTo >= lastSeq) {
-            routedUpTo = lastSeq;
+        if (!routesStalled) {
             return;
         }
-        int n = 0;
-        long end = lastSeq;
-        for (long seq = routedUpTo + 1; seq <= end; seq++) {
-            byte[] data = messages.get(seq);
-            if (data != null) {
-                broker.routeLogged(Message.decode(data, seq), this::appendLocked);
-                n++;
+        long from = routedUpTo;
+        while (routesStalled) {
+            long before = routedUpTo;
+            catchUpRoutes();
+            if (routedUpTo == before) {
+                break; // the log is full; the store thread goes on once there is room
             }
         }
-        log.info("re-routing logged messages after restart: messages={}, copies={}", n, pending.size());
-        routedUpTo = end;
-        flush();
+        log.info("re-routed logged messages after restart: from={}, to={}", from, routedUpTo);
+    }
+
+    /** Bumped whenever appended messages were lost to a failed write: who appended before must not acknowledge. */
+    long epoch() {
+        return epoch;
     }
 
     /** Appends a QoS 1 message to the log; it is durable, and visible to readers, after the next {@link #flush()}. */
     synchronized void append(Message m) {
-        appendLocked(m);
+        try {
+            appendLocked(m);
+        } catch (LogFullException e) {
+            throw new NotStoredException(e.getMessage(), e);
+        } catch (UncheckedIOException e) {
+            lostPending();
+            throw new NotStoredException("QoS 1 log write failed: " + e.getCause(), e);
+        }
     }
 
     private void appendLocked(Message m) {
-        Message logged = m.withSeq(++lastSeq);
+        Message logged = m.withSeq(lastSeq + 1);
         messages.append(logged.seq, logged.timestamp, logged.encode());
+        lastSeq = logged.seq;
         retainedPending |= logged.retain;
         pending.add(logged);
     }
 
+    /** After a failed write the log has taken back everything since its last flush: so do we. */
+    private void lostPending() {
+        pending.clear();
+        retainedPending = false;
+        lastSeq = durableSeq;
+        routedUpTo = routedDurable;
+        routesStalled = routes && routedUpTo < durableSeq;
+        epoch++;
+    }
+
     /** Makes everything appended so far durable, then hands it to the readers and routes it. */
     synchronized void flush() {
-        while (!pending.isEmpty()) {
-            messages.flush();
-            List<Message> batch = new ArrayList<>(pending);
-            pending.clear();
-            if (retainedPending) {
-                // retained state changes with the commit of its message (see Broker#retainedMatching)
-                retainedPending = false;
-                for (Message m : batch) {
-                    if (m.retain) {
-                        broker.retain(m);
+        try {
+            while (!pending.isEmpty()) {
+                messages.flush();
+                durableSeq = lastSeq;
+                routedDurable = routedUpTo;
+                List<Message> batch = new ArrayList<>(pending);
+                pending.clear();
+                if (retainedPending) {
+                    // retained state changes with the commit of its message (see Broker#retainedMatching)
+                    retainedPending = false;
+                    for (Message m : batch) {
+                        if (m.retain) {
+                            broker.retain(m);
+                        }
                     }
+                    broker.takeDirty();
+                    store.commit();
                 }
-                broker.takeDirty();
-                store.commit();
+                broker.metrics().persisted.add(batch.size());
+                broker.committed(batch, durableSeq);
+                if (routes && !routesStalled && !catchingUp) {
+                    route(batch);
+                }
             }
-            broker.metrics().persisted.add(batch.size());
-            broker.committed(batch, lastSeq);
-            if (routes) {
-                for (Message m : batch) {
+        } catch (UncheckedIOException e) {
+            lostPending();
+            throw new NotStoredException("QoS 1 log write failed: " + e.getCause(), e);
+        }
+        routedDurable = routedUpTo;
+        if (routes && routeOffsetSaved != routedDurable) {
+            // every copy routed from messages up to routedDurable is in the log now
+            routeOffsetSaved = routedDurable;
+            broker.saveOffset(Broker.RULE_TOPIC_OFFSET, routedDurable);
+        }
+    }
+
+    /** Appends the route copies of a just-committed batch; stops (and leaves the rest to a catch-up) when full. */
+    private void route(List<Message> batch) {
+        for (Message m : batch) {
+            if (m.seq != routedUpTo + 1) {
+                routesStalled = true;
+                return;
+            }
+            try {
+                broker.routeLogged(m, this::appendLocked);
+            } catch (LogFullException e) {
+                stalled(e);
+                return;
+            }
+            routedUpTo = m.seq;
+        }
+    }
+
+    private void stalled(LogFullException e) {
+        if (!routesStalled) {
+            log.warn("subscriptions (routes): QoS 1 copies wait for room in the QoS 1 log, routed up to {}: {}", routedUpTo,
+                    e.getMessage());
+        }
+        routesStalled = true;
+    }
+
+    /**
+     * Routes logged messages from {@code routedUpTo} on, reading them back from the log (a restart, or routing that
+     * stopped on a full log); at most {@value #CATCH_UP_STEP} per call.
+     */
+    synchronized void catchUpRoutes() {
+        if (!routesStalled) {
+            return;
+        }
+        catchingUp = true;
+        int n = 0;
+        try {
+            while (routedUpTo < durableSeq && n < CATCH_UP_STEP) {
+                long seq = routedUpTo + 1;
+                Message m = broker.readLogged(seq);
+                if (m != null) {
                     broker.routeLogged(m, this::appendLocked);
                 }
+                routedUpTo = seq;
+                if (++n % CATCH_UP_FLUSH_EVERY == 0) {
+                    flush();
+                }
             }
+            if (routedUpTo >= durableSeq && pending.isEmpty()) {
+                routesStalled = false;
+                log.info("subscriptions (routes): caught up, routed up to {}", routedUpTo);
+            }
+        } catch (LogFullException e) {
+            stalled(e);
+        } finally {
+            catchingUp = false;
         }
-        if (routes && routeOffsetSaved != lastSeq) {
-            // every copy routed from messages up to lastSeq is in the log now
-            routedUpTo = lastSeq;
-            routeOffsetSaved = lastSeq;
-            broker.saveOffset(Broker.RULE_TOPIC_OFFSET, lastSeq);
+        flush();
+        if (routedUpTo >= durableSeq && routesStalled && pending.isEmpty()) {
+            routesStalled = false;
         }
     }
 
@@ -134,7 +242,11 @@ final class Persister {
     }
 
     void stop(long timeout, TimeUnit unit) {
-        flush();
+        try {
+            flush();
+        } catch (NotStoredException e) {
+            log.error("QoS 1 log: last flush at shutdown failed: {}", e.getMessage());
+        }
         storeStopping = true;
         LockSupport.unpark(storeThread);
         try {
@@ -147,6 +259,7 @@ final class Persister {
     private void storeLoop() {
         long cleanupEvery = config.message.ingress.qos1.cleanup.interval.toMillis();
         long nextCleanup = System.currentTimeMillis() + cleanupEvery;
+        long nextFree = System.currentTimeMillis() + FREE_EVERY_MS;
         while (true) {
             boolean last = storeStopping;
             try {
@@ -155,18 +268,38 @@ final class Persister {
                     store.commit();
                 }
                 long now = System.currentTimeMillis();
+                if (now >= nextFree) {
+                    freeConsumed();
+                    nextFree = now + FREE_EVERY_MS;
+                }
                 if (now >= nextCleanup) {
                     cleanup(now);
                     nextCleanup = now + cleanupEvery;
                 }
+                if (routesStalled && !last) {
+                    catchUpRoutes();
+                }
             } catch (RuntimeException e) {
-                log.error("store commit failed", e);
+                log.error("store thread: {}", e.toString(), e);
             }
             if (last) {
                 return;
             }
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(Math.min(COMMIT_EVERY_MS, cleanupEvery)));
         }
+    }
+
+    /** Deletes the log segments that every consumer has read (and acknowledged). */
+    private void freeConsumed() {
+        long upTo = broker.consumedUpTo(routes ? routedDurableNow() : Long.MAX_VALUE);
+        long removed = messages.removeUpTo(upTo);
+        if (removed > 0) {
+            log.debug("qos1 log: deleted consumed messages: removed={}, upTo={}", removed, upTo);
+        }
+    }
+
+    private synchronized long routedDurableNow() {
+        return routedDurable;
     }
 
     /** Deletes logged messages older than {@code cleanup.retention}. */

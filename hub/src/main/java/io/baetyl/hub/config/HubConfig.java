@@ -26,6 +26,7 @@ public class HubConfig implements Validated {
     public List<Subscription> subscriptions = new ArrayList<>();
     public Message message = new Message();
     public Storage storage = new Storage();
+    public Connect connect = new Connect();
     public Shutdown shutdown = new Shutdown();
     public Metrics metrics = new Metrics();
     public LoggerConfig logger = new LoggerConfig();
@@ -87,6 +88,25 @@ public class HubConfig implements Validated {
         public Ingress ingress = new Ingress();
         public Egress egress = new Egress();
         public Offset offset = new Offset();
+        /** Not in baetyl-hub: the retained messages' budget. */
+        public Bounds retained = new Bounds();
+    }
+
+    /**
+     * Not in baetyl-hub: a budget in bytes ({@code size.max}) and in messages ({@code count.max}). Unset values are
+     * derived from the heap or the disk when the hub starts (see {@link Limits}).
+     */
+    public static class Bounds {
+        public SizeMax size = new SizeMax();
+        public CountMax count = new CountMax();
+    }
+
+    public static class SizeMax {
+        public ByteSize max;
+    }
+
+    public static class CountMax {
+        public Long max;
     }
 
     public static class Length {
@@ -136,6 +156,8 @@ public class HubConfig implements Validated {
         public Buffer buffer = new Buffer(100);
         public Batch batch = new Batch(50);
         public Cleanup cleanup = new Cleanup();
+        /** Not in baetyl-hub: the newest logged messages kept on the heap for the sessions reading the log. */
+        public Bounds cache = new Bounds();
     }
 
     public static class Cleanup {
@@ -144,8 +166,20 @@ public class HubConfig implements Validated {
     }
 
     public static class Egress {
-        public Qos0 qos0 = new Qos0(10000);
+        public EgressQos0 qos0 = new EgressQos0();
         public EgressQos1 qos1 = new EgressQos1();
+    }
+
+    /** {@code buffer.size} counts the messages queued for one session; the byte budgets are not in baetyl-hub. */
+    public static class EgressQos0 extends Qos0 {
+        /** Bytes queued for one session ({@code session.size.max}). */
+        public SizeOnly session = new SizeOnly();
+        /** Bytes queued for all sessions together ({@code total.size.max}). */
+        public SizeOnly total = new SizeOnly();
+    }
+
+    public static class SizeOnly {
+        public SizeMax size = new SizeMax();
     }
 
     public static class EgressQos1 {
@@ -170,6 +204,14 @@ public class HubConfig implements Validated {
          * the original. true: also a power loss, with one disk flush per batch of publishes (slower, disk-bound).
          */
         public boolean fsync;
+        /** Not in baetyl-hub: the QoS 1 log's cap on disk ({@code size.max}) and in messages ({@code count.max}). */
+        public SizeMax size = new SizeMax();
+        public CountMax count = new CountMax();
+    }
+
+    /** Not in baetyl-hub: a connection must send CONNECT within {@code timeout} of being accepted. */
+    public static class Connect {
+        public Duration timeout = Duration.ofSeconds(10);
     }
 
     public static class Shutdown {
@@ -216,6 +258,15 @@ public class HubConfig implements Validated {
         positive("message.ingress.qos1.cleanup.interval", message.ingress.qos1.cleanup.interval);
         positive("metrics.report.interval", metrics.report.interval);
         positive("shutdown.timeout", shutdown.timeout);
+        positive("connect.timeout", connect.timeout);
+        atLeast("storage.size.max", storage.size.max, 64 * 1024);
+        atLeast("storage.count.max", storage.count.max, 1);
+        atLeast("message.retained.size.max", message.retained.size.max, 0);
+        atLeast("message.retained.count.max", message.retained.count.max, 0);
+        atLeast("message.ingress.qos1.cache.size.max", message.ingress.qos1.cache.size.max, 0);
+        atLeast("message.ingress.qos1.cache.count.max", message.ingress.qos1.cache.count.max, 0);
+        atLeast("message.egress.qos0.session.size.max", message.egress.qos0.session.size.max, 1);
+        atLeast("message.egress.qos0.total.size.max", message.egress.qos0.total.size.max, 1);
         if (storage.dir == null || storage.dir.isBlank()) {
             throw new IllegalArgumentException("storage.dir: must not be empty");
         }
@@ -229,6 +280,18 @@ public class HubConfig implements Validated {
         }
         if (v > hi) {
             throw new IllegalArgumentException(key + ": greater than max (" + hi + "), got " + v);
+        }
+    }
+
+    private static void atLeast(String key, ByteSize v, long lo) {
+        if (v != null && v.bytes() < lo) {
+            throw new IllegalArgumentException(key + ": less than min (" + lo + " bytes), got " + v.bytes());
+        }
+    }
+
+    private static void atLeast(String key, Long v, long lo) {
+        if (v != null && v < lo) {
+            throw new IllegalArgumentException(key + ": less than min (" + lo + "), got " + v);
         }
     }
 

@@ -7,13 +7,11 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 import org.slf4j.Logger;
@@ -36,17 +34,21 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A segment is closed when it reaches {@code segmentBytes} or when its first record is older than
  * {@code rollAfterMillis}; retention deletes whole segments once their newest record is older than the cutoff, so a
- * message lives between the retention and the retention plus {@code rollAfterMillis}.
+ * message lives between the retention and the retention plus {@code rollAfterMillis}. Segments every consumer has
+ * read past are deleted earlier ({@link #removeUpTo}).
+ *
+ * <p>Bounds: an append that would take the log past {@code maxBytes} or {@code maxCount} is refused with
+ * {@link LogFullException} before anything changes. A write that fails (the disk is full, say) takes back everything
+ * appended since the last flush, so the log never holds a record that was not acknowledged as durable, and throws.
  *
  * <p>Reads (sessions catching up beyond the broker's in-memory cache) find the segment, then the nearest of every
- * {@value #INDEX_EVERY}th record's position, and scan forward through a read buffer that sequential readers reuse.
- * One lock guards everything; the writer holds it only for a memory copy per append and one write per batch.
+ * {@value LogSegment#INDEX_EVERY}th record's position, and scan forward through a read buffer that sequential readers
+ * reuse. One lock guards everything; the writer holds it only for a memory copy per append and one write per batch.
  */
 public final class FileMessageLog implements MessageLog {
     private static final Logger log = LoggerFactory.getLogger(FileMessageLog.class);
     static final int HEADER = 24;
     private static final int MAX_DATA = 512 * 1024 * 1024;
-    private static final int INDEX_EVERY = 32;
     private static final int READ_BLOCK = 64 * 1024;
     private static final long SLOW_WRITE_MS = 20;
     private static final String PREFIX = "qos1-";
@@ -56,71 +58,41 @@ public final class FileMessageLog implements MessageLog {
     private final boolean fsync;
     private final long segmentBytes;
     private final long rollAfterMillis;
-    private final List<Segment> segments = new ArrayList<>();
+    private final long maxBytes;
+    private final long maxCount;
+    private final List<LogSegment> segments = new ArrayList<>();
+    /** Segments written to since the last flush (only they can hold records that are not durable yet). */
+    private final List<LogSegment> dirty = new ArrayList<>();
     private final CRC32C crc = new CRC32C();
     private ByteBuffer out = ByteBuffer.allocate(16 * 1024);
     private long appendedSeq;
     private volatile long lastSeq;
     private long count;
+    /** Bytes in the segment files plus what waits in {@link #out}. */
+    private volatile long bytes;
     private boolean closed;
     // read buffer: bytes [cachePos, cachePos + cache.limit()) of cacheSeg
-    private Segment cacheSeg;
+    private LogSegment cacheSeg;
     private long cachePos;
     private ByteBuffer cache = ByteBuffer.allocate(0);
 
-    private static final class Segment {
-        final Path path;
-        final long baseSeq;
-        final FileChannel ch;
-        long size;
-        long count;
-        long firstSeq;
-        long lastSeq;
-        long firstTs;
-        long lastTs;
-        long[] idxSeq = new long[8];
-        long[] idxPos = new long[8];
-        int idxLen;
-
-        Segment(Path path, long baseSeq) throws IOException {
-            this.path = path;
-            this.baseSeq = baseSeq;
-            this.ch = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        }
-
-        void add(long seq, long ts, long pos) {
-            if (count % INDEX_EVERY == 0) {
-                if (idxLen == idxSeq.length) {
-                    idxSeq = Arrays.copyOf(idxSeq, idxLen * 2);
-                    idxPos = Arrays.copyOf(idxPos, idxLen * 2);
-                }
-                idxSeq[idxLen] = seq;
-                idxPos[idxLen++] = pos;
-            }
-            if (count == 0) {
-                firstSeq = seq;
-                firstTs = ts;
-            }
-            lastSeq = seq;
-            lastTs = ts;
-            count++;
-        }
-
-        /** Position of the indexed record at or before {@code seq}, or -1. */
-        long floorPos(long seq) {
-            int i = Arrays.binarySearch(idxSeq, 0, idxLen, seq);
-            if (i < 0) {
-                i = -i - 2;
-            }
-            return i < 0 ? -1 : idxPos[i];
-        }
+    /** A log without caps (tests). */
+    public FileMessageLog(Path dir, boolean fsync, long segmentBytes, long rollAfterMillis) {
+        this(dir, fsync, segmentBytes, rollAfterMillis, Long.MAX_VALUE, Long.MAX_VALUE);
     }
 
-    public FileMessageLog(Path dir, boolean fsync, long segmentBytes, long rollAfterMillis) {
+    /**
+     * @param maxBytes cap on the bytes of all segment files ({@code storage.size.max})
+     * @param maxCount cap on the records held ({@code storage.count.max})
+     */
+    public FileMessageLog(Path dir, boolean fsync, long segmentBytes, long rollAfterMillis, long maxBytes, long maxCount) {
         this.dir = dir;
         this.fsync = fsync;
         this.segmentBytes = segmentBytes;
         this.rollAfterMillis = Math.max(1, rollAfterMillis);
+        this.maxBytes = maxBytes;
+        this.maxCount = maxCount;
+        long total = 0;
         try {
             Files.createDirectories(dir);
             List<Path> files;
@@ -129,19 +101,39 @@ public final class FileMessageLog implements MessageLog {
             }
             long last = 0;
             for (Path p : files) {
-                Segment seg = new Segment(p, baseOf(p));
+                LogSegment seg = new LogSegment(p, baseOf(p));
                 scan(seg);
+                seg.markDurable();
                 segments.add(seg);
                 count += seg.count;
+                total += seg.size;
                 last = Math.max(last, seg.count > 0 ? seg.lastSeq : seg.baseSeq - 1);
             }
             appendedSeq = last;
             lastSeq = last;
+            bytes = total;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open QoS 1 log in " + dir, e);
         }
-        log.info("qos1 log opened: dir={}, segments={}, messages={}, lastSeq={}, fsync={}", dir, segments.size(), count,
-                lastSeq, fsync);
+        log.info("qos1 log opened: dir={}, segments={}, messages={}, bytes={}, lastSeq={}, fsync={}", dir, segments.size(),
+                count, total, lastSeq, fsync);
+        if (total > maxBytes || count > maxCount) {
+            // a smaller cap than the last run's: what is there stays readable, new QoS 1 waits until it is consumed
+            log.warn("qos1 log holds more than its cap: bytes={} (storage.size.max={}), messages={} (storage.count.max={}); "
+                    + "QoS 1 publishes are refused until consumers have read enough of it", total, maxBytes, count, maxCount);
+        }
+    }
+
+    /** Bytes of the QoS 1 log files in {@code dir} (0 if there are none); for sizing the log's cap before opening it. */
+    public static long bytesIn(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> baseOf(p) >= 0).mapToLong(p -> p.toFile().length()).sum();
+        } catch (IOException e) {
+            return 0;
+        }
     }
 
     private static long baseOf(Path p) {
@@ -157,7 +149,7 @@ public final class FileMessageLog implements MessageLog {
     }
 
     /** Reads a segment's records into its index; truncates it at the first damaged record. */
-    private void scan(Segment seg) throws IOException {
+    private void scan(LogSegment seg) throws IOException {
         long fileSize = seg.ch.size();
         long pos = 0;
         long prev = seg.baseSeq - 1;
@@ -205,12 +197,12 @@ public final class FileMessageLog implements MessageLog {
         seg.size = pos;
     }
 
-    private Segment active() {
+    private LogSegment active() {
         return segments.isEmpty() ? null : segments.get(segments.size() - 1);
     }
 
-    private Segment newSegment(long baseSeq) throws IOException {
-        Segment s = new Segment(dir.resolve(String.format("%s%020d%s", PREFIX, baseSeq, SUFFIX)), baseSeq);
+    private LogSegment newSegment(long baseSeq) throws IOException {
+        LogSegment s = new LogSegment(dir.resolve(String.format("%s%020d%s", PREFIX, baseSeq, SUFFIX)), baseSeq);
         segments.add(s);
         return s;
     }
@@ -221,8 +213,12 @@ public final class FileMessageLog implements MessageLog {
             throw new IllegalArgumentException("sequence " + seq + " not after " + appendedSeq);
         }
         int rec = HEADER + data.length;
+        if (bytes + rec > maxBytes || count >= maxCount) {
+            throw new LogFullException("QoS 1 log full: " + bytes + " bytes (storage.size.max " + maxBytes + "), "
+                    + count + " messages (storage.count.max " + maxCount + ")");
+        }
         try {
-            Segment a = active();
+            LogSegment a = active();
             if (a == null || (a.count > 0 && (a.size + out.position() + rec > segmentBytes || timestamp - a.firstTs >= rollAfterMillis))) {
                 if (a != null) {
                     writeOut(a);
@@ -245,14 +241,19 @@ public final class FileMessageLog implements MessageLog {
             crc.update(out.array(), start + 8, 16 + data.length);
             out.putInt(start + 4, (int) crc.getValue());
             a.add(seq, timestamp, pos);
+            if (dirty.isEmpty() || dirty.get(dirty.size() - 1) != a) {
+                dirty.add(a);
+            }
             appendedSeq = seq;
             count++;
+            bytes += rec;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write QoS 1 log in " + dir, e);
+            rollBack(e);
+            throw new UncheckedIOException("cannot write QoS 1 log in " + dir + " (the messages since the last flush are not stored)", e);
         }
     }
 
-    private void writeOut(Segment a) throws IOException {
+    private void writeOut(LogSegment a) throws IOException {
         out.flip();
         while (out.hasRemaining()) {
             a.size += a.ch.write(out, a.size);
@@ -265,7 +266,7 @@ public final class FileMessageLog implements MessageLog {
 
     @Override
     public synchronized void flush() {
-        Segment a = active();
+        LogSegment a = active();
         if (a == null || appendedSeq == lastSeq) {
             return;
         }
@@ -281,9 +282,52 @@ public final class FileMessageLog implements MessageLog {
                 log.warn("qos1 log: slow write: ms={}, file={}", ms, a.path.getFileName());
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write QoS 1 log in " + dir, e);
+            rollBack(e);
+            throw new UncheckedIOException("cannot write QoS 1 log in " + dir + " (the messages since the last flush are not stored)", e);
         }
+        for (LogSegment s : dirty) {
+            s.markDurable();
+        }
+        dirty.clear();
         lastSeq = appendedSeq;
+    }
+
+    /**
+     * After a failed write: everything appended since the last flush is taken back (files cut back to their durable
+     * size, segments created since then deleted), so that sequence numbers continue from the last durable record.
+     */
+    private void rollBack(IOException cause) {
+        long lost = appendedSeq - lastSeq;
+        out.clear();
+        cacheSeg = null;
+        // newest first, so that the segment left when all of them were new is the one the next sequence number opens
+        for (int i = dirty.size() - 1; i >= 0; i--) {
+            LogSegment s = dirty.get(i);
+            try {
+                if (!s.hasDurableRecords() && s.baseSeq > lastSeq && segments.size() > 1) {
+                    segments.remove(s);
+                    s.ch.close();
+                    Files.deleteIfExists(s.path);
+                } else {
+                    s.rollBack();
+                }
+            } catch (IOException e) {
+                // the records past the durable size are cut off in memory; at the next start the scan cuts the file
+                log.warn("qos1 log: cannot cut back {} after a failed write: {}", s.path.getFileName(), e.toString());
+            }
+        }
+        dirty.clear();
+        appendedSeq = lastSeq;
+        long n = 0;
+        long b = 0;
+        for (LogSegment s : segments) {
+            n += s.count;
+            b += s.size;
+        }
+        count = n;
+        bytes = b;
+        log.error("qos1 log: write failed, the last {} messages (not acknowledged yet) are not stored: dir={}: {}", lost, dir,
+                cause.toString());
     }
 
     @Override
@@ -306,7 +350,7 @@ public final class FileMessageLog implements MessageLog {
         if (found < 0) {
             return null;
         }
-        Segment s = segments.get(found);
+        LogSegment s = segments.get(found);
         if (s.count == 0 || seq < s.firstSeq || seq > s.lastSeq) {
             return null;
         }
@@ -339,7 +383,7 @@ public final class FileMessageLog implements MessageLog {
     }
 
     /** Makes bytes [pos, pos + n) of the segment available in the read buffer. */
-    private boolean load(Segment s, long pos, int n) throws IOException {
+    private boolean load(LogSegment s, long pos, int n) throws IOException {
         if (cacheSeg == s && pos >= cachePos && pos + n <= cachePos + cache.limit()) {
             return true;
         }
@@ -374,20 +418,38 @@ public final class FileMessageLog implements MessageLog {
     }
 
     @Override
+    public long bytes() {
+        return bytes;
+    }
+
+    @Override
     public synchronized long removeOlderThan(long cutoffMillis) {
+        return removeWhile(s -> s.lastTs < cutoffMillis);
+    }
+
+    @Override
+    public synchronized long removeUpTo(long seq) {
+        return removeWhile(s -> s.lastSeq <= seq && s.lastSeq <= lastSeq);
+    }
+
+    /** Deletes whole segments from the oldest on while {@code expired} holds for them. */
+    private long removeWhile(Predicate<LogSegment> expired) {
         long removed = 0;
         try {
             while (!segments.isEmpty()) {
-                Segment s = segments.get(0);
-                if (s.count == 0 || s.lastTs >= cutoffMillis) {
+                LogSegment s = segments.get(0);
+                if (s.count == 0 || !expired.test(s)) {
                     break;
                 }
                 if (segments.size() == 1) {
-                    // everything expired: an empty segment keeps the position, so sequence numbers never repeat
-                    writeOut(s);
-                    newSegment(appendedSeq + 1);
+                    if (appendedSeq != lastSeq) {
+                        break; // it holds records that are not flushed yet
+                    }
+                    // everything is gone: an empty segment keeps the position, so sequence numbers never repeat
+                    newSegment(appendedSeq + 1).markDurable();
                 }
                 segments.remove(0);
+                dirty.remove(s);
                 if (cacheSeg == s) {
                     cacheSeg = null;
                 }
@@ -395,6 +457,7 @@ public final class FileMessageLog implements MessageLog {
                 Files.deleteIfExists(s.path);
                 removed += s.count;
                 count -= s.count;
+                bytes -= s.size;
             }
         } catch (IOException e) {
             log.warn("qos1 log: cleanup failed in {}: {}", dir, e.toString());
@@ -409,7 +472,7 @@ public final class FileMessageLog implements MessageLog {
         }
         flush();
         closed = true;
-        for (Segment s : segments) {
+        for (LogSegment s : segments) {
             try {
                 if (fsync) {
                     s.ch.force(false);

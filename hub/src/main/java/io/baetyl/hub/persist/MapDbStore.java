@@ -21,22 +21,27 @@ import org.slf4j.LoggerFactory;
 public final class MapDbStore implements Store {
     private static final Logger log = LoggerFactory.getLogger(MapDbStore.class);
     public static final String FILE_NAME = "hub.mapdb";
-    /** Size at which a QoS 1 log segment is closed. */
+    /** Largest size at which a QoS 1 log segment is closed; smaller caps get smaller segments (see below). */
     public static final long SEGMENT_BYTES = 64L * 1024 * 1024;
+    private static final long MIN_SEGMENT_BYTES = 16 * 1024;
 
     private final DB db;
     private final FileMessageLog messages;
     private final Map<String, byte[]> subscriptions;
     private final Map<String, Long> offsets;
     private final Map<String, byte[]> retained;
+    private final Map<String, Integer> retainedSizes;
     private final Map<String, byte[]> wills;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     /**
      * @param fsync           also force the QoS 1 log and MapDB to the device at every flush/commit (power-loss safety)
      * @param rollAfterMillis age of a log segment's first record at which the segment is closed (retention granularity)
+     * @param logMaxBytes     the QoS 1 log's cap on disk; a segment is a sixteenth of it (16 KB to 64 MB), so that
+     *                        consumed segments can be deleted long before the log is full
+     * @param logMaxCount     the QoS 1 log's cap in messages
      */
-    public MapDbStore(Path dir, boolean fsync, long rollAfterMillis) {
+    public MapDbStore(Path dir, boolean fsync, long rollAfterMillis, long logMaxBytes, long logMaxCount) {
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
@@ -56,10 +61,14 @@ public final class MapDbStore implements Store {
         subscriptions = db.hashMap("subscriptions", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
         offsets = db.hashMap("offsets", Serializer.STRING, Serializer.LONG).createOrOpen();
         retained = db.hashMap("retained", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
+        // a B-tree: thousands of small entries sit in a few nodes, so reading them all at start is a few reads (the
+        // hash map of the messages themselves would take a random read per entry, a second for 5,000 of them)
+        retainedSizes = db.treeMap("retainedIndex", Serializer.STRING, Serializer.INTEGER).createOrOpen();
         wills = db.hashMap("wills", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
         db.commit();
-        messages = new FileMessageLog(dir, fsync, SEGMENT_BYTES, rollAfterMillis);
-        log.info("store opened: file={}, sessions={}, retained={}", file, subscriptions.size(), retained.size());
+        long segment = Math.max(MIN_SEGMENT_BYTES, Math.min(SEGMENT_BYTES, logMaxBytes / 16));
+        messages = new FileMessageLog(dir, fsync, segment, rollAfterMillis, logMaxBytes, logMaxCount);
+        log.info("store opened: file={}", file);
     }
 
     @Override
@@ -80,6 +89,11 @@ public final class MapDbStore implements Store {
     @Override
     public Map<String, byte[]> retained() {
         return retained;
+    }
+
+    @Override
+    public Map<String, Integer> retainedSizes() {
+        return retainedSizes;
     }
 
     @Override

@@ -5,11 +5,21 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /** A {@link Store} that keeps everything on the heap; for tests and for running without a disk. */
 public final class MemoryStore implements Store {
-    private final MemoryMessageLog log = new MemoryMessageLog();
+    private final MemoryMessageLog log;
     private final Map<String, byte[]> subscriptions = new ConcurrentHashMap<>();
     private final Map<String, Long> offsets = new ConcurrentHashMap<>();
     private final Map<String, byte[]> retained = new ConcurrentHashMap<>();
+    private final Map<String, Integer> retainedSizes = new ConcurrentHashMap<>();
     private final Map<String, byte[]> wills = new ConcurrentHashMap<>();
+
+    public MemoryStore() {
+        this(Long.MAX_VALUE, Long.MAX_VALUE);
+    }
+
+    /** With the QoS 1 log's caps. */
+    public MemoryStore(long logMaxBytes, long logMaxCount) {
+        this.log = new MemoryMessageLog(logMaxBytes, logMaxCount);
+    }
 
     @Override
     public MessageLog log() {
@@ -29,6 +39,11 @@ public final class MemoryStore implements Store {
     @Override
     public Map<String, byte[]> retained() {
         return retained;
+    }
+
+    @Override
+    public Map<String, Integer> retainedSizes() {
+        return retainedSizes;
     }
 
     @Override

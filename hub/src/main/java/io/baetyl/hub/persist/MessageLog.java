@@ -5,10 +5,20 @@ package io.baetyl.hub.persist;
  * read by many. A record is readable and survives a crash of the process once {@link #flush()} has returned.
  */
 public interface MessageLog extends AutoCloseable {
-    /** Adds a record; {@code seq} must be greater than every earlier one. Not visible before {@link #flush()}. */
+    /**
+     * Adds a record; {@code seq} must be greater than every earlier one. Not visible before {@link #flush()}.
+     *
+     * @throws LogFullException            the log is at its cap; nothing was added
+     * @throws java.io.UncheckedIOException a write failed; every record since the last flush is taken back
+     */
     void append(long seq, long timestamp, byte[] data);
 
-    /** Makes every appended record durable against a process crash (and, if so configured, against power loss). */
+    /**
+     * Makes every appended record durable against a process crash (and, if so configured, against power loss).
+     *
+     * @throws java.io.UncheckedIOException the write failed; every record since the last flush is taken back, and
+     *                                      {@link #lastSeq()} is that of the last durable record
+     */
     void flush();
 
     /** The record at {@code seq}, or null if there is none (never written, or removed by retention). */
@@ -20,8 +30,17 @@ public interface MessageLog extends AutoCloseable {
     /** Number of records held. */
     long count();
 
+    /** Bytes the records take (on disk, or on the heap for the in-memory log). */
+    long bytes();
+
     /** Removes records whose timestamp is older than {@code cutoffMillis}; returns how many went. */
     long removeOlderThan(long cutoffMillis);
+
+    /**
+     * Removes records up to {@code seq} that every consumer has read, as far as that frees space (whole segments);
+     * returns how many went.
+     */
+    long removeUpTo(long seq);
 
     @Override
     void close();

@@ -17,8 +17,11 @@ public interface Store extends AutoCloseable {
     /** Consumers' read offsets into the log: client id (or internal rule id) → last acknowledged sequence. */
     Map<String, Long> offsets();
 
-    /** Retained messages: topic → encoded message. */
+    /** Retained messages: topic → encoded message; read one at a time, when a subscriber needs it. */
     Map<String, byte[]> retained();
+
+    /** The size of each retained message's encoding, written with it: what the hub reads at start instead of them. */
+    Map<String, Integer> retainedSizes();
 
     /** Wills of connected clients: client id → encoded message. */
     Map<String, byte[]> wills();

@@ -5,6 +5,7 @@ import io.baetyl.hub.broker.Broker;
 import io.baetyl.hub.broker.LogReader;
 import io.baetyl.hub.broker.Message;
 import io.baetyl.hub.broker.Metrics;
+import io.baetyl.hub.broker.NotStoredException;
 import io.baetyl.hub.broker.Subscriber;
 import io.baetyl.hub.config.HubConfig;
 import io.baetyl.hub.topic.Topics;
@@ -26,7 +27,6 @@ import io.netty.handler.codec.mqtt.MqttIdentifierRejectedException;
 import io.netty.handler.codec.mqtt.MqttMessage;
 import io.netty.handler.codec.mqtt.MqttMessageIdVariableHeader;
 import io.netty.handler.codec.mqtt.MqttMessageType;
-import io.netty.handler.codec.mqtt.MqttPubAckMessage;
 import io.netty.handler.codec.mqtt.MqttPublishMessage;
 import io.netty.handler.codec.mqtt.MqttPublishVariableHeader;
 import io.netty.handler.codec.mqtt.MqttQoS;
@@ -37,17 +37,13 @@ import io.netty.handler.codec.mqtt.MqttTopicSubscription;
 import io.netty.handler.codec.mqtt.MqttUnacceptableProtocolVersionException;
 import io.netty.handler.codec.mqtt.MqttUnsubAckMessage;
 import io.netty.handler.codec.mqtt.MqttUnsubscribeMessage;
-import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.net.SocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.security.cert.Certificate;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -56,11 +52,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import javax.net.ssl.SSLPeerUnverifiedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,7 +64,10 @@ import org.slf4j.LoggerFactory;
  * <p>Outgoing QoS 1 works like baetyl-hub: the session reads the broker's log from its cursor, sends what matches its
  * subscriptions while fewer than {@code message.egress.qos1.buffer.size} are unacknowledged, resends with DUP every
  * {@code retry.interval}, and its acknowledged offset (everything before the oldest unacknowledged message) is what a
- * persistent session resumes from.
+ * persistent session resumes from. An unacknowledged delivery holds the message's log position, not its payload:
+ * a resend reads it back. Retained messages owed after a SUBSCRIBE ({@link RetainedDelivery}) and QoS 0 messages
+ * ({@link Qos0Queue}) wait within their budgets; everything is written only while the channel is writable, so a
+ * client that stops reading holds at most Netty's write buffer high-water mark of the hub's memory.
  */
 public final class MqttConnection extends ChannelInboundHandlerAdapter implements Subscriber, LogReader {
     private static final Logger log = LoggerFactory.getLogger(MqttConnection.class);
@@ -80,8 +76,6 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     private final Authenticator auth;
     private final HubConfig config;
     private final Metrics metrics;
-    private final int egressQos0Limit;
-    private final int inflightWindow;
     private final long retryNanos;
 
     private Channel ch;
@@ -98,47 +92,36 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     private Set<Integer> qos2Received;
 
     // egress QoS 0: filled by publishers' threads, drained on this loop
-    private final ConcurrentLinkedQueue<Message> q0 = new ConcurrentLinkedQueue<>();
-    private final AtomicInteger q0Size = new AtomicInteger();
+    private final Qos0Queue q0;
     private final AtomicBoolean q0Scheduled = new AtomicBoolean();
+    private final RetainedDelivery retainedOwed = new RetainedDelivery();
     private final AtomicBoolean logScheduled = new AtomicBoolean();
 
     // egress QoS 1
     private long cursor;
     private long savedOffset = -1;
-    private LinkedHashMap<Integer, Inflight> inflight;
-    private int nextPid = 1;
+    /** What {@link #consumedUpTo()} tells the store thread (which frees the log up to the slowest reader). */
+    private volatile long consumed;
+    private final InflightWindow inflight;
     private ScheduledFuture<?> retryTask;
 
     // ingress QoS 1 appended to the log during this socket read, acknowledged at its end (packet id, | 0x10000 for QoS 2)
     private int[] unacked = new int[16];
     private int unackedCount;
+    private long unackedEpoch;
 
     final CompletableFuture<Void> closed = new CompletableFuture<>();
 
     private enum State { NEW, CONNECTING, CONNECTED, CLOSED }
-
-    private static final class Inflight {
-        final Message message;
-        final int qos;
-        final boolean retained;
-        long sentAt;
-
-        Inflight(Message message, int qos, boolean retained, long sentAt) {
-            this.message = message;
-            this.qos = qos;
-            this.retained = retained;
-            this.sentAt = sentAt;
-        }
-    }
 
     public MqttConnection(Broker broker, Authenticator auth) {
         this.broker = broker;
         this.auth = auth;
         this.config = broker.config();
         this.metrics = broker.metrics();
-        this.egressQos0Limit = config.message.egress.qos0.buffer.size;
-        this.inflightWindow = config.message.egress.qos1.buffer.size;
+        var limits = broker.limits();
+        this.q0 = new Qos0Queue(limits.qos0SessionCountMax(), limits.qos0SessionSizeMax(), broker.qos0Budget(), metrics);
+        this.inflight = new InflightWindow(config.message.egress.qos1.buffer.size);
         this.retryNanos = config.message.egress.qos1.retry.interval.toNanos();
     }
 
@@ -278,53 +261,15 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
             return;
         }
         var vh = msg.variableHeader();
-        var pl = msg.payload();
-        String id = pl.clientIdentifier();
-        if (!Topics.isValidClientId(id)) {
-            log.warn("connection refused: remote={}, clientId={}, reason=client id invalid", remote, id);
-            refuse(MqttConnectReturnCode.CONNECTION_REFUSED_IDENTIFIER_REJECTED);
+        String id = msg.payload().clientIdentifier();
+        ConnectCheck check = ConnectCheck.of(msg, auth, ch);
+        if (check.refused()) {
+            log.warn("connection refused: remote={}, clientId={}, reason={}", remote, id, check.reason);
+            refuse(check.refusal);
             return;
         }
-        String username = vh.hasUserName() ? pl.userName() : null;
-        byte[] pw = vh.hasPassword() ? pl.passwordInBytes() : null;
-        if (username == null || username.isEmpty()) {
-            log.warn("connection refused: remote={}, clientId={}, reason=username not set", remote, id);
-            refuse(MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USER_NAME_OR_PASSWORD);
-            return;
-        }
-        if (pw != null && pw.length > 0) {
-            account = auth.authenticate(username, new String(pw, StandardCharsets.UTF_8));
-            if (account == null) {
-                log.warn("connection refused: remote={}, clientId={}, username={}, reason=username or password not permitted", remote, id, username);
-                refuse(MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USER_NAME_OR_PASSWORD);
-                return;
-            }
-        } else if (hasClientCertificate()) {
-            account = auth.authenticateCertificate(username);
-            if (account == null) {
-                log.warn("connection refused: remote={}, clientId={}, username={}, reason=certificate principal not permitted", remote, id, username);
-                refuse(MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USER_NAME_OR_PASSWORD);
-                return;
-            }
-        } else {
-            log.warn("connection refused: remote={}, clientId={}, username={}, reason=password not set", remote, id, username);
-            refuse(MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USER_NAME_OR_PASSWORD);
-            return;
-        }
-        if (vh.isWillFlag()) {
-            String wt = pl.willTopic();
-            if (vh.willQos() > 1) {
-                log.warn("connection refused: remote={}, clientId={}, reason=will QoS ({}) not supported", remote, id, vh.willQos());
-                refuse(MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED);
-                return;
-            }
-            if (!Topics.isValidPublishTopic(wt) || !account.canPublish(wt)) {
-                log.warn("connection refused: remote={}, clientId={}, reason=will topic ({}) invalid or not permitted", remote, id, wt);
-                refuse(MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED);
-                return;
-            }
-            will = new Message(wt, pl.willMessageInBytes(), vh.willQos(), vh.isWillRetain(), id);
-        }
+        account = check.account;
+        will = check.will;
         boolean clean = vh.isCleanSession();
         if (id == null || id.isEmpty()) {
             // like baetyl-hub: a client without id gets a temporary, always clean session
@@ -332,6 +277,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
             clean = true;
         }
         clientId = id;
+        q0.owner = id;
         persistent = !clean;
         int keepAlive = vh.keepAliveTimeSeconds();
         state = State.CONNECTING;
@@ -346,19 +292,6 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         }
     }
 
-    private boolean hasClientCertificate() {
-        SslHandler ssl = ch.pipeline().get(SslHandler.class);
-        if (ssl == null) {
-            return false;
-        }
-        try {
-            Certificate[] certs = ssl.engine().getSession().getPeerCertificates();
-            return certs != null && certs.length > 0;
-        } catch (SSLPeerUnverifiedException e) {
-            return false;
-        }
-    }
-
     private void completeConnect(int keepAlive) {
         if (!ch.isActive()) {
             state = State.CLOSED;
@@ -368,13 +301,9 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
             return;
         }
         // MQTT 3.1.1 §3.1.2.10: one and a half keep-alive periods without a packet close the connection
-        if (ch.pipeline().get(PipelineNames.IDLE) != null) {
-            if (keepAlive > 0) {
-                ch.pipeline().replace(PipelineNames.IDLE, PipelineNames.IDLE,
-                        new IdleStateHandler(keepAlive * 1500L, 0, 0, TimeUnit.MILLISECONDS));
-            } else {
-                ch.pipeline().remove(PipelineNames.IDLE);
-            }
+        if (keepAlive > 0 && ch.pipeline().get(PipelineNames.DECODER) != null) {
+            ch.pipeline().addBefore(PipelineNames.DECODER, PipelineNames.IDLE,
+                    new IdleStateHandler(keepAlive * 1500L, 0, 0, TimeUnit.MILLISECONDS));
         }
         if (will != null) {
             broker.store().wills().put(clientId, will.encode());
@@ -390,7 +319,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
                 cursor = Math.min(off, cursor);
             }
             if (stored != null) {
-                for (Map.Entry<String, Integer> e : decodeSubscriptions(stored).entrySet()) {
+                for (Map.Entry<String, Integer> e : SubscriptionCodec.decode(stored).entrySet()) {
                     if (account.canSubscribe(e.getKey())) {
                         addSubscription(e.getKey(), e.getValue());
                     } else {
@@ -410,6 +339,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         log.debug("client connected: clientId={}, remote={}, username={}, clean={}, keepAlive={}, sessionPresent={}",
                 clientId, remote, account.username(), !persistent, keepAlive, present);
         if (subscriptions != null && !subscriptions.isEmpty()) {
+            consumed = cursor;
             broker.addReader(this);
             drainLog();
         }
@@ -483,7 +413,16 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
             }
         }
         int packed = qos == 2 ? pid | 0x10000 : pid;
-        broker.appendQos1(new Message(topic, payload, 1, retain, clientId));
+        if (unackedCount == 0) {
+            unackedEpoch = broker.qos1Epoch();
+        }
+        try {
+            broker.appendQos1(new Message(topic, payload, 1, retain, clientId));
+        } catch (NotStoredException e) {
+            ackPersisted(); // what this read stored before is acknowledged
+            notStored(1, e.getMessage());
+            return;
+        }
         if (unacked.length == unackedCount) {
             unacked = java.util.Arrays.copyOf(unacked, unackedCount * 2);
         }
@@ -504,9 +443,19 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         if (unackedCount == 0) {
             return;
         }
-        broker.flushQos1();
         int n = unackedCount;
         unackedCount = 0;
+        try {
+            broker.flushQos1();
+        } catch (NotStoredException e) {
+            notStored(n, e.getMessage());
+            return;
+        }
+        if (broker.qos1Epoch() != unackedEpoch) {
+            // another connection's flush failed while these were waiting in the same batch: they are gone
+            notStored(n, "QoS 1 log write failed");
+            return;
+        }
         if (ch.isActive()) {
             for (int i = 0; i < n; i++) {
                 int packed = unacked[i];
@@ -517,6 +466,16 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         }
         if (unacked.length > 64) {
             unacked = new int[16];
+        }
+    }
+
+    /** QoS 1 publishes that could not be stored: no PUBACK, and the connection is closed so the client resends later. */
+    private void notStored(int n, String why) {
+        metrics.refusedQos1.add(n);
+        if (state != State.CLOSED && ch.isActive()) {
+            log.warn("closing connection: clientId={}, remote={}, reason=QoS 1 publish not stored, not acknowledged ({} messages): {}",
+                    clientId, remote, n, why);
+            close();
         }
     }
 
@@ -556,7 +515,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
             added.put(filter, granted);
             codes.add(granted);
         }
-        List<List<Message>> retainedNow = List.of();
+        List<List<String>> retainedNow = List.of();
         if (!added.isEmpty()) {
             // the log position and the retained messages from the same instant: a retained QoS 1 message that is
             // being published now arrives either as retained or from the log, not twice and not never
@@ -565,6 +524,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
             if (wasEmpty) {
                 // nothing before this point was addressed to this session
                 cursor = Math.max(cursor, view.committedSeq());
+                consumed = cursor;
                 broker.addReader(this);
             }
             persistSubscriptions();
@@ -574,12 +534,13 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
                 MqttMessageIdVariableHeader.from(pid), new MqttSubAckPayload(codes)));
         int k = 0;
         for (Map.Entry<String, Integer> e : added.entrySet()) {
-            for (Message r : retainedNow.get(k)) {
-                sendRetained(r, Math.min(r.qos, e.getValue()));
+            for (String topic : retainedNow.get(k)) {
+                retainedOwed.add(topic, e.getValue());
             }
             k++;
         }
         ch.flush();
+        drainRetained();
         if (wasEmpty && !added.isEmpty()) {
             saveOffset();
         }
@@ -618,39 +579,16 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         if (subscriptions == null || subscriptions.isEmpty()) {
             broker.store().subscriptions().remove(clientId);
         } else {
-            broker.store().subscriptions().put(clientId, encodeSubscriptions(subscriptions));
+            broker.store().subscriptions().put(clientId, SubscriptionCodec.encode(subscriptions));
         }
         broker.markDirty();
-    }
-
-    static byte[] encodeSubscriptions(Map<String, Integer> subs) {
-        StringBuilder sb = new StringBuilder();
-        subs.forEach((f, q) -> sb.append(q).append(' ').append(f).append('\n'));
-        return sb.toString().getBytes(StandardCharsets.UTF_8);
-    }
-
-    static Map<String, Integer> decodeSubscriptions(byte[] data) {
-        Map<String, Integer> out = new LinkedHashMap<>();
-        for (String line : new String(data, StandardCharsets.UTF_8).split("\n")) {
-            if (line.length() > 2) {
-                out.put(line.substring(2), line.charAt(0) - '0');
-            }
-        }
-        return out;
     }
 
     // ---- egress ---------------------------------------------------------------------------------------------------
 
     @Override
     public void deliverQos0(Message m) {
-        if (q0Size.incrementAndGet() > egressQos0Limit) {
-            // message.egress.qos0.buffer.size reached: QoS 0 is dropped, as in baetyl-hub
-            q0Size.decrementAndGet();
-            metrics.dropped.increment();
-            return;
-        }
-        q0.add(m);
-        if (q0Scheduled.compareAndSet(false, true)) {
+        if (q0.offer(m) && q0Scheduled.compareAndSet(false, true)) {
             ch.eventLoop().execute(this::drainQos0);
         }
     }
@@ -660,14 +598,15 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         if (state != State.CONNECTED) {
             if (state == State.CLOSED) {
                 q0.clear();
-                q0Size.set(0);
             }
             return;
+        }
+        if (!retainedOwed.isEmpty()) {
+            return; // retained messages first; drainRetained comes back here
         }
         int n = 0;
         Message m;
         while (ch.isWritable() && (m = q0.poll()) != null) {
-            q0Size.decrementAndGet();
             ch.write(publish(m, 0, 0, false, false), ch.voidPromise());
             n++;
         }
@@ -683,6 +622,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
         if (ch.isWritable()) {
+            drainRetained();
             drainQos0();
             drainLog();
         }
@@ -701,7 +641,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
 
     /** Sends what the log holds for this session, within the in-flight window and the batch size. */
     private void drainLog() {
-        if (state != State.CONNECTED || subscriptions == null || subscriptions.isEmpty()) {
+        if (state != State.CONNECTED || subscriptions == null || subscriptions.isEmpty() || !retainedOwed.isEmpty()) {
             return;
         }
         long end = broker.committedSeq();
@@ -709,7 +649,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         int sent = 0;
         int read = 0;
         long now = System.nanoTime();
-        while (cursor < end && inflightSize() < inflightWindow && ch.isWritable()) {
+        while (cursor < end && inflight.hasRoom() && ch.isWritable()) {
             if (read >= batch) {
                 // yield to other channels on this loop; continue in a fresh task
                 signalLog();
@@ -731,8 +671,8 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
                 ch.write(publish(m, 0, 0, false, false), ch.voidPromise());
                 metrics.messagesOutQos0.increment();
             } else {
-                int pid = allocatePid();
-                inflight().put(pid, new Inflight(m, 1, false, now));
+                int pid = inflight.add(m.seq, null, now);
+                scheduleResend();
                 ch.write(publish(m, 1, pid, false, false), ch.voidPromise());
                 metrics.messagesOutQos1.increment();
             }
@@ -757,57 +697,78 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         return best;
     }
 
-    private void sendRetained(Message r, int qos) {
-        if (qos == 0) {
-            ch.write(publish(r, 0, 0, false, true), ch.voidPromise());
-            metrics.messagesOutQos0.increment();
-        } else {
-            int pid = allocatePid();
-            inflight().put(pid, new Inflight(r, 1, true, System.nanoTime()));
-            ch.write(publish(r, 1, pid, false, true), ch.voidPromise());
-            metrics.messagesOutQos1.increment();
+    /**
+     * Sends the retained messages owed since a SUBSCRIBE while the channel is writable (and, for QoS 1, the in-flight
+     * window has room), reading each from the store; once all are out, what waited behind them follows.
+     */
+    private void drainRetained() {
+        if (state != State.CONNECTED || retainedOwed.isEmpty()) {
+            return;
+        }
+        int sent = 0;
+        RetainedDelivery.Owed o;
+        while ((o = retainedOwed.peek()) != null && ch.isWritable()) {
+            Message r = broker.retained().get(o.topic());
+            int qos = r == null ? 0 : Math.min(r.qos, o.qos());
+            if (qos == 1 && !inflight.hasRoom()) {
+                break; // onPubAck comes back here
+            }
+            retainedOwed.remove();
+            if (r == null) {
+                continue; // deleted since the SUBSCRIBE
+            }
+            if (qos == 0) {
+                ch.write(publish(r, 0, 0, false, true), ch.voidPromise());
+                metrics.messagesOutQos0.increment();
+            } else {
+                int pid = inflight.add(0, r.topic, System.nanoTime());
+                scheduleResend();
+                ch.write(publish(r, 1, pid, false, true), ch.voidPromise());
+                metrics.messagesOutQos1.increment();
+            }
+            sent++;
+        }
+        if (sent > 0) {
+            ch.flush();
+        }
+        if (retainedOwed.isEmpty()) {
+            drainQos0();
+            drainLog();
         }
     }
 
-    private LinkedHashMap<Integer, Inflight> inflight() {
-        if (inflight == null) {
-            inflight = new LinkedHashMap<>();
-        }
+    private void scheduleResend() {
         if (retryTask == null) {
             long period = Math.max(TimeUnit.MILLISECONDS.toNanos(10), retryNanos / 2);
             retryTask = ch.eventLoop().scheduleAtFixedRate(this::resend, period, period, TimeUnit.NANOSECONDS);
         }
-        return inflight;
-    }
-
-    private int inflightSize() {
-        return inflight == null ? 0 : inflight.size();
-    }
-
-    private int allocatePid() {
-        for (int i = 0; i < 65535; i++) {
-            int pid = nextPid;
-            nextPid = nextPid == 65535 ? 1 : nextPid + 1;
-            if (inflight == null || !inflight.containsKey(pid)) {
-                return pid;
-            }
-        }
-        throw new IllegalStateException("no free packet id");
     }
 
     private void resend() {
-        if (state != State.CONNECTED || inflight == null || inflight.isEmpty()) {
+        if (state != State.CONNECTED || inflight.size() == 0) {
             return;
         }
         long now = System.nanoTime();
         int n = 0;
-        for (Map.Entry<Integer, Inflight> e : inflight.entrySet()) {
-            Inflight f = e.getValue();
+        boolean gone = false;
+        for (Iterator<Map.Entry<Integer, InflightWindow.Entry>> it = inflight.iterator(); it.hasNext() && ch.isWritable(); ) {
+            Map.Entry<Integer, InflightWindow.Entry> e = it.next();
+            InflightWindow.Entry f = e.getValue();
             if (now - f.sentAt >= retryNanos) {
+                // read back: the log (or the retained store) holds the message, not this session
+                Message m = f.retainedTopic != null ? broker.retained().get(f.retainedTopic) : broker.read(f.seq);
+                if (m == null) {
+                    it.remove(); // expired by retention, or the retained message was deleted: nothing left to resend
+                    gone = true;
+                    continue;
+                }
                 f.sentAt = now;
-                ch.write(publish(f.message, 1, e.getKey(), true, f.retained), ch.voidPromise());
+                ch.write(publish(m, 1, e.getKey(), true, f.retainedTopic != null), ch.voidPromise());
                 n++;
             }
+        }
+        if (gone) {
+            saveOffset();
         }
         if (n > 0) {
             metrics.messagesResent.add(n);
@@ -817,8 +778,10 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     }
 
     private void onPubAck(int pid) {
-        if (inflight != null && inflight.remove(pid) != null) {
-            if (cursor < broker.committedSeq() && subscriptions != null && !subscriptions.isEmpty()) {
+        if (inflight.acknowledge(pid)) {
+            if (!retainedOwed.isEmpty()) {
+                drainRetained();
+            } else if (cursor < broker.committedSeq() && subscriptions != null && !subscriptions.isEmpty()) {
                 drainLog();
             } else {
                 saveOffset();
@@ -826,23 +789,17 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         }
     }
 
-    /** The log position before the oldest unacknowledged message. */
-    private long ackedOffset() {
-        if (inflight != null) {
-            for (Inflight f : inflight.values()) {
-                if (!f.retained) {
-                    return f.message.seq - 1;
-                }
-            }
-        }
-        return cursor;
+    @Override
+    public long consumedUpTo() {
+        return consumed;
     }
 
     private void saveOffset() {
+        long off = inflight.ackedOffset(cursor);
+        consumed = off;
         if (!persistent) {
             return;
         }
-        long off = ackedOffset();
         if (off != savedOffset) {
             savedOffset = off;
             broker.saveOffset(clientId, off);
@@ -859,11 +816,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof IdleStateEvent) {
-            if (state == State.NEW) {
-                log.info("closing connection: remote={}, reason=no CONNECT in time", remote);
-            } else {
-                log.info("closing connection: clientId={}, remote={}, reason=keep-alive expired", clientId, remote);
-            }
+            log.info("closing connection: clientId={}, remote={}, reason=keep-alive expired", clientId, remote);
             close();
             return;
         }
@@ -893,7 +846,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
             retryTask.cancel(false);
         }
         q0.clear();
-        q0Size.set(0);
+        retainedOwed.clear();
         if (was == State.CONNECTED) {
             broker.removeReader(this);
             if (subscriptions != null) {

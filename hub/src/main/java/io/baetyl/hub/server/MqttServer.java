@@ -21,7 +21,6 @@ import io.netty.handler.codec.mqtt.MqttEncoder;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.File;
 import java.net.InetSocketAddress;
@@ -35,8 +34,6 @@ import org.slf4j.LoggerFactory;
 /** The hub's listeners ({@code listen}): tcp, ssl, ws and wss, each with the same MQTT pipeline. */
 public final class MqttServer {
     private static final Logger log = LoggerFactory.getLogger(MqttServer.class);
-    /** A socket that sends no CONNECT within this time is closed. */
-    static final int CONNECT_TIMEOUT_SECONDS = 30;
     private static final String WS_SUBPROTOCOLS = "mqtt,mqttv3.1,mqttv3.1.1";
 
     private final HubConfig config;
@@ -97,7 +94,10 @@ public final class MqttServer {
         }
     }
 
-    /** The pipeline, in order: [TLS] [HTTP + WebSocket] bytes → idle → MQTT decoder/encoder → connection. */
+    /**
+     * The pipeline, in order: [TLS] [HTTP + WebSocket + path guard] bytes → [keep-alive timer, added after CONNECT] →
+     * MQTT decoder/encoder → CONNECT deadline (until the CONNECT) → connection.
+     */
     void buildPipeline(ChannelPipeline p, HubConfig.Listener l) {
         if (l.tls()) {
             p.addLast(PipelineNames.SSL, ssl.newHandler(p.channel().alloc()));
@@ -108,13 +108,14 @@ public final class MqttServer {
             p.addLast(PipelineNames.HTTP_AGGREGATOR, new HttpObjectAggregator(65536));
             p.addLast(PipelineNames.WEBSOCKET, new WebSocketServerProtocolHandler(l.path(), WS_SUBPROTOCOLS, true,
                     Math.max(65536, maxMessage + 16)));
+            p.addLast(PipelineNames.WS_PATH_GUARD, new WebSocketPathGuard(l.path()));
             p.addLast(PipelineNames.WS_FRAMES, wsFrames);
         }
         p.addLast(PipelineNames.BYTE_COUNTER, byteCounter);
-        p.addLast(PipelineNames.IDLE, new IdleStateHandler(CONNECT_TIMEOUT_SECONDS, 0, 0, TimeUnit.SECONDS));
         // message.length.max is the largest remaining length accepted; client ids up to 128 as baetyl-hub allows
         p.addLast(PipelineNames.DECODER, new MqttDecoder(maxMessage, 128));
         p.addLast(PipelineNames.ENCODER, MqttEncoder.INSTANCE);
+        p.addLast(PipelineNames.CONNECT_DEADLINE, new ConnectDeadline(broker.limits().connectTimeout(), broker.metrics()));
         p.addLast(PipelineNames.CONNECTION, new MqttConnection(broker, auth));
     }
 

@@ -6,11 +6,14 @@ public final class PipelineNames {
     public static final String HTTP_CODEC = "httpCodec";
     public static final String HTTP_AGGREGATOR = "httpAggregator";
     public static final String WEBSOCKET = "websocket";
+    public static final String WS_PATH_GUARD = "wsPathGuard";
     public static final String WS_FRAMES = "wsFrames";
     public static final String BYTE_COUNTER = "byteCounter";
+    /** The keep-alive timer, added once CONNECT has set the keep-alive. */
     public static final String IDLE = "idle";
     public static final String DECODER = "mqttDecoder";
     public static final String ENCODER = "mqttEncoder";
+    public static final String CONNECT_DEADLINE = "connectDeadline";
     public static final String CONNECTION = "mqttConnection";
 
     private PipelineNames() {

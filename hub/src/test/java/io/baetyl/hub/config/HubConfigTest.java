@@ -96,6 +96,53 @@ class HubConfigTest {
     }
 
     @Test
+    void budgetKeysAreReadAndUnsetOnesStayUnsetForTheHeapDerivedDefaults() {
+        HubConfig c = parse("""
+                connect:
+                  timeout: 3s
+                storage:
+                  size:
+                    max: 2g
+                  count:
+                    max: 100000
+                message:
+                  retained:
+                    size: {max: 64m}
+                    count: {max: 5000}
+                  ingress:
+                    qos1:
+                      cache: {size: {max: 8m}, count: {max: 4096}}
+                  egress:
+                    qos0:
+                      buffer: {size: 500}
+                      session: {size: {max: 1m}}
+                      total: {size: {max: 32m}}
+                """);
+        assertThat(c.connect.timeout).isEqualTo(Duration.ofSeconds(3));
+        assertThat(c.storage.size.max.bytes()).isEqualTo(2L << 30);
+        assertThat(c.storage.count.max).isEqualTo(100000);
+        assertThat(c.message.retained.size.max.bytes()).isEqualTo(64L << 20);
+        assertThat(c.message.retained.count.max).isEqualTo(5000);
+        assertThat(c.message.ingress.qos1.cache.size.max.bytes()).isEqualTo(8L << 20);
+        assertThat(c.message.ingress.qos1.cache.count.max).isEqualTo(4096);
+        assertThat(c.message.egress.qos0.buffer.size).isEqualTo(500);
+        assertThat(c.message.egress.qos0.session.size.max.bytes()).isEqualTo(1L << 20);
+        assertThat(c.message.egress.qos0.total.size.max.bytes()).isEqualTo(32L << 20);
+        HubConfig d = parse("listen: [tcp://:1883]");
+        assertThat(d.connect.timeout).isEqualTo(Duration.ofSeconds(10));
+        assertThat(d.storage.size.max).isNull();
+        assertThat(d.message.retained.count.max).isNull();
+        assertThat(d.message.egress.qos0.total.size.max).isNull();
+        assertThatThrownBy(() -> parse("storage: {size: {max: 1k}}"))
+                .hasMessageContaining("storage.size.max: less than min (65536 bytes)");
+        assertThatThrownBy(() -> parse("connect: {timeout: 0s}")).hasMessageContaining("connect.timeout: must be positive");
+        assertThatThrownBy(() -> parse("message: {retained: {count: {max: -1}}}"))
+                .hasMessageContaining("message.retained.count.max: less than min");
+        assertThatThrownBy(() -> parse("message: {egress: {qos0: {session: {size: {max: 0}}}}}"))
+                .hasMessageContaining("message.egress.qos0.session.size.max");
+    }
+
+    @Test
     void principalsErrorsUseTheOriginalMessages() {
         assertThatThrownBy(() -> parse("""
                 principals:

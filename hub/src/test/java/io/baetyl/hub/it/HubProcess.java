@@ -43,6 +43,41 @@ final class HubProcess implements AutoCloseable {
         return start(List.of("-Xmx128m"));
     }
 
+    /** The JVM flags the module launcher uses ({@code jvm.options}, comments skipped). */
+    static List<String> shippedJvmOptions() throws IOException {
+        List<String> options = new ArrayList<>();
+        for (String line : Files.readAllLines(Path.of("jvm.options"))) {
+            if (!line.isBlank() && !line.startsWith("#")) {
+                options.add(line.trim());
+            }
+        }
+        return options;
+    }
+
+    /** The value of a size flag such as {@code -Xmx96m} or {@code -XX:MaxDirectMemorySize=64m} in {@code options}, in bytes. */
+    static long sizeFlag(List<String> options, String prefix) {
+        for (String o : options) {
+            if (o.startsWith(prefix)) {
+                return io.baetyl.sdk.config.ByteSize.parse(o.substring(prefix.length())).bytes();
+            }
+        }
+        throw new IllegalArgumentException("no " + prefix + " in " + options);
+    }
+
+    /** Resident set size of the hub process (VmRSS), in bytes. */
+    long rss() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + process.pid() + "/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (IOException e) {
+            // the process is gone
+        }
+        return 0;
+    }
+
     HubProcess start(List<String> jvmOptions) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());

@@ -96,6 +96,18 @@ final class RawClient implements AutoCloseable {
         }
     }
 
+    /** True while the hub has not closed the connection (and has sent nothing); waits a millisecond to find out. */
+    boolean isOpen() {
+        try {
+            socket.setSoTimeout(1);
+            return in.read() >= 0;
+        } catch (SocketTimeoutException e) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /** Expects the hub to close the connection within {@code within}, without sending anything else. */
     RawClient closed(Duration within) {
         try {

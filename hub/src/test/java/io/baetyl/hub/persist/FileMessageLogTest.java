@@ -1,6 +1,7 @@
 package io.baetyl.hub.persist;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -29,7 +30,7 @@ class FileMessageLogTest {
     }
 
     @Test
-    void recordsAreVisibleAfterFlush_andSurviveReopen() {
+    void recordsAreVisibleAfterFlushAndSurviveReopen() {
         try (FileMessageLog log = new FileMessageLog(dir, false, 4096, Long.MAX_VALUE)) {
             for (long i = 1; i <= 1000; i++) {
                 log.append(i, 1000 + i, data(i));
@@ -91,7 +92,7 @@ class FileMessageLogTest {
     }
 
     @Test
-    void retentionDeletesWholeExpiredSegments_andSequenceNumbersNeverRepeat() throws IOException {
+    void retentionDeletesWholeExpiredSegmentsAndSequenceNumbersNeverRepeat() throws IOException {
         try (FileMessageLog log = new FileMessageLog(dir, false, 1 << 20, 100)) {
             // timestamps 0..299: a new segment every 100 ms of message time
             for (long i = 1; i <= 300; i++) {
@@ -125,5 +126,94 @@ class FileMessageLogTest {
         assertThat(log.removeOlderThan(5)).isEqualTo(4);
         assertThat(log.get(4)).isNull();
         assertThat(log.lastSeq()).isEqualTo(10);
+    }
+
+    /** data(i) is 12 bytes: a record is 36 bytes on disk. */
+    private static final int RECORD = FileMessageLog.HEADER + 12;
+
+    @Test
+    void anAppendPastTheByteCapIsRefusedBeforeAnythingChanges() {
+        try (FileMessageLog log = new FileMessageLog(dir, false, 10 * RECORD, Long.MAX_VALUE, 25 * RECORD, Long.MAX_VALUE)) {
+            for (long i = 1; i <= 25; i++) {
+                log.append(i, i, data(i));
+            }
+            assertThatThrownBy(() -> log.append(26, 26, data(26))).isInstanceOf(LogFullException.class)
+                    .hasMessageContaining("storage.size.max");
+            log.flush();
+            assertThat(log.lastSeq()).isEqualTo(25);
+            assertThat(log.count()).isEqualTo(25);
+            assertThat(log.bytes()).isEqualTo(25L * RECORD);
+            assertThat(log.get(25)).isEqualTo(data(25));
+            // consumers have read the first 12: the first segment (1-10) goes, the second (11-20) still has 11 and 12
+            assertThat(log.removeUpTo(12)).isEqualTo(10);
+            assertThat(log.get(10)).isNull();
+            assertThat(log.get(11)).isEqualTo(data(11));
+            log.append(26, 26, data(26));
+            log.flush();
+            assertThat(log.get(26)).isEqualTo(data(26));
+        }
+    }
+
+    @Test
+    void anAppendPastTheCountCapIsRefused() {
+        try (FileMessageLog log = new FileMessageLog(dir, false, 1 << 20, Long.MAX_VALUE, Long.MAX_VALUE, 3)) {
+            log.append(1, 1, data(1));
+            log.append(2, 2, data(2));
+            log.append(3, 3, data(3));
+            assertThatThrownBy(() -> log.append(4, 4, data(4))).isInstanceOf(LogFullException.class)
+                    .hasMessageContaining("storage.count.max");
+            log.flush();
+            assertThat(log.lastSeq()).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void removeUpToKeepsTheSequenceWhenEverythingIsConsumed() {
+        try (FileMessageLog log = new FileMessageLog(dir, false, 4 * RECORD, Long.MAX_VALUE)) {
+            for (long i = 1; i <= 10; i++) {
+                log.append(i, i, data(i));
+            }
+            log.flush();
+            assertThat(log.removeUpTo(7)).as("whole segments only: 1-4 and 5-8 hold 8").isEqualTo(4);
+            assertThat(log.removeUpTo(10)).isEqualTo(6);
+            assertThat(log.count()).isZero();
+            assertThat(log.bytes()).isZero();
+        }
+        try (FileMessageLog log = new FileMessageLog(dir, false, 4 * RECORD, Long.MAX_VALUE)) {
+            assertThat(log.lastSeq()).isEqualTo(10);
+        }
+    }
+
+    @Test
+    void aFailedWriteTakesBackEverythingSinceTheLastFlush() throws IOException {
+        // the first segment is /dev/full, where every write fails with "No space left on device"
+        Files.createSymbolicLink(dir.resolve(String.format("qos1-%020d.log", 1)), Path.of("/dev/full"));
+        try (FileMessageLog log = new FileMessageLog(dir, false, 1 << 20, Long.MAX_VALUE)) {
+            log.append(1, 1, data(1));
+            log.append(2, 2, data(2));
+            assertThatThrownBy(log::flush).isInstanceOf(java.io.UncheckedIOException.class)
+                    .hasMessageContaining("not stored");
+            assertThat(log.lastSeq()).isZero();
+            assertThat(log.count()).isZero();
+            assertThat(log.bytes()).isZero();
+            assertThat(log.get(1)).isNull();
+            // the numbering goes on from the last durable record
+            assertThatThrownBy(() -> {
+                log.append(1, 1, data(1));
+                log.flush();
+            }).isInstanceOf(java.io.UncheckedIOException.class);
+        }
+    }
+
+    @Test
+    void memoryLogHasTheSameCaps() {
+        MemoryMessageLog log = new MemoryMessageLog(3L * RECORD, Long.MAX_VALUE);
+        for (long i = 1; i <= 3; i++) {
+            log.append(i, i, data(i));
+        }
+        assertThatThrownBy(() -> log.append(4, 4, data(4))).isInstanceOf(LogFullException.class);
+        assertThat(log.removeUpTo(1)).isEqualTo(1);
+        log.append(4, 4, data(4));
+        assertThat(log.bytes()).isEqualTo(3L * RECORD);
     }
 }

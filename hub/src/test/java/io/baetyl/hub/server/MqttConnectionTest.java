@@ -63,7 +63,7 @@ class MqttConnectionTest {
     }
 
     @Test
-    void connect_accepted_thenPingAnswered() {
+    void connectAcceptedThenPingAnswered() {
         EmbeddedChannel ch = channel();
         ch.writeInbound(connect("c1", "u1", "p1"));
         MqttConnAckMessage ack = ch.readOutbound();
@@ -78,7 +78,7 @@ class MqttConnectionTest {
     }
 
     @Test
-    void connect_withoutUsername_isRefusedAndClosed() {
+    void connectWithoutUsernameIsRefusedAndClosed() {
         EmbeddedChannel ch = channel();
         ch.writeInbound(connect("c1", null, null));
         MqttConnAckMessage ack = ch.readOutbound();
@@ -87,7 +87,7 @@ class MqttConnectionTest {
     }
 
     @Test
-    void subscribe_returnsPerFilterCodes_andQos0PublishIsDelivered() {
+    void subscribeReturnsPerFilterCodesAndQos0PublishIsDelivered() {
         EmbeddedChannel ch = channel();
         ch.writeInbound(connect("c1", "u1", "p1"));
         ch.readOutbound();

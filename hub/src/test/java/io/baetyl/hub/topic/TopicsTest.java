@@ -21,7 +21,7 @@ class TopicsTest {
     }
 
     @Test
-    void publishTopic_lengthLimitIs255Bytes() {
+    void publishTopicLengthLimitIs255Bytes() {
         assertThat(Topics.isValidPublishTopic("a".repeat(255))).isTrue();
         assertThat(Topics.isValidPublishTopic("a".repeat(256))).isFalse();
         assertThat(Topics.isValidPublishTopic("中".repeat(85))).isTrue(); // 255 bytes

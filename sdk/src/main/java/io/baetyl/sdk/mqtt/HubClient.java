@@ -6,15 +6,22 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import java.io.File;
+import java.io.IOException;
+import java.net.Socket;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 import javax.net.ssl.SSLException;
-import org.eclipse.paho.client.mqttv3.DisconnectedBufferOptions;
 import org.eclipse.paho.client.mqttv3.IMqttActionListener;
 import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
 import org.eclipse.paho.client.mqttv3.IMqttToken;
@@ -28,7 +35,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A module's MQTT connection to the hub (or to a remote broker), on Eclipse Paho: connects in the background and
- * reconnects forever with backoff (500ms doubling up to {@code interval}), re-subscribes after every connect, and
+ * reconnects forever with backoff (500ms doubling up to {@code interval}), re-subscribes after every connect (and
+ * retries a SUBSCRIBE that fails or is refused, with the same backoff, until it is granted), and
  * leaves QoS 1 deliveries unacknowledged until {@link #ack} so that acknowledgement can be chained end to end.
  *
  * <p>The message handler runs on Paho's callback thread, which also completes publish futures: it must not block
@@ -44,9 +52,25 @@ public final class HubClient implements AutoCloseable {
     private final MqttAsyncClient client;
     private final MqttConnectOptions options;
     private final Backoff backoff;
+    private final Backoff subscribeBackoff;
+    /** Counts successful connects; a subscription retry belongs to the connection it was made for. */
+    private final AtomicLong connection = new AtomicLong();
     private final ScheduledExecutorService reconnector;
     private final AtomicBoolean connecting = new AtomicBoolean();
+    private final AtomicLong connectAttempts = new AtomicLong();
+    /** The connect attempt the watchdog gave up on (its failure is a timeout, whatever Paho says). */
+    private final AtomicLong abandoned = new AtomicLong();
+    /** The socket of the latest connect attempt. */
+    private final AtomicReference<Socket> lastSocket = new AtomicReference<>();
     private final CompletableFuture<Void> firstConnect = new CompletableFuture<>();
+    /**
+     * Publishes made while disconnected, at most {@code buffersize}, sent in order once connected again. Also the lock
+     * that keeps publishes in order (Paho's own publish is synchronized anyway).
+     */
+    private final ArrayDeque<Buffered> buffered = new ArrayDeque<>();
+
+    private record Buffered(String topic, int qos, byte[] payload, boolean retain, CompletableFuture<Void> done) {
+    }
     private volatile StateListener listener = new StateListener() { };
     private volatile boolean closed;
 
@@ -55,7 +79,7 @@ public final class HubClient implements AutoCloseable {
      * deliveries of an ended connection can no longer be acknowledged). Called on Paho's threads: must not block.
      */
     public interface StateListener {
-        /** Connected and subscribed (or the subscription failed and was logged). */
+        /** Connected; the subscriptions are being made (and retried until the broker grants them). */
         default void connected() {
         }
 
@@ -76,6 +100,7 @@ public final class HubClient implements AutoCloseable {
         this.cfg = cfg;
         this.handler = handler;
         this.backoff = new Backoff(Duration.ofMillis(500), max(cfg.interval, Duration.ofMillis(500)), 2);
+        this.subscribeBackoff = new Backoff(Duration.ofMillis(500), max(cfg.interval, Duration.ofMillis(500)), 2);
         this.reconnector = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "mqtt-reconnect-" + cfg.clientid);
             t.setDaemon(true);
@@ -87,12 +112,9 @@ public final class HubClient implements AutoCloseable {
             throw new IllegalArgumentException("hub: cannot create MQTT client for " + cfg.address + ": " + e.getMessage(), e);
         }
         client.setManualAcks(true);
-        DisconnectedBufferOptions buffer = new DisconnectedBufferOptions();
-        buffer.setBufferEnabled(true);
-        buffer.setBufferSize(cfg.buffersize);
-        buffer.setDeleteOldestMessages(false);
-        client.setBufferOpts(buffer);
-        options = connectOptions(cfg);
+        // No Paho disconnected buffer (see #buffered): once a drain of it fails half-way, Paho queues every later
+        // publish and SUBSCRIBE behind it and refuses them when it is full, and the connection never recovers.
+        options = connectOptions(cfg, lastSocket::set);
         client.setCallback(new Callback());
     }
 
@@ -100,7 +122,7 @@ public final class HubClient implements AutoCloseable {
         return a.compareTo(b) >= 0 ? a : b;
     }
 
-    private static MqttConnectOptions connectOptions(MqttClientConfig cfg) {
+    private static MqttConnectOptions connectOptions(MqttClientConfig cfg, Consumer<Socket> created) {
         MqttConnectOptions o = new MqttConnectOptions();
         o.setMqttVersion(MqttConnectOptions.MQTT_VERSION_3_1_1);
         o.setCleanSession(cfg.cleansession);
@@ -116,10 +138,10 @@ public final class HubClient implements AutoCloseable {
         }
         String scheme = cfg.scheme();
         if ("ssl".equals(scheme) || "wss".equals(scheme)) {
-            o.setSocketFactory(NoDelaySockets.tls(sslSocketFactory(cfg)));
+            o.setSocketFactory(NoDelaySockets.tls(sslSocketFactory(cfg), created));
             o.setHttpsHostnameVerificationEnabled(!cfg.insecure);
         } else {
-            o.setSocketFactory(NoDelaySockets.plain());
+            o.setSocketFactory(NoDelaySockets.plain(created));
         }
         return o;
     }
@@ -154,7 +176,10 @@ public final class HubClient implements AutoCloseable {
         return this;
     }
 
-    /** Completes when the first connection and its subscriptions are up, or fails on a refused subscription. */
+    /**
+     * Completes when the subscriptions are granted for the first time, or fails on a refused subscription with
+     * {@code validatesubs}.
+     */
     public CompletableFuture<Void> connected() {
         return firstConnect;
     }
@@ -171,30 +196,76 @@ public final class HubClient implements AutoCloseable {
         if (closed || !connecting.compareAndSet(false, true)) {
             return;
         }
+        long attempt = connectAttempts.incrementAndGet();
         try {
             client.connect(options, null, new IMqttActionListener() {
                 @Override
                 public void onSuccess(IMqttToken token) {
                     connecting.set(false);
                     backoff.reset();
+                    long gen = connection.incrementAndGet();
+                    synchronized (subscribeBackoff) {
+                        subscribeBackoff.reset();
+                    }
                     log.info("mqtt connected: address={} clientid={} sessionPresent={}", cfg.address, cfg.clientid,
                             token.getSessionPresent());
-                    subscribe();
+                    notifyConnected();
+                    // after every connect: a broker that lost the session (or a clean session) has no subscriptions
+                    subscribe(gen, cfg.subscriptions);
+                    try {
+                        reconnector.execute(HubClient.this::sendBuffered);
+                    } catch (java.util.concurrent.RejectedExecutionException e) {
+                        // closing
+                    }
                 }
 
                 @Override
                 public void onFailure(IMqttToken token, Throwable e) {
                     connecting.set(false);
+                    if (abandoned.get() == attempt) {
+                        e = new MqttException(MqttException.REASON_CODE_CLIENT_TIMEOUT, e);
+                    }
                     log.warn("mqtt connect failed: address={} clientid={}: {}", cfg.address, cfg.clientid, describeConnectFailure(e));
                     notifyConnectFailed(e);
                     reconnectLater();
                 }
             });
+            watchConnect(attempt);
         } catch (MqttException e) {
             connecting.set(false);
             log.warn("mqtt connect failed: address={} clientid={}: {}", cfg.address, cfg.clientid, describeConnectFailure(e));
             notifyConnectFailed(e);
             reconnectLater();
+        }
+    }
+
+    /**
+     * Paho bounds the TCP connect and the TLS handshake by {@code timeout}, but then waits for the CONNACK for as long
+     * as the socket stays open: a broker that accepts and never answers (Mosquitto 2.0.11 was seen doing that just
+     * after a restart) would stall the client for good. So an attempt still running after {@code timeout} has its
+     * socket closed, which fails it like any lost connection, and the next attempt follows after the backoff.
+     */
+    private void watchConnect(long attempt) {
+        long after = Math.max(1000, cfg.timeout.toMillis()) + 1000;
+        try {
+            reconnector.schedule(() -> {
+                if (closed || !connecting.get() || connectAttempts.get() != attempt) {
+                    return;
+                }
+                abandoned.set(attempt);
+                log.warn("mqtt connect timed out: address={} clientid={}: no CONNACK within timeout ({}ms); closing the "
+                        + "connection and trying again", cfg.address, cfg.clientid, cfg.timeout.toMillis());
+                Socket s = lastSocket.get();
+                try {
+                    if (s != null) {
+                        s.close();
+                    }
+                } catch (IOException e) {
+                    // closing anyway
+                }
+            }, after, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // closing
         }
     }
 
@@ -228,7 +299,8 @@ public final class HubClient implements AutoCloseable {
                     if (tls != null) {
                         yield tls;
                     }
-                    yield me.getCause() != null ? me.getMessage() + ": " + me.getCause() : me.getMessage();
+                    String text = me.getMessage() + " (Paho reason code " + me.getReasonCode() + ")";
+                    yield me.getCause() != null ? text + ": " + me.getCause() : text;
                 }
             };
         }
@@ -244,6 +316,9 @@ public final class HubClient implements AutoCloseable {
      */
     public String describeConnectFailure(Throwable e) {
         String d = describe(e);
+        if (e instanceof MqttException me && me.getReasonCode() == MqttException.REASON_CODE_CLIENT_TIMEOUT) {
+            return "no answer to CONNECT within timeout (" + cfg.timeout.toMillis() + "ms): " + d;
+        }
         String scheme = cfg.scheme();
         boolean tls = "ssl".equals(scheme) || "wss".equals(scheme);
         if (d.startsWith("TLS ") || !tls || cfg.cert.isEmpty()) {
@@ -302,43 +377,91 @@ public final class HubClient implements AutoCloseable {
         }
     }
 
-    private void subscribe() {
-        if (cfg.subscriptions.isEmpty()) {
-            notifyConnected();
+    /**
+     * Subscribes {@code subs} on connection {@code gen}. A SUBSCRIBE that fails, or a filter the broker refuses (SUBACK
+     * 0x80), is tried again with backoff (500ms doubling up to {@code interval}) for as long as that connection lasts,
+     * with one log line per attempt; a new connection subscribes everything anew. With {@code validatesubs} a refused
+     * filter is fatal instead ({@link #connected()} fails), as in the original.
+     */
+    private void subscribe(long gen, List<MqttClientConfig.Subscription> subs) {
+        if (closed || gen != connection.get()) {
+            return; // that connection is gone; the next one subscribes everything
+        }
+        if (subs.isEmpty()) {
             firstConnect.complete(null);
             return;
         }
-        String[] topics = cfg.subscriptions.stream().map(s -> s.topic).toArray(String[]::new);
-        int[] qos = cfg.subscriptions.stream().mapToInt(s -> s.qos).toArray();
+        String[] topics = subs.stream().map(s -> s.topic).toArray(String[]::new);
+        int[] qos = subs.stream().mapToInt(s -> s.qos).toArray();
         try {
             client.subscribe(topics, qos, null, new IMqttActionListener() {
                 @Override
                 public void onSuccess(IMqttToken token) {
                     int[] granted = token.getGrantedQos();
-                    for (int i = 0; i < granted.length && i < topics.length; i++) {
-                        if (granted[i] == 0x80) {
-                            String msg = "subscription to '" + topics[i] + "' refused by " + cfg.address + " (SUBACK 0x80)";
-                            if (cfg.validatesubs) {
-                                log.error("mqtt {}", msg);
-                                firstConnect.completeExceptionally(new IllegalStateException(msg));
-                                return;
-                            }
-                            log.warn("mqtt {}", msg);
+                    List<MqttClientConfig.Subscription> refused = new ArrayList<>();
+                    for (int i = 0; i < subs.size(); i++) {
+                        if (i >= granted.length || granted[i] == 0x80) {
+                            refused.add(subs.get(i));
                         }
                     }
-                    notifyConnected();
-                    firstConnect.complete(null);
+                    if (refused.isEmpty()) {
+                        subscribed(gen, topics);
+                        return;
+                    }
+                    String msg = "subscription to " + quoted(refused) + " refused by " + cfg.address + " (SUBACK 0x80)";
+                    if (cfg.validatesubs) {
+                        log.error("mqtt {}", msg);
+                        firstConnect.completeExceptionally(new IllegalStateException(msg));
+                        return;
+                    }
+                    subscribeLater(gen, refused, msg);
                 }
 
                 @Override
                 public void onFailure(IMqttToken token, Throwable e) {
-                    log.warn("mqtt subscribe failed: address={} clientid={}: {}", cfg.address, cfg.clientid, describe(e));
-                    notifyConnected();
+                    log.debug("mqtt subscribe failure", e);
+                    subscribeLater(gen, subs, "subscribe to " + quoted(subs) + " failed: " + describe(e));
                 }
             });
-        } catch (MqttException e) {
-            log.warn("mqtt subscribe failed: address={} clientid={}: {}", cfg.address, cfg.clientid, describe(e));
+        } catch (MqttException | RuntimeException e) {
+            log.debug("mqtt subscribe failure", e);
+            subscribeLater(gen, subs, "subscribe to " + quoted(subs) + " failed: " + describe(e));
         }
+    }
+
+    private void subscribed(long gen, String[] topics) {
+        int attempts;
+        synchronized (subscribeBackoff) {
+            attempts = subscribeBackoff.attempts();
+            subscribeBackoff.reset();
+        }
+        if (attempts > 0) {
+            log.info("mqtt subscribed after {} refused or failed attempts: address={} clientid={} topics={}", attempts, cfg.address,
+                    cfg.clientid, String.join(",", topics));
+        }
+        if (gen == connection.get()) {
+            firstConnect.complete(null);
+        }
+    }
+
+    private void subscribeLater(long gen, List<MqttClientConfig.Subscription> subs, String why) {
+        if (closed || gen != connection.get() || !client.isConnected()) {
+            return; // the connection is gone: reconnecting subscribes everything anew
+        }
+        Duration delay;
+        synchronized (subscribeBackoff) {
+            delay = subscribeBackoff.next();
+        }
+        log.warn("mqtt {}: address={} clientid={}; trying again in {}ms", why, cfg.address, cfg.clientid, delay.toMillis());
+        try {
+            reconnector.schedule(() -> subscribe(gen, subs), delay.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // closing
+        }
+    }
+
+    private static String quoted(List<MqttClientConfig.Subscription> subs) {
+        return subs.stream().map(s -> "'" + s.topic + "'").collect(Collectors.joining(", "));
     }
 
     /**
@@ -347,22 +470,48 @@ public final class HubClient implements AutoCloseable {
      */
     public CompletableFuture<Void> publish(String topic, int qos, byte[] payload, boolean retain) {
         CompletableFuture<Void> done = new CompletableFuture<>();
+        synchronized (buffered) {
+            if (closed) {
+                done.completeExceptionally(new IllegalStateException("client closed"));
+            } else if (client.isConnected() && buffered.isEmpty()) {
+                send(new Buffered(topic, qos, payload, retain, done));
+            } else if (buffered.size() < cfg.buffersize) {
+                buffered.add(new Buffered(topic, qos, payload, retain, done));
+            } else {
+                done.completeExceptionally(new MqttException(MqttException.REASON_CODE_CLIENT_NOT_CONNECTED,
+                        new IllegalStateException("not connected to " + cfg.address + ", and buffersize (" + cfg.buffersize
+                                + ") messages wait for the reconnect already")));
+            }
+        }
+        return done;
+    }
+
+    /** Sends what was published while disconnected, in order, as long as the connection lasts. */
+    private void sendBuffered() {
+        synchronized (buffered) {
+            Buffered b;
+            while (client.isConnected() && (b = buffered.poll()) != null) {
+                send(b);
+            }
+        }
+    }
+
+    private void send(Buffered b) {
         try {
-            client.publish(topic, payload, qos, retain, null, new IMqttActionListener() {
+            client.publish(b.topic(), b.payload(), b.qos(), b.retain(), null, new IMqttActionListener() {
                 @Override
                 public void onSuccess(IMqttToken token) {
-                    done.complete(null);
+                    b.done().complete(null);
                 }
 
                 @Override
                 public void onFailure(IMqttToken token, Throwable e) {
-                    done.completeExceptionally(e);
+                    b.done().completeExceptionally(e);
                 }
             });
         } catch (MqttException | RuntimeException e) {
-            done.completeExceptionally(e);
+            b.done().completeExceptionally(e);
         }
-        return done;
     }
 
     /** Acknowledges a received QoS 1 message (sends its PUBACK); nothing to do for QoS 0. */
@@ -398,6 +547,12 @@ public final class HubClient implements AutoCloseable {
             log.debug("mqtt close: {}", describe(e));
         }
         firstConnect.completeExceptionally(new IllegalStateException("closed"));
+        synchronized (buffered) {
+            Buffered b;
+            while ((b = buffered.poll()) != null) {
+                b.done().completeExceptionally(new IllegalStateException("client closed"));
+            }
+        }
     }
 
     private final class Callback implements MqttCallbackExtended {

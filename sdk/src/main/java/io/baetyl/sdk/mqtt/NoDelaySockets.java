@@ -3,6 +3,7 @@ package io.baetyl.sdk.mqtt;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.Socket;
+import java.util.function.Consumer;
 import javax.net.SocketFactory;
 import javax.net.ssl.SSLSocketFactory;
 
@@ -16,26 +17,41 @@ public final class NoDelaySockets {
     private NoDelaySockets() {
     }
 
+    private static final Consumer<Socket> NONE = s -> { };
+
     /** Plain TCP (tcp://, ws://). */
     public static SocketFactory plain() {
-        return new Plain(SocketFactory.getDefault());
+        return plain(NONE);
+    }
+
+    /** Plain TCP; {@code created} sees every socket made (so that a hung connection attempt can be closed). */
+    public static SocketFactory plain(Consumer<Socket> created) {
+        return new Plain(SocketFactory.getDefault(), created);
     }
 
     /** TLS (ssl://, wss://); Paho requires an SSLSocketFactory for these schemes. */
     public static SSLSocketFactory tls(SSLSocketFactory delegate) {
-        return new Tls(delegate);
+        return tls(delegate, NONE);
     }
 
-    private static <S extends Socket> S noDelay(S s) throws IOException {
-        s.setTcpNoDelay(true);
-        return s;
+    /** TLS; {@code created} sees every socket made. */
+    public static SSLSocketFactory tls(SSLSocketFactory delegate, Consumer<Socket> created) {
+        return new Tls(delegate, created);
     }
 
     private static final class Plain extends SocketFactory {
         private final SocketFactory d;
+        private final Consumer<Socket> created;
 
-        Plain(SocketFactory d) {
+        Plain(SocketFactory d, Consumer<Socket> created) {
             this.d = d;
+            this.created = created;
+        }
+
+        private <S extends Socket> S noDelay(S s) throws IOException {
+            s.setTcpNoDelay(true);
+            created.accept(s);
+            return s;
         }
 
         @Override
@@ -66,9 +82,17 @@ public final class NoDelaySockets {
 
     private static final class Tls extends SSLSocketFactory {
         private final SSLSocketFactory d;
+        private final Consumer<Socket> created;
 
-        Tls(SSLSocketFactory d) {
+        Tls(SSLSocketFactory d, Consumer<Socket> created) {
             this.d = d;
+            this.created = created;
+        }
+
+        private <S extends Socket> S noDelay(S s) throws IOException {
+            s.setTcpNoDelay(true);
+            created.accept(s);
+            return s;
         }
 
         @Override
@@ -89,7 +113,7 @@ public final class NoDelaySockets {
         @Override
         public Socket createSocket(Socket s, String host, int port, boolean autoClose) throws IOException {
             s.setTcpNoDelay(true);
-            return d.createSocket(s, host, port, autoClose);
+            return noDelay(d.createSocket(s, host, port, autoClose));
         }
 
         @Override

@@ -79,7 +79,7 @@ class HttpMasterClientTest {
     }
 
     @Test
-    void calls_sendV1PathsAuthHeadersAndJson() {
+    void callsSendV1PathsAuthHeadersAndJson() {
         client = new HttpMasterClient(address(), "function", "tok");
 
         client.startInstance("function", "function.sayhi.1", Map.of("K", "V"));
@@ -104,7 +104,7 @@ class HttpMasterClientTest {
     }
 
     @Test
-    void inspectAndPort_areParsed() {
+    void inspectAndPortAreParsed() {
         client = new HttpMasterClient(address(), "a", "b");
         answer = "{\"time\":\"t\",\"services\":[{\"name\":\"hub\"}]}";
         assertThat(client.inspectSystem()).isEqualTo(Map.of("time", "t", "services", List.of(Map.of("name", "hub"))));
@@ -117,7 +117,7 @@ class HttpMasterClientTest {
     }
 
     @Test
-    void errorStatus_becomesMasterApiExceptionWithCodeAndBody() {
+    void errorStatusBecomesMasterApiExceptionWithCodeAndBody() {
         client = new HttpMasterClient(address(), "a", "b");
         status = 401;
         answer = "account unauthorized\n";
@@ -130,7 +130,7 @@ class HttpMasterClientTest {
     }
 
     @Test
-    void slowMaster_timesOut() {
+    void slowMasterTimesOut() {
         client = new HttpMasterClient(address(), "a", "b", Duration.ofMillis(300), "v1");
         delayMillis = 5_000;
 
@@ -145,7 +145,7 @@ class HttpMasterClientTest {
     }
 
     @Test
-    void noMaster_isStatusZero() {
+    void noMasterIsStatusZero() {
         client = new HttpMasterClient("tcp://127.0.0.1:" + FreePorts.next(), "a", "b");
 
         assertThatThrownBy(client::getAvailablePort).isInstanceOfSatisfying(MasterApiException.class,
@@ -153,7 +153,7 @@ class HttpMasterClientTest {
     }
 
     @Test
-    void v0Prefix_andNamesNeedingEscapes() {
+    void v0PrefixAndNamesNeedingEscapes() {
         client = new HttpMasterClient(address(), null, null, Duration.ofSeconds(5), "");
 
         client.stopInstance("my svc", "a/b");
@@ -163,7 +163,7 @@ class HttpMasterClientTest {
     }
 
     @Test
-    void close_isIdempotent_andLaterCallsFail() {
+    void closeIsIdempotentAndLaterCallsFail() {
         client = new HttpMasterClient(address(), "a", "b");
         client.close();
 
@@ -172,7 +172,7 @@ class HttpMasterClientTest {
     }
 
     @Test
-    void fromEnv_prefersBaetylNames_andFallsBackToOpenEdge() {
+    void fromEnvPrefersBaetylNamesAndFallsBackToOpenEdge() {
         try (HttpMasterClient c = HttpMasterClient.fromEnv(Map.of("OPENEDGE_MASTER_API", address(),
                 "OPENEDGE_SERVICE_NAME", "old", "OPENEDGE_SERVICE_TOKEN", "oldtok"))) {
             c.stopInstance("s", "i");
@@ -191,7 +191,7 @@ class HttpMasterClientTest {
     }
 
     @Test
-    void badAddresses_areRejected() {
+    void badAddressesAreRejected() {
         assertThatThrownBy(() -> new HttpMasterClient("udp://x:1", "a", "b"))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new HttpMasterClient("tcp://nohost", "a", "b"))
@@ -201,7 +201,7 @@ class HttpMasterClientTest {
     }
 
     @Test
-    void unixSocket_relativeToTheCwd_withHostBaetyl(@TempDir Path dir) throws Exception {
+    void unixSocketRelativeToTheCwdWithHostBaetyl(@TempDir Path dir) throws Exception {
         Path sock = dir.resolve("m.sock");
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             server.bind(UnixDomainSocketAddress.of(sock));

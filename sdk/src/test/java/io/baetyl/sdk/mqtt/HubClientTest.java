@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.baetyl.sdk.testing.DynsecMosquitto;
 import io.baetyl.sdk.testing.Mosquitto;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.condition.EnabledIf;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The sdk's hub client against a real Mosquitto broker. */
@@ -108,6 +110,152 @@ class HubClientTest {
             pub.publish("t", 0, new byte[] {1}, false);
             return !got.isEmpty();
         });
+    }
+
+    @Test
+    @EnabledIf("io.baetyl.sdk.testing.DynsecMosquitto#available")
+    void aRefusedSubscriptionIsRetriedOnTheSameConnectionUntilTheBrokerGrantsIt() throws Exception {
+        try (DynsecMosquitto secured = DynsecMosquitto.start(tmp.resolve("dynsec"))) {
+            secured.createClient("module", "module-pw");
+            secured.createClient("app", "app-pw");
+            secured.allow("app", "sender", "publishClientSend", "cmd/#");
+            MqttClientConfig cfg = config("module", true, "cmd/#");
+            cfg.address = secured.tcpAddress();
+            cfg.username = "module";
+            cfg.password = "module-pw";
+            List<MqttMessage> got = new CopyOnWriteArrayList<>();
+            List<String> events = new CopyOnWriteArrayList<>();
+            HubClient module = new HubClient(cfg, got::add).onState(new HubClient.StateListener() {
+                @Override
+                public void connected() {
+                    events.add("connected");
+                }
+
+                @Override
+                public void connectionLost(Throwable cause) {
+                    events.add("lost");
+                }
+            }).start();
+            clients.add(module);
+            await().atMost(Duration.ofSeconds(10)).until(module::isConnected);
+            // refused (SUBACK 0x80): not subscribed, and retrying
+            assertThat(module.connected()).isNotDone();
+            MqttClientConfig appCfg = config("app", true);
+            appCfg.address = secured.tcpAddress();
+            appCfg.username = "app";
+            appCfg.password = "app-pw";
+            HubClient app = client(appCfg, null);
+            secured.defaultAccess("subscribe", true);
+            module.connected().get(20, TimeUnit.SECONDS);
+            app.publish("cmd/go", 1, "go".getBytes(StandardCharsets.UTF_8), false).get(5, TimeUnit.SECONDS);
+            await().atMost(Duration.ofSeconds(10)).until(() -> got.size() == 1);
+            assertThat(got.get(0).topic()).isEqualTo("cmd/go");
+            assertThat(events).as("granted on the connection it was refused on").containsExactly("connected");
+        }
+    }
+
+    @Test
+    void publishesMadeWhileDisconnectedWaitUpToBuffersizeAndGoOutAfterTheReconnect() throws Exception {
+        MqttClientConfig cfg = config("pub", true);
+        cfg.buffersize = 3;
+        HubClient pub = client(cfg, null);
+        broker.stop();
+        await().atMost(Duration.ofSeconds(30)).until(() -> !pub.isConnected());
+        List<java.util.concurrent.CompletableFuture<Void>> waiting = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            waiting.add(pub.publish("t", 1, new byte[] {(byte) i}, false));
+        }
+        var refused = pub.publish("t", 1, new byte[] {3}, false);
+        assertThat(refused).isCompletedExceptionally();
+        assertThatThrownBy(refused::join).hasMessageContaining("buffersize (3)");
+        assertThat(waiting).noneMatch(java.util.concurrent.CompletableFuture::isDone);
+        broker.start();
+        // acknowledged by the broker once the client is back
+        java.util.concurrent.CompletableFuture.allOf(waiting.toArray(java.util.concurrent.CompletableFuture[]::new))
+                .get(60, TimeUnit.SECONDS);
+        pub.publish("t", 1, new byte[] {4}, false).get(30, TimeUnit.SECONDS);
+    }
+
+    /**
+     * A listener in front of the broker whose first connection is accepted and then never answered (as a broker that
+     * hangs on a CONNECT); later connections are passed through to the broker.
+     */
+    private static final class StallingFirstConnection implements AutoCloseable {
+        final java.net.ServerSocket server = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+        final List<java.net.Socket> sockets = new CopyOnWriteArrayList<>();
+        final java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
+
+        StallingFirstConnection(int brokerPort) throws java.io.IOException {
+            Thread t = new Thread(() -> {
+                try {
+                    while (true) {
+                        java.net.Socket s = server.accept();
+                        sockets.add(s);
+                        if (accepted.incrementAndGet() == 1) {
+                            continue; // read nothing, answer nothing
+                        }
+                        java.net.Socket b = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), brokerPort);
+                        sockets.add(b);
+                        pipe(s, b);
+                        pipe(b, s);
+                    }
+                } catch (java.io.IOException e) {
+                    // closed
+                }
+            }, "stalling-listener");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        private static void pipe(java.net.Socket from, java.net.Socket to) {
+            Thread t = new Thread(() -> {
+                try {
+                    from.getInputStream().transferTo(to.getOutputStream());
+                } catch (java.io.IOException e) {
+                    // one side closed
+                }
+                try {
+                    to.close();
+                } catch (java.io.IOException e) {
+                    // closing
+                }
+            }, "pipe");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        String address() {
+            return "tcp://127.0.0.1:" + server.getLocalPort();
+        }
+
+        @Override
+        public void close() throws java.io.IOException {
+            server.close();
+            for (java.net.Socket s : sockets) {
+                s.close();
+            }
+        }
+    }
+
+    @Test
+    void aConnectTheBrokerNeverAnswersIsGivenUpAfterTimeoutAndTriedAgain() throws Exception {
+        try (StallingFirstConnection front = new StallingFirstConnection(broker.port())) {
+            MqttClientConfig cfg = config("patient", true, "t");
+            cfg.address = front.address();
+            cfg.timeout = Duration.ofSeconds(1);
+            List<Throwable> failures = new CopyOnWriteArrayList<>();
+            HubClient c = new HubClient(cfg, m -> { }).onState(new HubClient.StateListener() {
+                @Override
+                public void connectFailed(Throwable cause) {
+                    failures.add(cause);
+                }
+            }).start();
+            clients.add(c);
+            c.connected().get(60, TimeUnit.SECONDS);
+            assertThat(front.accepted.get()).isEqualTo(2);
+            assertThat(failures).hasSize(1);
+            assertThat(c.describeConnectFailure(failures.get(0))).startsWith("no answer to CONNECT within timeout (1000ms)");
+        }
     }
 
     @Test

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** mosquitto_pub/mosquitto_sub over tcp and ssl (password and certificate logins), and Paho over ws and wss. */
 @Timeout(60)
 @EnabledIf("mosquittoClientsInstalled")
-class InteropTest {
+class InteropIT {
     @TempDir
     static Path dir;
     static Certs certs;
@@ -113,17 +113,17 @@ class InteropTest {
     }
 
     @Test
-    void mosquittoClients_overTcp() throws Exception {
+    void mosquittoClientsOverTcp() throws Exception {
         subPubRoundTrip(tcp, false);
     }
 
     @Test
-    void mosquittoClients_overSsl() throws Exception {
+    void mosquittoClientsOverSsl() throws Exception {
         subPubRoundTrip(ssl, true);
     }
 
     @Test
-    void certificateLogin_withoutPassword_overSsl() throws Exception {
+    void certificateLoginWithoutPasswordOverSsl() throws Exception {
         try (var watcher = hub.client("watcher").connect().subscribe("cert/#", 1)) {
             List<String> pub = new ArrayList<>(common(ssl, true));
             pub.addAll(List.of("--cert", certs.clientCert.toString(), "--key", certs.clientKey.toString(),
@@ -149,7 +149,7 @@ class InteropTest {
     }
 
     @Test
-    void paho_overWebSocket_andSecureWebSocket() throws Exception {
+    void pahoOverWebSocketAndSecureWebSocket() throws Exception {
         try (var sub = TestHub.client("ws://127.0.0.1:" + ws + "/mqtt", "wsSub", "u1", "p1", true, 60).connect().subscribe("ws/#", 1)) {
             var wssClient = TestHub.client("wss://127.0.0.1:" + wss + "/mqtt", "wssPub", "u1", "p1", true, 60);
             wssClient.options.setSocketFactory(certs.clientContext().getSocketFactory());

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 @Timeout(30)
-class PahoEndToEndTest {
+class PahoEndToEndIT {
     @TempDir
     Path dir;
     TestHub hub;
@@ -33,7 +33,7 @@ class PahoEndToEndTest {
     }
 
     @Test
-    void qos0_wildcardSubscription_receives() throws Exception {
+    void qos0WildcardSubscriptionReceives() throws Exception {
         start(TestHub.config());
         try (var sub = hub.client("sub").connect().subscribe("a/+", 0);
              var pub = hub.client("pub").connect()) {
@@ -47,7 +47,7 @@ class PahoEndToEndTest {
     }
 
     @Test
-    void qos_isDowngradedToTheSubscriptionQos() throws Exception {
+    void qosIsDowngradedToTheSubscriptionQos() throws Exception {
         start(TestHub.config());
         try (var s1 = hub.client("s1").connect().subscribe("q/one", 1);
              var s0 = hub.client("s0").connect().subscribe("q/#", 0);
@@ -63,7 +63,7 @@ class PahoEndToEndTest {
     }
 
     @Test
-    void overlappingSubscriptions_deliverOneCopy() throws Exception {
+    void overlappingSubscriptionsDeliverOneCopy() throws Exception {
         start(TestHub.config());
         try (var sub = hub.client("sub").connect().subscribe("o/#", 1).subscribe("o/+", 0);
              var pub = hub.client("pub").connect()) {
@@ -77,7 +77,7 @@ class PahoEndToEndTest {
     }
 
     @Test
-    void badCredentials_areRefusedWithBadUsernameOrPassword() throws Exception {
+    void badCredentialsAreRefusedWithBadUsernameOrPassword() throws Exception {
         start(TestHub.config());
         for (String[] creds : new String[][] {{"u1", "wrong"}, {"nobody", "p1"}, {"u1", null}}) {
             try (var c = TestHub.client(hub.url(), "c", creds[0], creds[1], true, 60)) {
@@ -92,7 +92,7 @@ class PahoEndToEndTest {
     }
 
     @Test
-    void unauthorizedSubscribe_gets0x80_andUnauthorizedPublish_closesTheConnection() throws Exception {
+    void unauthorizedSubscribeGets0x80AndUnauthorizedPublishClosesTheConnection() throws Exception {
         start(TestHub.config());
         try (var c = hub.client("c2", "u2", "p2", true).connect();
              var other = hub.client("other").connect().subscribe("#", 0)) {
@@ -113,7 +113,7 @@ class PahoEndToEndTest {
     }
 
     @Test
-    void retained_isSentToNewSubscribers_andEmptyPayloadDeletesIt() throws Exception {
+    void retainedIsSentToNewSubscribersAndEmptyPayloadDeletesIt() throws Exception {
         start(TestHub.config());
         try (var pub = hub.client("pub").connect()) {
             pub.publish("r/a", "kept", 1, true);
@@ -139,7 +139,7 @@ class PahoEndToEndTest {
     }
 
     @Test
-    void will_isSentOnTakeoverAndAbnormalClose_butNotOnDisconnect() throws Exception {
+    void willIsSentOnTakeoverAndAbnormalCloseButNotOnDisconnect() throws Exception {
         start(TestHub.config());
         try (var watcher = hub.client("watcher").connect().subscribe("will/#", 1)) {
             var a = hub.client("a");
@@ -172,7 +172,7 @@ class PahoEndToEndTest {
     }
 
     @Test
-    void persistentSession_getsOfflineQos1_andSessionPresent() throws Exception {
+    void persistentSessionGetsOfflineQos1AndSessionPresent() throws Exception {
         start(TestHub.config());
         try (var p = hub.client("p", "u1", "p1", false).connect()) {
             assertThat(p.sessionPresent).isFalse();
@@ -206,7 +206,7 @@ class PahoEndToEndTest {
     }
 
     @Test
-    void subscriptionsRoutes_republishAndChain() throws Exception {
+    void subscriptionsRoutesRepublishAndChain() throws Exception {
         HubConfig c = TestHub.config();
         c.subscriptions = List.of(route("src/#", 1, "mid", 1), route("mid", 1, "final", 1), route("zero/+", 0, "final0", 0));
         start(c);
@@ -228,7 +228,7 @@ class PahoEndToEndTest {
     }
 
     @Test
-    void qos2Publish_isAcceptedPerSpec_andDeliveredAtQos1() throws Exception {
+    void qos2PublishIsAcceptedPerSpecAndDeliveredAtQos1() throws Exception {
         start(TestHub.config());
         try (var sub = hub.client("sub").connect();
              var pub = hub.client("pub").connect()) {
@@ -242,7 +242,7 @@ class PahoEndToEndTest {
     }
 
     @Test
-    void oversizeMessage_closesOnlyThatConnection() throws Exception {
+    void oversizeMessageClosesOnlyThatConnection() throws Exception {
         HubConfig c = TestHub.config();
         c.message.length.max = io.baetyl.sdk.config.ByteSize.ofBytes(1024);
         start(c);
@@ -262,7 +262,7 @@ class PahoEndToEndTest {
     }
 
     @Test
-    void metrics_countTraffic() throws Exception {
+    void metricsCountTraffic() throws Exception {
         start(TestHub.config());
         try (var sub = hub.client("sub").connect().subscribe("m", 1);
              var pub = hub.client("pub").connect()) {
@@ -277,7 +277,7 @@ class PahoEndToEndTest {
     }
 
     @Test
-    void shutdown_sendsWills_andPersistsQueuedMessages(@TempDir Path d2) throws Exception {
+    void shutdownSendsWillsAndPersistsQueuedMessages(@TempDir Path d2) throws Exception {
         start(TestHub.config());
         var p = hub.client("p", "u1", "p1", false).connect().subscribe("s/#", 1);
         p.close();

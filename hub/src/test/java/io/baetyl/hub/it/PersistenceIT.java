@@ -24,12 +24,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Restart and crash: acknowledged QoS 1 messages, persistent subscriptions and retained messages survive. */
 @Timeout(90)
-class PersistenceTest {
+class PersistenceIT {
     @TempDir
     Path dir;
 
     @Test
-    void restart_keepsSessionsRetainedAndUndeliveredMessages() throws Exception {
+    void restartKeepsSessionsRetainedAndUndeliveredMessages() throws Exception {
         try (TestHub hub = TestHub.start(TestHub.config(), dir)) {
             try (var p = hub.client("p", "u1", "p1", false).connect()) {
                 p.subscribe("keep/#", 1);
@@ -51,7 +51,7 @@ class PersistenceTest {
     }
 
     @Test
-    void kill9_losesNoAcknowledgedQos1Message_andSigtermExitsZero() throws Exception {
+    void kill9LosesNoAcknowledgedQos1MessageAndSigtermExitsZero() throws Exception {
         int n = 300;
         try (HubProcess hub = new HubProcess(dir, "").start()) {
             try (var p = TestHub.client(hub.url(), "p", "u1", "p1", false, 60).connect()) {
@@ -83,7 +83,7 @@ class PersistenceTest {
      * acknowledged must reach the persistent subscriber, before the crash or after the restart.
      */
     @Test
-    void kill9MidStream_everyAcknowledgedMessageIsDeliveredAfterRestart() throws Exception {
+    void kill9MidStreamEveryAcknowledgedMessageIsDeliveredAfterRestart() throws Exception {
         try (HubProcess hub = new HubProcess(dir, "").start()) {
             Set<String> got = ConcurrentHashMap.newKeySet();
             TestHub.Client sub = TestHub.client(hub.url(), "stream-sub", "u1", "p1", false, 60).connect();
@@ -150,7 +150,7 @@ class PersistenceTest {
 
     /** {@code message.ingress.qos1.cleanup.retention/interval}: expired messages are deleted and not delivered. */
     @Test
-    void retentionCleanup_deletesExpiredMessagesOnly() throws Exception {
+    void retentionCleanupDeletesExpiredMessagesOnly() throws Exception {
         var c = TestHub.config();
         c.message.ingress.qos1.cleanup.retention = Duration.ofMillis(1500);
         c.message.ingress.qos1.cleanup.interval = Duration.ofMillis(100);

@@ -17,15 +17,10 @@ import org.junit.jupiter.api.io.TempDir;
  * measured by hand with the bench tool, not here.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class FootprintTest {
+class FootprintIT {
     @Test
     void theHubStartsWithItsShippedFlagsWithoutDatabindOrXmlOrPatternLayout(@TempDir Path dir) throws Exception {
-        List<String> options = new ArrayList<>();
-        for (String line : Files.readAllLines(Path.of("jvm.options"))) {
-            if (!line.isBlank() && !line.startsWith("#")) {
-                options.add(line.trim());
-            }
-        }
+        List<String> options = new ArrayList<>(HubProcess.shippedJvmOptions());
         assertThat(options).contains("-XX:+UseSerialGC", "-Xshare:off");
         options.add("-Xlog:class+load=info:file=" + dir.resolve("classes.txt"));
         try (HubProcess hub = new HubProcess(dir, "").start(options)) {

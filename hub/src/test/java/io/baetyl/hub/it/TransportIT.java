@@ -16,7 +16,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /** The hub serves MQTT on Netty's epoll transport where Linux offers it, and on NIO everywhere else. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class TransportTest {
+class TransportIT {
     @ParameterizedTest
     @ValueSource(strings = {"epoll", "nio"})
     void publishAndSubscribeWorkOnEachTransport(String transport, @TempDir Path dir) throws Exception {

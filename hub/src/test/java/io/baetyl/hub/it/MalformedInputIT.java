@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Malformed and out-of-order packets: each closes only its own connection; a bystander keeps working. */
 @Timeout(20)
-class MalformedInputTest {
+class MalformedInputIT {
     @TempDir
     static Path dir;
     static TestHub hub;
@@ -78,7 +78,7 @@ class MalformedInputTest {
     }
 
     @Test
-    void mqtt31_isAccepted() {
+    void mqtt31IsAccepted() {
         try (var c = RawClient.connect(hub.port())) {
             c.write(connectPacket("MQIsdp", 3, "old", 0)).read(CONNACK_OK);
             c.write(0xC0, 0x00).read(0xD0, 0x00);
@@ -184,7 +184,7 @@ class MalformedInputTest {
     }
 
     @Test
-    void keepAlive_isEnforcedAtOneAndAHalfTimes() {
+    void keepAliveIsEnforcedAtOneAndAHalfTimes() {
         try (var c = RawClient.connect(hub.port())) {
             c.write(connectPacket("ka", 1)).read(CONNACK_OK);
             c.silentFor(Duration.ofMillis(1200));
@@ -196,7 +196,7 @@ class MalformedInputTest {
     }
 
     @Test
-    void unackedQos1_isResentWithDup_untilAcked() {
+    void unackedQos1IsResentWithDupUntilAcked() {
         try (var c = connected("noack")) {
             c.write(subscribePacket(7, "dup/x", 1)).read(0x90, 0x03, 0x00, 0x07, 0x01);
             try (var pub = connected("pubber")) {
@@ -214,7 +214,7 @@ class MalformedInputTest {
     }
 
     @Test
-    void takeoverDuringHeldPackets_subscribeRightAfterConnectWorks() {
+    void takeoverDuringHeldPacketsSubscribeRightAfterConnectWorks() {
         try (var a = connected("same")) {
             try (var b = RawClient.connect(hub.port())) {
                 // CONNECT and SUBSCRIBE in one write, while the old session is being closed

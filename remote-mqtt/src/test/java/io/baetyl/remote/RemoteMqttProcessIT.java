@@ -14,7 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** RemoteMqttMain as the master runs it: a child JVM with {@code -c service.yml}, stopped with SIGTERM. */
 @Timeout(60)
-class RemoteMqttProcessTest {
+class RemoteMqttProcessIT {
     @TempDir
     Path dir;
 

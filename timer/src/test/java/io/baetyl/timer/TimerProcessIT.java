@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** TimerMain as the master runs it: a child JVM with {@code -c service.yml}, stopped with SIGTERM. */
 @Timeout(60)
-class TimerProcessTest {
+class TimerProcessIT {
     @TempDir
     Path dir;
 

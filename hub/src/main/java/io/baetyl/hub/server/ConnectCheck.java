@@ -1,0 +1,100 @@
+package io.baetyl.hub.server;
+
+import io.baetyl.hub.auth.Authenticator;
+import io.baetyl.hub.broker.Message;
+import io.baetyl.hub.topic.Topics;
+import io.netty.channel.Channel;
+import io.netty.handler.codec.mqtt.MqttConnectMessage;
+import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
+import io.netty.handler.ssl.SslHandler;
+import java.nio.charset.StandardCharsets;
+import java.security.cert.Certificate;
+import javax.net.ssl.SSLPeerUnverifiedException;
+
+/**
+ * What a CONNECT must pass before its session starts, in baetyl-hub's order: a valid client id, a login (password, or
+ * the client certificate of a two-way TLS connection naming a certificate principal), and a will the account may
+ * publish. Either the account and will, or the CONNACK code and the reason for the log.
+ */
+final class ConnectCheck {
+    final Authenticator.Account account;
+    final Message will;
+    final MqttConnectReturnCode refusal;
+    final String reason;
+
+    private ConnectCheck(Authenticator.Account account, Message will, MqttConnectReturnCode refusal, String reason) {
+        this.account = account;
+        this.will = will;
+        this.refusal = refusal;
+        this.reason = reason;
+    }
+
+    private static ConnectCheck refused(MqttConnectReturnCode code, String reason) {
+        return new ConnectCheck(null, null, code, reason);
+    }
+
+    boolean refused() {
+        return refusal != null;
+    }
+
+    static ConnectCheck of(MqttConnectMessage msg, Authenticator auth, Channel ch) {
+        var vh = msg.variableHeader();
+        var pl = msg.payload();
+        String id = pl.clientIdentifier();
+        if (!Topics.isValidClientId(id)) {
+            return refused(MqttConnectReturnCode.CONNECTION_REFUSED_IDENTIFIER_REJECTED, "client id invalid");
+        }
+        if ((id == null || id.isEmpty()) && !vh.isCleanSession()) {
+            // MQTT 3.1.1 [MQTT-3.1.3-8]: a session that is to be kept needs a client id to be found again
+            return refused(MqttConnectReturnCode.CONNECTION_REFUSED_IDENTIFIER_REJECTED,
+                    "zero-length client id with clean session 0");
+        }
+        String username = vh.hasUserName() ? pl.userName() : null;
+        byte[] pw = vh.hasPassword() ? pl.passwordInBytes() : null;
+        if (username == null || username.isEmpty()) {
+            return refused(MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USER_NAME_OR_PASSWORD, "username not set");
+        }
+        Authenticator.Account account;
+        if (pw != null && pw.length > 0) {
+            account = auth.authenticate(username, new String(pw, StandardCharsets.UTF_8));
+            if (account == null) {
+                return refused(MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USER_NAME_OR_PASSWORD,
+                        "username or password not permitted (username=" + username + ")");
+            }
+        } else if (hasClientCertificate(ch)) {
+            account = auth.authenticateCertificate(username);
+            if (account == null) {
+                return refused(MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USER_NAME_OR_PASSWORD,
+                        "certificate principal not permitted (username=" + username + ")");
+            }
+        } else {
+            return refused(MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USER_NAME_OR_PASSWORD,
+                    "password not set (username=" + username + ")");
+        }
+        Message will = null;
+        if (vh.isWillFlag()) {
+            String wt = pl.willTopic();
+            if (vh.willQos() > 1) {
+                return refused(MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED, "will QoS (" + vh.willQos() + ") not supported");
+            }
+            if (!Topics.isValidPublishTopic(wt) || !account.canPublish(wt)) {
+                return refused(MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED, "will topic (" + wt + ") invalid or not permitted");
+            }
+            will = new Message(wt, pl.willMessageInBytes(), vh.willQos(), vh.isWillRetain(), id);
+        }
+        return new ConnectCheck(account, will, null, null);
+    }
+
+    private static boolean hasClientCertificate(Channel ch) {
+        SslHandler ssl = ch.pipeline().get(SslHandler.class);
+        if (ssl == null) {
+            return false;
+        }
+        try {
+            Certificate[] certs = ssl.engine().getSession().getPeerCertificates();
+            return certs != null && certs.length > 0;
+        } catch (SSLPeerUnverifiedException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package io.baetyl.hub.server;
+
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A session's unacknowledged QoS 1 deliveries in the order they were sent, at most
+ * {@code message.egress.qos1.buffer.size}: packet id → the message's log position, or the topic of a retained
+ * message. Payloads are not held; a resend reads the message back. Event-loop only.
+ */
+final class InflightWindow {
+    /** One delivery waiting for its PUBACK. */
+    static final class Entry {
+        final long seq;
+        final String retainedTopic;
+        long sentAt;
+
+        Entry(long seq, String retainedTopic, long sentAt) {
+            this.seq = seq;
+            this.retainedTopic = retainedTopic;
+            this.sentAt = sentAt;
+        }
+    }
+
+    private final int capacity;
+    private LinkedHashMap<Integer, Entry> entries;
+    private int nextPid = 1;
+
+    InflightWindow(int capacity) {
+        this.capacity = capacity;
+    }
+
+    boolean hasRoom() {
+        return size() < capacity;
+    }
+
+    int size() {
+        return entries == null ? 0 : entries.size();
+    }
+
+    /** Records a delivery of the message at log position {@code seq} (or of a retained message) and returns its packet id. */
+    int add(long seq, String retainedTopic, long now) {
+        if (entries == null) {
+            entries = new LinkedHashMap<>();
+        }
+        int pid = freePid();
+        entries.put(pid, new Entry(seq, retainedTopic, now));
+        return pid;
+    }
+
+    private int freePid() {
+        for (int i = 0; i < 65535; i++) {
+            int pid = nextPid;
+            nextPid = nextPid == 65535 ? 1 : nextPid + 1;
+            if (entries == null || !entries.containsKey(pid)) {
+                return pid;
+            }
+        }
+        throw new IllegalStateException("no free packet id");
+    }
+
+    /** True if {@code pid} was waiting (and is acknowledged now). */
+    boolean acknowledge(int pid) {
+        return entries != null && entries.remove(pid) != null;
+    }
+
+    /** The log position before the oldest unacknowledged logged message, or {@code cursor} if there is none. */
+    long ackedOffset(long cursor) {
+        if (entries != null) {
+            for (Entry e : entries.values()) {
+                if (e.retainedTopic == null) {
+                    return e.seq - 1;
+                }
+            }
+        }
+        return cursor;
+    }
+
+    /** Oldest first; {@code remove()} drops a delivery that can no longer be resent. */
+    Iterator<Map.Entry<Integer, Entry>> iterator() {
+        return entries == null ? java.util.Collections.emptyIterator() : entries.entrySet().iterator();
+    }
+}
