@@ -96,6 +96,16 @@ class HubConfigTest {
     }
 
     @Test
+    void aHubWithoutListenerIsAnError() {
+        String error = "service.yml: listen: no listener, the hub would accept no client (add for example "
+                + "listen: [tcp://0.0.0.0:1883])";
+        assertThatThrownBy(() -> parse("")).isInstanceOf(ConfigException.class).hasMessage(error);
+        assertThatThrownBy(() -> parse("listen: []")).hasMessage(error);
+        // a misspelled key: the unknown key is warned about and the hub does not start with zero listeners
+        assertThatThrownBy(() -> parse("listens: [tcp://0.0.0.0:1883]")).hasMessage(error);
+    }
+
+    @Test
     void principalsErrorsUseTheOriginalMessages() {
         assertThatThrownBy(() -> parse("""
                 principals:

@@ -1,11 +1,12 @@
 package io.baetyl.sdk.mqtt;
 
+import io.baetyl.sdk.config.ConfigException;
+import io.baetyl.sdk.tls.TlsFiles;
 import io.baetyl.sdk.util.Backoff;
 import io.netty.handler.ssl.JdkSslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
-import java.io.File;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
@@ -40,6 +41,7 @@ public final class HubClient implements AutoCloseable {
     private static final int MAX_INFLIGHT = 1000;
 
     private final MqttClientConfig cfg;
+    private final String configKey;
     private final Consumer<MqttMessage> handler;
     private final MqttAsyncClient client;
     private final MqttConnectOptions options;
@@ -72,8 +74,19 @@ public final class HubClient implements AutoCloseable {
      * @param handler receives every message of the configured subscriptions; may be null for publish-only clients
      */
     public HubClient(MqttClientConfig cfg, Consumer<MqttMessage> handler) {
-        cfg.validate();
+        this(cfg, "hub", handler);
+    }
+
+    /**
+     * @param configKey where {@code cfg} sits in the module's config ({@code hub}, {@code remotes[0]}), named in
+     *                  errors such as {@code remotes[0].key: ...}
+     * @param handler   receives every message of the configured subscriptions; may be null for publish-only clients
+     * @throws io.baetyl.sdk.config.ConfigException when a TLS file cannot be used
+     */
+    public HubClient(MqttClientConfig cfg, String configKey, Consumer<MqttMessage> handler) {
+        cfg.validate(configKey);
         this.cfg = cfg;
+        this.configKey = configKey;
         this.handler = handler;
         this.backoff = new Backoff(Duration.ofMillis(500), max(cfg.interval, Duration.ofMillis(500)), 2);
         this.reconnector = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -84,7 +97,8 @@ public final class HubClient implements AutoCloseable {
         try {
             client = new MqttAsyncClient(cfg.address, cfg.clientid, new MemoryPersistence());
         } catch (MqttException | IllegalArgumentException e) {
-            throw new IllegalArgumentException("hub: cannot create MQTT client for " + cfg.address + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException(configKey + ": cannot create MQTT client for " + cfg.address + ": "
+                    + e.getMessage(), e);
         }
         client.setManualAcks(true);
         DisconnectedBufferOptions buffer = new DisconnectedBufferOptions();
@@ -92,7 +106,7 @@ public final class HubClient implements AutoCloseable {
         buffer.setBufferSize(cfg.buffersize);
         buffer.setDeleteOldestMessages(false);
         client.setBufferOpts(buffer);
-        options = connectOptions(cfg);
+        options = connectOptions(cfg, configKey);
         client.setCallback(new Callback());
     }
 
@@ -100,7 +114,7 @@ public final class HubClient implements AutoCloseable {
         return a.compareTo(b) >= 0 ? a : b;
     }
 
-    private static MqttConnectOptions connectOptions(MqttClientConfig cfg) {
+    private static MqttConnectOptions connectOptions(MqttClientConfig cfg, String configKey) {
         MqttConnectOptions o = new MqttConnectOptions();
         o.setMqttVersion(MqttConnectOptions.MQTT_VERSION_3_1_1);
         o.setCleanSession(cfg.cleansession);
@@ -116,7 +130,7 @@ public final class HubClient implements AutoCloseable {
         }
         String scheme = cfg.scheme();
         if ("ssl".equals(scheme) || "wss".equals(scheme)) {
-            o.setSocketFactory(NoDelaySockets.tls(sslSocketFactory(cfg)));
+            o.setSocketFactory(NoDelaySockets.tls(sslSocketFactory(cfg, configKey)));
             o.setHttpsHostnameVerificationEnabled(!cfg.insecure);
         } else {
             o.setSocketFactory(NoDelaySockets.plain());
@@ -124,20 +138,26 @@ public final class HubClient implements AutoCloseable {
         return o;
     }
 
-    private static javax.net.ssl.SSLSocketFactory sslSocketFactory(MqttClientConfig cfg) {
+    private static javax.net.ssl.SSLSocketFactory sslSocketFactory(MqttClientConfig cfg, String configKey) {
+        TlsFiles files = new TlsFiles(configKey, cfg.ca, cfg.cert, cfg.key, cfg.passphrase);
         try {
             SslContextBuilder b = SslContextBuilder.forClient().sslProvider(SslProvider.JDK);
             if (cfg.insecure) {
                 b.trustManager(InsecureTrustManagerFactory.INSTANCE);
-            } else if (!cfg.ca.isEmpty()) {
-                b.trustManager(new File(cfg.ca));
+            } else if (files.hasCa()) {
+                b.trustManager(files.trustedCas());
             }
-            if (!cfg.cert.isEmpty()) {
-                b.keyManager(new File(cfg.cert), new File(cfg.key));
+            if (files.hasKeyPair()) {
+                TlsFiles.KeyPair pair = files.keyPair();
+                log.debug("{}: client certificate {}, key format {}", configKey,
+                        pair.chain()[0].getSubjectX500Principal().getName(), pair.keyFormat());
+                b.keyManager(pair.key(), pair.chain());
             }
             return ((JdkSslContext) b.build()).context().getSocketFactory();
-        } catch (SSLException | IllegalArgumentException e) {
-            throw new IllegalArgumentException("hub: cannot load TLS files (ca=" + cfg.ca + ", cert=" + cfg.cert
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage(), e); // names the key, the host file and what it holds
+        } catch (SSLException e) {
+            throw new ConfigException(configKey + ": cannot set up TLS (ca=" + cfg.ca + ", cert=" + cfg.cert
                     + ", key=" + cfg.key + "): " + e.getMessage(), e);
         }
     }
