@@ -1,6 +1,7 @@
 package io.baetyl.sdk.mqtt;
 
 import io.baetyl.sdk.config.ConfigException;
+import io.baetyl.sdk.net.ServiceHosts;
 import io.baetyl.sdk.tls.TlsFiles;
 import io.baetyl.sdk.util.Backoff;
 import io.netty.handler.ssl.JdkSslContext;
@@ -42,6 +43,9 @@ public final class HubClient implements AutoCloseable {
 
     private final MqttClientConfig cfg;
     private final String configKey;
+    /** The service of this app the address names (native mode, reached at 127.0.0.1), or null. */
+    private final String serviceHost;
+    private volatile String nameMismatch;
     private final Consumer<MqttMessage> handler;
     private final MqttAsyncClient client;
     private final MqttConnectOptions options;
@@ -84,9 +88,22 @@ public final class HubClient implements AutoCloseable {
      * @throws io.baetyl.sdk.config.ConfigException when a TLS file cannot be used
      */
     public HubClient(MqttClientConfig cfg, String configKey, Consumer<MqttMessage> handler) {
+        this(cfg, configKey, handler, ServiceHosts.fromEnv(System.getenv()));
+    }
+
+    /**
+     * @param hosts the app's service names that resolve to this host (native mode); see {@link ServiceHosts}
+     */
+    public HubClient(MqttClientConfig cfg, String configKey, Consumer<MqttMessage> handler, ServiceHosts hosts) {
         cfg.validate(configKey);
         this.cfg = cfg;
         this.configKey = configKey;
+        String dial = hosts.resolve(cfg.address);
+        this.serviceHost = dial.equals(cfg.address) ? null : ServiceHosts.hostOf(cfg.address);
+        if (serviceHost != null) {
+            log.info("{}.address: {} names the service {} of this app, which runs on this host in native mode: "
+                    + "connecting to {}", configKey, cfg.address, serviceHost, dial);
+        }
         this.handler = handler;
         this.backoff = new Backoff(Duration.ofMillis(500), max(cfg.interval, Duration.ofMillis(500)), 2);
         this.reconnector = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -95,7 +112,7 @@ public final class HubClient implements AutoCloseable {
             return t;
         });
         try {
-            client = new MqttAsyncClient(cfg.address, cfg.clientid, new MemoryPersistence());
+            client = new MqttAsyncClient(dial, cfg.clientid, new MemoryPersistence());
         } catch (MqttException | IllegalArgumentException e) {
             throw new IllegalArgumentException(configKey + ": cannot create MQTT client for " + cfg.address + ": "
                     + e.getMessage(), e);
@@ -107,6 +124,11 @@ public final class HubClient implements AutoCloseable {
         buffer.setDeleteOldestMessages(false);
         client.setBufferOpts(buffer);
         options = connectOptions(cfg, configKey);
+        if (serviceHost != null && options.getSocketFactory() instanceof javax.net.ssl.SSLSocketFactory && !cfg.insecure) {
+            // The socket goes to 127.0.0.1, the certificate must still be the one of the name the user wrote.
+            options.setHttpsHostnameVerificationEnabled(false);
+            options.setSSLHostnameVerifier((ignoredLoopback, session) -> verifyServiceName(session));
+        }
         client.setCallback(new Callback());
     }
 
@@ -160,6 +182,22 @@ public final class HubClient implements AutoCloseable {
             throw new ConfigException(configKey + ": cannot set up TLS (ca=" + cfg.ca + ", cert=" + cfg.cert
                     + ", key=" + cfg.key + "): " + e.getMessage(), e);
         }
+    }
+
+    private boolean verifyServiceName(javax.net.ssl.SSLSession session) {
+        try {
+            java.security.cert.Certificate[] peer = session.getPeerCertificates();
+            if (peer.length > 0 && peer[0] instanceof java.security.cert.X509Certificate x509
+                    && ServiceHosts.certificateNames(x509, serviceHost)) {
+                nameMismatch = null;
+                return true;
+            }
+            nameMismatch = "TLS handshake failed: the server certificate is not issued for '" + serviceHost
+                    + "' (the service named in " + configKey + ".address; set insecure only for tests)";
+        } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+            nameMismatch = "TLS handshake failed: no server certificate";
+        }
+        return false;
     }
 
     /** Sets the connection listener; call before {@link #start()}. */
@@ -263,6 +301,20 @@ public final class HubClient implements AutoCloseable {
      * reported as the likely certificate problem they are.
      */
     public String describeConnectFailure(Throwable e) {
+        String mismatch = nameMismatch;
+        if (mismatch != null) {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof javax.net.ssl.SSLPeerUnverifiedException) {
+                    return mismatch;
+                }
+            }
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.UnknownHostException) {
+                return "cannot resolve host '" + ServiceHosts.hostOf(cfg.address) + "': unknown to DNS and not a service "
+                        + "of this app run by a native-mode master (check " + configKey + ".address)";
+            }
+        }
         String d = describe(e);
         String scheme = cfg.scheme();
         boolean tls = "ssl".equals(scheme) || "wss".equals(scheme);
