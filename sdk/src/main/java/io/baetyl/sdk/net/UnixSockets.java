@@ -23,12 +23,15 @@ import org.slf4j.LoggerFactory;
  * The transport of the master API's Unix socket, for the server (master) and the client (every module). Netty's
  * native epoll where its library loads (packaged for linux x86_64 and aarch64), otherwise the JDK's own Unix-domain
  * socket channels (Java 16+) through Netty's NIO transport: an ARM board whose CPU or libc has no epoll library
- * still gets the default {@code unix://} API. {@code -Dbaetyl.unix.transport=nio} forces the JDK channels.
+ * still gets the default {@code unix://} API. {@code -Dbaetyl.unix.transport=nio} (or the environment variable
+ * {@code BAETYL_UNIX_TRANSPORT=nio}, which a native-mode master passes on to its services) forces the JDK channels.
  */
 public final class UnixSockets {
     private static final Logger log = LoggerFactory.getLogger(UnixSockets.class);
     /** {@code nio} forces the JDK's Unix-domain sockets even where epoll is available. */
     public static final String PROPERTY = "baetyl.unix.transport";
+    /** The same as an environment variable. */
+    public static final String ENV = "BAETYL_UNIX_TRANSPORT";
     private static final AtomicBoolean fallbackLogged = new AtomicBoolean();
 
     /** Which implementation carries the socket. */
@@ -41,7 +44,8 @@ public final class UnixSockets {
 
     /** Epoll when available and not overridden by {@link #PROPERTY}, else NIO. */
     public static Transport transport() {
-        if ("nio".equalsIgnoreCase(System.getProperty(PROPERTY, "").strip())) {
+        String forced = System.getProperty(PROPERTY, System.getenv().getOrDefault(ENV, ""));
+        if ("nio".equalsIgnoreCase(forced.strip())) {
             return Transport.NIO;
         }
         if (Epoll.isAvailable()) {
