@@ -53,12 +53,16 @@ public final class ServiceConfigLoader {
      * document is read.
      */
     public static <T> T parse(String text, String source, Class<T> type, Supplier<T> empty) {
+        return parse(text, source, type, empty, key -> log.warn("{}: unknown key '{}' ignored", source, key));
+    }
+
+    /** {@link #parse(String, String, Class, Supplier)} handing each unknown key (with its path) to {@code unknown}. */
+    public static <T> T parse(String text, String source, Class<T> type, Supplier<T> empty,
+                              java.util.function.Consumer<String> unknown) {
         LoaderOptions options = options();
         FieldBinder binder = new FieldBinder(options);
         T value = bind(ConfigFiles.render(text, source), source, empty.get(), options, binder);
-        for (String key : binder.unknownKeys()) {
-            log.warn("{}: unknown key '{}' ignored", source, key);
-        }
+        binder.unknownKeys().forEach(unknown);
         ConfigFiles.validate(value, source);
         return value;
     }
