@@ -10,6 +10,10 @@ echo "start $name $$ $(now)" >> "$log"
 env | sort > "$RECORD_DIR/$name.env"
 printf '%s\n' "$@" > "$RECORD_DIR/$name.args"
 pwd > "$RECORD_DIR/$name.cwd"
+if [ -n "${LOCK_FILE:-}" ]; then
+  exec 9>>"$LOCK_FILE"
+  if ! flock -n 9; then echo "lockfail $name $$ $(now)" >> "$log"; exit 1; fi
+fi
 on_term() {
   echo "term $name $$ $(now)" >> "$log"
   if [ "${IGNORE_TERM:-}" != 1 ]; then
@@ -23,4 +27,4 @@ case "${BEHAVIOUR:-run}" in
   exit1) echo "exit $name $$ $(now)" >> "$log"; exit 1 ;;
   run-then-exit1) sleep "${RUN_SECONDS:-1}" & wait $!; echo "exit $name $$ $(now)" >> "$log"; exit 1 ;;
 esac
-while true; do sleep 0.2 & wait $!; done
+while true; do sleep 0.2 9>&- & wait $!; done

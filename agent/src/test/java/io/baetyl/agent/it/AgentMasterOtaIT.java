@@ -36,6 +36,9 @@ class AgentMasterOtaIT {
 
     @BeforeEach
     void setUp() throws Exception {
+        // The master checks a candidate master as `nobody` when it runs as root: the install must be readable by
+        // others, as install.sh lays it out (JUnit's temp dir is 0700).
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
         cloud = CloudFixture.start(tmp.resolve("cloud"));
         baetyl = new AgentHome(tmp, cloud, "2s");
     }

@@ -63,7 +63,7 @@ final class ApiChannelHandler extends SimpleChannelInboundHandler<FullHttpReques
             try {
                 response = router.handle(method, path, username, password, body);
             } catch (Throwable t) { // a bug in the router must still answer the client
-                log.error("api request crashed: method={}, path={}", method, path, t);
+                log.error("api request crashed: method={}, path={}", method, io.baetyl.master.security.LogSafe.q(path), t);
                 response = ApiResponse.error(500, "internal error");
             }
             write(ctx, response, keepAlive);

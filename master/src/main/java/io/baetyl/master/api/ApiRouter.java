@@ -8,8 +8,8 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.util.LinkedHashMap;
+import io.baetyl.master.security.LogSafe;
 import java.util.Map;
-import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,7 +18,9 @@ import org.slf4j.LoggerFactory;
  * {@link #handle} may block (it calls {@link MasterApi}), so it runs on a worker thread, never on an event loop.
  *
  * <p>Order of checks, as in Baetyl's gorilla/mux server: unknown path → 404, known path with another method → 405,
- * bad credentials → 401 {@code account unauthorized}, handler or body error → 400 with the message.
+ * bad credentials → 401 {@code account unauthorized}, handler or body error → 400 with the message. Refusals of
+ * an authenticated service ({@link ApiException}) keep their status (403, 413, 429) and are logged at warn with the
+ * caller, the request and the reason; every value from the request is escaped in the log.
  */
 final class ApiRouter {
     private static final Logger log = LoggerFactory.getLogger(ApiRouter.class);
@@ -32,15 +34,10 @@ final class ApiRouter {
     }
 
     private final MasterApi api;
-    private final Executor background;
     private final ObjectMapper json = new ObjectMapper();
 
-    /**
-     * @param background runs {@link MasterApi#updateSystem} so the update request can be answered at once
-     */
-    ApiRouter(MasterApi api, Executor background) {
+    ApiRouter(MasterApi api) {
         this.api = api;
-        this.background = background;
     }
 
     /** Finds the route of a decoded path, v1 ({@code /v1/...}) or deprecated v0; null when there is none. */
@@ -87,19 +84,25 @@ final class ApiRouter {
             return ApiResponse.error(405, "405 method not allowed");
         }
         if (!authenticate(username, password)) {
-            log.warn("api request refused: method={}, path={}, username={}, reason=account unauthorized",
-                    method, path, username);
+            log.warn("api request refused: method={}, path={}, username={}, status=401, reason=account unauthorized",
+                    method, LogSafe.q(path), LogSafe.q(username));
             return ApiResponse.error(401, "account unauthorized");
         }
-        log.debug("api request: method={}, path={}, username={}", method, path, username);
+        log.debug("api request: method={}, path={}, username={}", method, LogSafe.q(path), LogSafe.q(username));
         try {
-            return dispatch(route, body);
+            return dispatch(route, username, body);
+        } catch (ApiException e) {
+            String reason = LogSafe.q(e.getMessage());
+            log.warn("api request refused: method={}, path={}, username={}, status={}, reason={}", method,
+                    LogSafe.q(path), LogSafe.q(username), e.status(), reason);
+            return ApiResponse.error(e.status(), reason);
         } catch (Exception e) {
-            String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-            log.warn("api request failed: method={}, path={}, username={}, error={}", method, path, username, message);
+            String message = LogSafe.q(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+            log.warn("api request failed: method={}, path={}, username={}, error={}", method, LogSafe.q(path),
+                    LogSafe.q(username), message);
             if (!(e instanceof IllegalArgumentException || e instanceof IllegalStateException
                     || e instanceof JsonProcessingException) && log.isDebugEnabled()) {
-                log.debug("api handler stack trace: path={}", path, e);
+                log.debug("api handler stack trace: path={}", LogSafe.q(path), e);
             }
             return ApiResponse.error(400, message);
         }
@@ -109,12 +112,12 @@ final class ApiRouter {
         try {
             return api.authenticate(username == null ? "" : username, password == null ? "" : password);
         } catch (RuntimeException e) {
-            log.error("api authentication failed with an error: username={}", username, e);
+            log.error("api authentication failed with an error: username={}", LogSafe.q(username), e);
             return false;
         }
     }
 
-    private ApiResponse dispatch(Route route, byte[] body) throws Exception {
+    private ApiResponse dispatch(Route route, String caller, byte[] body) throws Exception {
         switch (route.op()) {
             case INSPECT:
                 return ApiResponse.json(json.writeValueAsBytes(api.inspect()));
@@ -123,16 +126,16 @@ final class ApiRouter {
             case AVAILABLE_PORT:
                 return ApiResponse.json(json.writeValueAsBytes(Map.of("port", Integer.toString(availablePort()))));
             case UPDATE:
-                update(body);
+                update(caller, body);
                 return ApiResponse.empty();
             case REPORT:
-                api.reportInstance(route.service(), route.instance(), readObject(body));
+                api.reportInstance(caller, route.service(), route.instance(), readObject(body));
                 return ApiResponse.empty();
             case START:
-                api.startInstance(route.service(), route.instance(), readStringMap(body));
+                api.startInstance(caller, route.service(), route.instance(), readStringMap(body));
                 return ApiResponse.empty();
             case STOP:
-                api.stopInstance(route.service(), route.instance());
+                api.stopInstance(caller, route.service(), route.instance());
                 return ApiResponse.empty();
             default:
                 throw new IllegalStateException("unhandled route " + route);
@@ -140,22 +143,17 @@ final class ApiRouter {
     }
 
     /**
-     * Parses {@code {"type","path","trace"}} ({@code file} for agents older than 0.1.4) and hands the update to the
-     * background executor: the agent only learns the outcome from the OTA log, never from this response.
+     * Parses {@code {"type","path","trace"}} ({@code file} for agents older than 0.1.4). The master checks and
+     * queues the update and returns at once; the agent learns the outcome from the OTA log.
      */
-    private void update(byte[] body) {
+    private void update(String caller, byte[] body) {
         Map<String, String> args = readStringMap(body);
         String type = args.getOrDefault("type", "APP");
         String target = args.containsKey("path") ? args.get("path") : args.getOrDefault("file", "");
         String trace = args.getOrDefault("trace", "");
-        log.info("system update requested: type={}, path={}, trace={}", type, target, trace);
-        background.execute(() -> {
-            try {
-                api.updateSystem(trace, type, target);
-            } catch (RuntimeException e) {
-                log.error("system update failed: type={}, path={}, trace={}", type, target, trace, e);
-            }
-        });
+        log.info("system update requested: caller={}, type={}, path={}, trace={}", LogSafe.q(caller), LogSafe.q(type),
+                LogSafe.q(target), LogSafe.q(trace));
+        api.updateSystem(caller, trace, type, target);
     }
 
     /** A free TCP port on 127.0.0.1, found by letting the kernel pick one and releasing it at once. */

@@ -1,6 +1,7 @@
 package io.baetyl.master.api;
 
 import io.baetyl.master.config.ServerConfig;
+import io.baetyl.master.security.LogSafe;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -15,7 +16,6 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
-import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
@@ -47,8 +47,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class ApiServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
-    /** Reports and dynamic configs are small; this only guards against a runaway client. */
-    static final int MAX_BODY_BYTES = 8 * 1024 * 1024;
+    /**
+     * Largest request body: reports, dynamic instance variables and update requests are a few KB. A bigger body is
+     * answered 413 without being read into memory.
+     */
+    static final int MAX_BODY_BYTES = 64 * 1024;
     /** sun_path in struct sockaddr_un is 108 bytes including the terminating NUL. */
     private static final int MAX_UNIX_PATH_BYTES = 107;
 
@@ -83,7 +86,7 @@ public final class ApiServer implements AutoCloseable {
         // Master calls may block for seconds (starting a container); the pool grows with concurrent callers, who
         // are all authenticated local services, and shrinks when idle.
         workers = Executors.newCachedThreadPool(new DefaultThreadFactory("api-worker", true));
-        ApiRouter router = new ApiRouter(api, workers);
+        ApiRouter router = new ApiRouter(api);
         String scheme = cfg.scheme();
         try {
             if ("unix".equals(scheme)) {
@@ -128,7 +131,7 @@ public final class ApiServer implements AutoCloseable {
         } catch (IOException | UnsupportedOperationException e) {
             log.warn("cannot set api socket permissions: path={}, error={}", path, e.toString());
         }
-        log.info("api server listening: address={}, socket={}, tls={}", cfg.address, path, ssl != null);
+        log.info("api server listening: address={}, socket={}, tls={}", LogSafe.q(cfg.address), path, ssl != null);
     }
 
     private void bindTcp(ApiRouter router, SslContext ssl) throws IOException {
@@ -148,7 +151,7 @@ public final class ApiServer implements AutoCloseable {
         b.option(ChannelOption.SO_REUSEADDR, true);
         serverChannel = bind(b, new InetSocketAddress(uri.getHost(), uri.getPort()));
         port = ((InetSocketAddress) serverChannel.localAddress()).getPort();
-        log.info("api server listening: address={}, port={}, tls={}", cfg.address, port, ssl != null);
+        log.info("api server listening: address={}, port={}, tls={}", LogSafe.q(cfg.address), port, ssl != null);
     }
 
     private Channel bind(ServerBootstrap b, java.net.SocketAddress address) throws IOException {
@@ -171,7 +174,7 @@ public final class ApiServer implements AutoCloseable {
                 }
                 p.addLast("idle", new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS));
                 p.addLast("http", new HttpServerCodec());
-                p.addLast("aggregator", new HttpObjectAggregator(MAX_BODY_BYTES));
+                p.addLast("aggregator", new BoundedAggregator(MAX_BODY_BYTES));
                 p.addLast("api", new ApiChannelHandler(router, workers));
             }
         };
@@ -219,7 +222,7 @@ public final class ApiServer implements AutoCloseable {
             return;
         }
         shutdownResources();
-        log.info("api server closed: address={}", cfg.address);
+        log.info("api server closed: address={}", LogSafe.q(cfg.address));
     }
 
     private void shutdownResources() {

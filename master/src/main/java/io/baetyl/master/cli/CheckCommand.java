@@ -2,8 +2,11 @@ package io.baetyl.master.cli;
 
 import io.baetyl.master.config.AppConfig;
 import io.baetyl.master.config.AppConfigLoader;
+import io.baetyl.master.config.AppPaths;
 import io.baetyl.master.config.MasterConfig;
+import io.baetyl.master.security.PathGuard;
 import io.baetyl.sdk.config.ConfigException;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -21,7 +24,13 @@ class CheckCommand implements Callable<Integer> {
     public Integer call() {
         try {
             MasterConfig cfg = options.loadConfig();
-            AppConfigLoader.load(options.workdir().resolve(AppConfig.DEFAULT_PATH));
+            Path appFile = options.workdir().resolve(AppConfig.DEFAULT_PATH);
+            AppConfig app = AppConfigLoader.load(appFile);
+            try {
+                AppPaths.check(app, new PathGuard(options.workdir()));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(appFile + ": " + e.getMessage(), e);
+            }
             if (!"native".equals(cfg.mode) && !"docker".equals(cfg.mode)) {
                 throw new ConfigException("mode: unknown mode '" + cfg.mode + "'");
             }

@@ -2,7 +2,7 @@ package io.baetyl.master.cli;
 
 import io.baetyl.master.config.MasterConfig;
 import io.baetyl.master.runtime.Master;
-import io.baetyl.master.runtime.MasterUpdate;
+import io.baetyl.master.security.LogSafe;
 import io.baetyl.sdk.config.ConfigException;
 import io.baetyl.sdk.log.Logging;
 import java.util.concurrent.Callable;
@@ -38,13 +38,13 @@ class StartCommand implements Callable<Integer> {
         try {
             master = new Master(options.workdir(), cfg, options.config);
         } catch (ConfigException e) {
-            log.error("{}", e.getMessage());
+            log.error("{}", LogSafe.q(e.getMessage(), 2000));
             return 1;
         }
         CountDownLatch stop = new CountDownLatch(1);
         Signal.handle(new Signal("TERM"), s -> stop.countDown());
         Signal.handle(new Signal("INT"), s -> stop.countDown());
-        Signal.handle(new Signal("HUP"), s -> new Thread(master::reload, "reload").start());
+        Signal.handle(new Signal("HUP"), s -> master.reload());
         Signal.handle(new Signal("PIPE"), s -> { });
         master.onRestartRequest(stop::countDown); // master OTA: exit 0, systemd starts the new master
         // Any other exit (System.exit elsewhere, fatal error) still stops the services.
@@ -53,14 +53,14 @@ class StartCommand implements Callable<Integer> {
             log.info("master starting: workdir={} mode={}", options.workdir(), cfg.mode);
             master.start();
         } catch (Exception e) {
-            log.error("failed to start master: {}", e.getMessage(), e instanceof ConfigException ? null : e);
+            log.error("failed to start master: {}", LogSafe.q(e.getMessage(), 2000), e instanceof ConfigException ? null : e);
             master.close();
-            if (MasterUpdate.rollBackIfPending(master, e.getMessage())) {
+            if (master.rollBackMasterUpdate(e.getMessage())) {
                 log.error("the previous master is back in place; it runs at the next start");
             }
             return 1;
         }
-        MasterUpdate.commitIfPending(master);
+        master.commitMasterUpdate();
         try {
             stop.await();
         } catch (InterruptedException e) {

@@ -38,6 +38,12 @@ public class AppConfig implements Validated {
                 throw new IllegalArgumentException(key + ": is empty (it needs at least an image)");
             }
             e.getValue().validate(key);
+            for (int i = 0; i < e.getValue().volumes.size(); i++) {
+                ServiceVolume v = e.getValue().volumes.get(i);
+                if (!volumes.containsKey(v.source)) { // a named volume is docker's, not a path
+                    io.baetyl.master.security.PathGuard.relative(v.keyIn(key, i), v.source);
+                }
+            }
             for (String dep : e.getValue().dependsOn) {
                 if (!services.containsKey(dep)) {
                     throw new IllegalArgumentException(key + ".depends_on: service '" + dep + "' does not exist");

@@ -1,6 +1,7 @@
 package io.baetyl.master.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.baetyl.master.security.LogSafe;
 import io.baetyl.sdk.config.ConfigException;
 import io.baetyl.sdk.config.ConfigLoader;
 import io.baetyl.sdk.config.EnvTemplate;
@@ -17,7 +18,17 @@ public final class AppConfigLoader {
     }
 
     public static AppConfig parse(String text, String source) {
-        if (isV0(text)) {
+        JsonNode tree = tree(text);
+        if (tree != null && !tree.isMissingNode() && !tree.isNull() && !tree.isObject()) {
+            // Said without quoting the document: the file may be anything (an update names it), and its content
+            // must not end up in errors, logs or inspect.
+            throw new ConfigException(source + ": not an application config: the document is "
+                    + (tree.isArray() ? "a list" : "a single value") + ", not a map of keys such as services and volumes");
+        }
+        if (tree != null) {
+            refuseControlCharactersInKeys(tree, source);
+        }
+        if (tree != null && tree.path("services").isArray()) {
             AppConfigV0 v0 = ConfigLoader.parse(text, source, AppConfigV0.class, AppConfigV0::new);
             AppConfig app;
             try {
@@ -31,7 +42,27 @@ public final class AppConfigLoader {
         return ConfigLoader.parse(text, source, AppConfig.class, AppConfig::new);
     }
 
-    private static boolean isV0(String text) {
+    /**
+     * Keys end up in warnings (unknown keys) and errors: one holding a line break or another control character
+     * could forge a log line, and is never a real key, so the file is refused naming it, escaped.
+     */
+    private static void refuseControlCharactersInKeys(JsonNode node, String source) {
+        if (node.isObject()) {
+            for (var it = node.fields(); it.hasNext(); ) {
+                var field = it.next();
+                if (!LogSafe.q(field.getKey(), Integer.MAX_VALUE).equals(field.getKey())) {
+                    throw new ConfigException(source + ": key '" + LogSafe.q(field.getKey())
+                            + "' contains a control character");
+                }
+                refuseControlCharactersInKeys(field.getValue(), source);
+            }
+        } else if (node.isArray()) {
+            node.forEach(n -> refuseControlCharactersInKeys(n, source));
+        }
+    }
+
+    /** The document as a tree, for a first look at its shape; null when it does not parse. */
+    private static JsonNode tree(String text) {
         try {
             String rendered;
             try {
@@ -39,10 +70,9 @@ public final class AppConfigLoader {
             } catch (IllegalArgumentException e) {
                 rendered = text;
             }
-            JsonNode tree = ConfigLoader.yamlMapper().readTree(rendered);
-            return tree != null && tree.path("services").isArray();
+            return ConfigLoader.yamlMapper().readTree(rendered);
         } catch (IOException e) {
-            return false; // the real parse reports the YAML error with its position
+            return null; // the real parse reports the YAML error with its position
         }
     }
 }

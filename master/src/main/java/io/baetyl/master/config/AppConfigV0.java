@@ -71,6 +71,7 @@ public class AppConfigV0 {
             if (v.path == null || v.path.isBlank()) {
                 throw new IllegalArgumentException(key + ".path: is required (volume '" + v.name + "')");
             }
+            io.baetyl.master.security.PathGuard.relative(key + ".path", v.path);
             if (vols.put(v.name, v) != null) {
                 throw new IllegalArgumentException(key + ".name: duplicate volume name '" + v.name + "'");
             }
@@ -115,7 +116,9 @@ public class AppConfigV0 {
                     throw new IllegalArgumentException(key + ".mounts[" + j + "].name: volume '" + m.name
                             + "' of service '" + s.name + "' is not defined under volumes");
                 }
-                spec.volumes.add(new ServiceVolume(v.path, "/" + stripSlashes(m.path), m.readonly));
+                ServiceVolume sv = new ServiceVolume(v.path, "/" + stripSlashes(m.path), m.readonly);
+                sv.origin = "volumes[" + volumes.indexOf(v) + "].path";
+                spec.volumes.add(sv);
             }
             if (previous != null) {
                 spec.dependsOn.add(previous);

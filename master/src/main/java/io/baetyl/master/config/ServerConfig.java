@@ -1,8 +1,12 @@
 package io.baetyl.master.config;
 
+import io.baetyl.master.security.LogSafe;
+import io.baetyl.master.security.Names;
 import io.baetyl.sdk.config.Validated;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * {@code server:} in conf.yml: where the REST API listens. {@code unix:///path} or {@code tcp://host:port};
@@ -14,6 +18,13 @@ public class ServerConfig implements Validated {
     public String ca = "";
     public String cert = "";
     public String key = "";
+    public Update update = new Update();
+
+    /** {@code server.update:} who may call {@code PUT /v1/system/update} (and the v0 {@code /system/update}). */
+    public static class Update {
+        /** Service names whose token may update the system; the docs' cloud agent by default. Empty: nobody. */
+        public List<String> allowed = new ArrayList<>(List.of("agent"));
+    }
 
     /** "unix" or "tcp". */
     public String scheme() {
@@ -43,6 +54,13 @@ public class ServerConfig implements Validated {
         }
         if ("tcp".equals(scheme) && (uri.getHost() == null || uri.getPort() < 0)) {
             throw new IllegalArgumentException("server.address: tcp address needs host:port, got '" + address + "'");
+        }
+        for (int i = 0; i < update.allowed.size(); i++) {
+            String name = update.allowed.get(i);
+            if (name == null || !Names.SERVICE.matcher(name).matches()) {
+                throw new IllegalArgumentException("server.update.allowed[" + i + "]: invalid service name '"
+                        + LogSafe.q(name) + "'");
+            }
         }
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("server.timeout: must be positive");

@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
  * only this class.
  */
 public class ServiceSpec {
-    public static final Pattern NAME = Pattern.compile("^[a-zA-Z0-9][a-zA-Z0-9_-]{0,63}$");
+    public static final Pattern NAME = io.baetyl.master.security.Names.SERVICE;
 
     @JsonProperty("container_name")
     public String containerName = "";
@@ -121,6 +121,12 @@ public class ServiceSpec {
         if (image == null || image.isBlank()) {
             throw new IllegalArgumentException(key + ".image: is required");
         }
+        // In native mode the image names a package dir under lib/baetyl: it must not climb out of it.
+        String pkg = image.trim().replace(':', '/');
+        if (pkg.startsWith("/") || java.util.Arrays.asList(pkg.split("/")).contains("..") || pkg.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException(key + ".image: '" + io.baetyl.master.security.LogSafe.q(image)
+                    + "' must be an image or package name, not a path leading outside lib/baetyl");
+        }
         if (replica < 0) {
             throw new IllegalArgumentException(key + ".replica: must not be negative, got " + replica);
         }
@@ -134,6 +140,10 @@ public class ServiceSpec {
             }
             if (v.target.isBlank()) {
                 throw new IllegalArgumentException(key + ".volumes[" + i + "].target: is required");
+            }
+            if (java.nio.file.Path.of("/").resolve(v.target).normalize().getNameCount() == 0) {
+                throw new IllegalArgumentException(key + ".volumes[" + i + "].target: '"
+                        + io.baetyl.master.security.LogSafe.q(v.target) + "' must name a directory, not the root");
             }
         }
         restart.validate(key + ".restart");

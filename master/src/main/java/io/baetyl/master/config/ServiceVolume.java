@@ -1,6 +1,7 @@
 package io.baetyl.master.config;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
 /**
@@ -14,6 +15,12 @@ public class ServiceVolume {
     public String target = "";
     @JsonProperty("read_only")
     public boolean readOnly;
+    /**
+     * Where the user wrote {@link #source}, for errors: {@code volumes[2].path} for a v0 volume; null for the compose
+     * format, whose key is the service's own {@code volumes[j].source}.
+     */
+    @JsonIgnore
+    public String origin;
 
     public ServiceVolume() {
     }
@@ -32,6 +39,11 @@ public class ServiceVolume {
             throw new IllegalArgumentException("volume '" + text + "' must be source:target or source:target:ro");
         }
         return new ServiceVolume(parts[0], parts[1], parts.length == 3 && parts[2].equals("ro"));
+    }
+
+    /** The key that names this volume's host path in errors, for volume {@code index} of service key {@code serviceKey}. */
+    public String keyIn(String serviceKey, int index) {
+        return origin != null ? origin : serviceKey + ".volumes[" + index + "].source";
     }
 
     @Override

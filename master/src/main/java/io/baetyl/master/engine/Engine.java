@@ -25,8 +25,9 @@ public interface Engine extends AutoCloseable {
     Instance start(InstanceSpec spec) throws EngineException;
 
     /**
-     * Stops what a previous master left running, from the stats it persisted: service → instance → info. An engine
-     * only stops what it can prove is the recorded instance (same pid and start time, or a container it labelled).
+     * Stops what a previous master left running, from the records it persisted ({@link Instance#record()}): service
+     * → instance → record. An engine only stops what it can prove is the recorded instance; anything else is left
+     * alone with a warning.
      */
     void recover(Map<String, Map<String, Map<String, Object>>> recorded);
 

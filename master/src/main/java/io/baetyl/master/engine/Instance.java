@@ -8,8 +8,17 @@ import java.util.concurrent.CompletableFuture;
 public interface Instance {
     String name();
 
-    /** What identifies it, persisted for recovery: {@code {process: {id, name, start}}} or {@code {container: {id, name}}}. */
+    /** What identifies it, shown by inspect: {@code {process: {id, name, start}}} or {@code {container: {id, name}}}. */
     Map<String, Object> info();
+
+    /**
+     * What the master records about it when it starts, persisted for recovery after a crash and never changed by
+     * anything an instance reports: by default {@link #info()}; an engine adds what it needs to prove, later, that a
+     * live process or container is this one.
+     */
+    default Map<String, Object> record() {
+        return info();
+    }
 
     /** Completes with the exit code when the instance ends, for whatever reason. */
     CompletableFuture<Integer> exited();

@@ -316,7 +316,7 @@ public final class HostStats {
                 gpus.add(g);
             } catch (NumberFormatException e) {
                 // "[Not Supported]" and similar: skip the line, as Baetyl did
-                log.debug("nvidia-smi line skipped: line={}", line);
+                log.debug("nvidia-smi line skipped: line={}", io.baetyl.master.security.LogSafe.q(line));
             }
         }
         return gpus;

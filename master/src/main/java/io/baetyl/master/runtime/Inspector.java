@@ -19,13 +19,14 @@ final class Inspector {
     Map<String, Object> inspect() {
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("time", Instant.now().toString());
-        if (!master.lastError().isEmpty()) {
-            doc.put("error", master.lastError());
+        String error = master.ota().lastError();
+        if (!error.isEmpty()) {
+            doc.put("error", error);
         }
         doc.put("software", software());
         doc.put("hardware", HostStats.collect(master.workDir()));
         List<Map<String, Object>> services = new ArrayList<>();
-        master.services().values().stream()
+        master.services().all().stream()
                 .sorted((a, b) -> a.name().compareTo(b.name()))
                 .forEach(s -> {
                     Map<String, Object> svc = new LinkedHashMap<>();
@@ -47,7 +48,7 @@ final class Inspector {
         sw.put("java_version", System.getProperty("java.version"));
         sw.put("bin_version", Version.VERSION);
         sw.put("git_revision", Version.REVISION);
-        sw.put("conf_version", master.confVersion());
+        sw.put("conf_version", master.ota().confVersion());
         return sw;
     }
 

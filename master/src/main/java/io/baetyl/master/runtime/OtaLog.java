@@ -1,10 +1,12 @@
 package io.baetyl.master.runtime;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.baetyl.master.security.LogSafe;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -25,6 +27,8 @@ public final class OtaLog {
     public static final String FAILURE = "FAILURE";
     public static final String RESTARTING = "RESTARTING";
 
+    /** Size at which the log moves to {@code ota.log.1} (replacing it): at most twice this on disk. */
+    static final long MAX_BYTES = 1024 * 1024;
     private static final Logger log = LoggerFactory.getLogger(OtaLog.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -36,15 +40,15 @@ public final class OtaLog {
     public OtaLog(Path file, boolean force, String trace, String type) {
         this.file = file;
         this.enabled = force || Files.exists(file);
-        this.trace = trace == null ? "" : trace;
+        this.trace = trace == null ? "" : LogSafe.q(trace, 256);
         this.type = type;
     }
 
     public void step(String step, String error) {
         if (error == null) {
-            log.info("ota step={} trace={} type={}", step, trace, type);
+            log.info("ota step={} trace={} type={}", step, LogSafe.q(trace), type);
         } else {
-            log.error("ota step={} trace={} type={} error={}", step, trace, type, error);
+            log.error("ota step={} trace={} type={} error={}", step, LogSafe.q(trace), type, LogSafe.q(error));
         }
         if (!enabled) {
             return;
@@ -57,10 +61,14 @@ public final class OtaLog {
         line.put("trace", trace);
         line.put("type", type);
         if (error != null) {
-            line.put("error", error);
+            line.put("error", LogSafe.q(error, 1000));
         }
         try {
             Files.createDirectories(file.getParent());
+            if (Files.exists(file) && Files.size(file) > MAX_BYTES) {
+                // Bounded: the agent follows the current update's lines, so older ones move aside, once.
+                Files.move(file, file.resolveSibling(file.getFileName() + ".1"), StandardCopyOption.REPLACE_EXISTING);
+            }
             Files.writeString(file, JSON.writeValueAsString(line) + "\n", StandardCharsets.UTF_8,
                     StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         } catch (IOException e) {

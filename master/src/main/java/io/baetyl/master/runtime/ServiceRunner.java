@@ -1,10 +1,13 @@
 package io.baetyl.master.runtime;
 
+import io.baetyl.master.api.ApiException;
 import io.baetyl.master.engine.Engine;
 import io.baetyl.master.engine.EngineException;
 import io.baetyl.master.engine.InstanceSpec;
 import io.baetyl.master.engine.ServiceDefinition;
+import io.baetyl.master.runtime.SupervisedInstance.Kind;
 import io.baetyl.sdk.Env;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -12,21 +15,24 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ScheduledExecutorService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running service: its replica instances ({@code svc}, {@code svc.i1}, ...) and the dynamic ones the function
- * manager starts through the API, each under a {@link SupervisedInstance}. Engine-independent.
+ * A running service: its supervised replicas ({@code svc}, {@code svc.i1}, ...), started from application.yml with
+ * the service token, and the dynamic instances started through the API (function runtimes), which get the request's
+ * variables and no token. Engine-independent.
  */
 public final class ServiceRunner {
     private static final Logger log = LoggerFactory.getLogger(ServiceRunner.class);
+    /** Dynamic instances one service may have at once; a runaway caller gets 429 instead of exhausting the host. */
+    public static final int MAX_DYNAMIC_INSTANCES = 1024;
 
     private final ServiceDefinition definition;
     private final Engine engine;
     private final StatsStore stats;
-    private final ScheduledExecutorService scheduler;
+    private final Scheduler scheduler;
+    private final Clock clock;
     private final Executor stopper;
     private final Duration grace;
     private final Map<String, SupervisedInstance> instances = new LinkedHashMap<>();
@@ -35,18 +41,23 @@ public final class ServiceRunner {
      * @param scheduler runs delayed restarts
      * @param stopper   runs instance stops, all at once (each may take a whole grace period)
      */
-    public ServiceRunner(ServiceDefinition definition, Engine engine, StatsStore stats,
-                         ScheduledExecutorService scheduler, Executor stopper, Duration grace) {
+    public ServiceRunner(ServiceDefinition definition, Engine engine, StatsStore stats, Scheduler scheduler, Clock clock,
+                         Executor stopper, Duration grace) {
         this.definition = definition;
         this.engine = engine;
         this.stats = stats;
         this.scheduler = scheduler;
+        this.clock = clock;
         this.stopper = stopper;
         this.grace = grace;
     }
 
     public String name() {
         return definition.name();
+    }
+
+    ServiceDefinition definition() {
+        return definition;
     }
 
     /** Sets up the service and starts its replicas; on failure stops what it started and throws. */
@@ -56,7 +67,7 @@ public final class ServiceRunner {
         log.debug("service={} replica={}", name(), replica);
         try {
             for (int i = 0; i < replica; i++) {
-                startInstance(i == 0 ? name() : name() + ".i" + i, null);
+                startInstance(replicaName(i), null);
             }
         } catch (EngineException | RuntimeException e) {
             stop();
@@ -64,32 +75,66 @@ public final class ServiceRunner {
         }
     }
 
+    private String replicaName(int i) {
+        return i == 0 ? name() : name() + ".i" + i;
+    }
+
+    /** Whether {@code instance} is the name of one of this service's supervised replicas. */
+    public boolean isReplica(String instance) {
+        int replica = definition.spec().replica;
+        if (instance.equals(name())) {
+            return replica > 0;
+        }
+        String prefix = name() + ".i";
+        if (!instance.startsWith(prefix) || instance.length() == prefix.length()) {
+            return false;
+        }
+        String n = instance.substring(prefix.length());
+        if (!n.chars().allMatch(Character::isDigit) || n.startsWith("0") || n.length() > 9) {
+            return false;
+        }
+        return Integer.parseInt(n) < replica;
+    }
+
     /**
-     * Starts an instance, replacing one of the same name. {@code dynamicEnv} non-null marks a dynamic instance: it
-     * gets those variables and, as in Baetyl, not the service token.
+     * Starts an instance, replacing one of the same name. A replica name starts the replica as application.yml
+     * defines it, with the service token ({@code extraEnv} is added, but cannot replace the token). Any other name
+     * is a dynamic instance: it gets {@code extraEnv} and, as in Baetyl, not the service token.
+     *
+     * @param extraEnv the API request's variables, or null for the master's own start of a replica
      */
-    public void startInstance(String instanceName, Map<String, String> dynamicEnv) throws EngineException {
+    public void startInstance(String instanceName, Map<String, String> extraEnv) throws EngineException {
+        Kind kind = isReplica(instanceName) ? Kind.REPLICA : Kind.DYNAMIC;
+        if (kind == Kind.DYNAMIC) {
+            synchronized (this) {
+                long dynamic = instances.values().stream().filter(i -> i.kind() == Kind.DYNAMIC).count();
+                if (dynamic >= MAX_DYNAMIC_INSTANCES && !instances.containsKey(instanceName)) {
+                    throw ApiException.tooMany("service " + name() + " already runs " + dynamic
+                            + " dynamic instances, the limit");
+                }
+            }
+        }
         stopInstance(instanceName);
         Map<String, String> env = new LinkedHashMap<>(definition.env());
-        if (dynamicEnv != null) {
+        if (kind == Kind.DYNAMIC) {
             env.remove(Env.SERVICE_TOKEN);
             env.remove(Env.OE_SERVICE_TOKEN);
-            env.putAll(dynamicEnv);
+        }
+        if (extraEnv != null) {
+            extraEnv.forEach((k, v) -> {
+                if (!k.equals(Env.SERVICE_TOKEN) && !k.equals(Env.OE_SERVICE_TOKEN)) {
+                    env.put(k, v);
+                }
+            });
         }
         env.put(Env.SERVICE_INSTANCE_NAME, instanceName);
         env.put(Env.OE_SERVICE_INSTANCE_NAME, instanceName);
-        SupervisedInstance inst = new SupervisedInstance(new InstanceSpec(definition, instanceName, env), engine, stats,
-                scheduler, grace, this::forget);
+        SupervisedInstance inst = new SupervisedInstance(new InstanceSpec(definition, instanceName, env), kind, engine,
+                stats, scheduler, clock, grace, this::forget);
         synchronized (this) {
             instances.put(instanceName, inst);
         }
-        try {
-            inst.start();
-        } catch (EngineException | RuntimeException e) {
-            forget(inst);
-            stats.removeInstance(name(), instanceName, true);
-            throw e;
-        }
+        inst.start(); // on failure the instance has already forgotten itself
     }
 
     /** Stops one instance; a name that is not running is not an error (stop is idempotent). */
@@ -101,6 +146,17 @@ public final class ServiceRunner {
         if (inst != null) {
             inst.stop();
         }
+    }
+
+    /** Whether an instance of that name is supervised now (running, starting or waiting to restart). */
+    public synchronized boolean hasInstance(String instanceName) {
+        return instances.containsKey(instanceName);
+    }
+
+    /** The state of an instance, or null when there is none of that name. */
+    synchronized InstanceState state(String instanceName) {
+        SupervisedInstance i = instances.get(instanceName);
+        return i == null ? null : i.state();
     }
 
     /** Drops an instance that ended for good, unless a newer one of the same name has replaced it. */
@@ -118,7 +174,7 @@ public final class ServiceRunner {
         CompletableFuture.allOf(all.stream()
                 .map(i -> CompletableFuture.runAsync(i::stop, stopper))
                 .toArray(CompletableFuture[]::new)).join();
-        stats.removeService(name(), true);
+        stats.removeService(name());
         engine.teardownService(name());
     }
 
@@ -131,7 +187,6 @@ public final class ServiceRunner {
         List<Map<String, Object>> out = new ArrayList<>();
         stats.service(name()).forEach((instName, s) -> {
             Map<String, Object> merged = new LinkedHashMap<>(s);
-            merged.putIfAbsent("name", instName);
             SupervisedInstance inst = live.get(instName);
             if (inst != null && !merged.containsKey("error")) {
                 merged.putAll(inst.liveStats());
@@ -140,5 +195,4 @@ public final class ServiceRunner {
         });
         return out;
     }
-
 }

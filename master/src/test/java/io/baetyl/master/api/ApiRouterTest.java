@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 /** Routing, auth order and v0 conversion without any network. */
 class ApiRouterTest {
     private final RecordingMasterApi api = new RecordingMasterApi();
-    private final ApiRouter router = new ApiRouter(api, Runnable::run);
+    private final ApiRouter router = new ApiRouter(api);
 
     private ApiResponse call(String method, String path, String body) {
         return router.handle(method, path, RecordingMasterApi.USER, RecordingMasterApi.TOKEN,

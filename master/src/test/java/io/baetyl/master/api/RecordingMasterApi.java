@@ -16,10 +16,9 @@ class RecordingMasterApi implements MasterApi {
 
     final List<Call> calls = new CopyOnWriteArrayList<>();
     volatile Map<String, Object> inspect = Map.of("time", "2019-04-18T16:04:45.920152Z");
-    /** When set, updateSystem blocks until released, to prove the API answers before the update ends. */
-    volatile CountDownLatch updateGate;
     final CountDownLatch updateDone = new CountDownLatch(1);
     volatile RuntimeException failure;
+    volatile String lastCaller;
 
     @Override
     public boolean authenticate(String username, String password) {
@@ -33,33 +32,28 @@ class RecordingMasterApi implements MasterApi {
     }
 
     @Override
-    public void updateSystem(String trace, String type, String path) {
-        CountDownLatch gate = updateGate;
-        if (gate != null) {
-            try {
-                gate.await(30, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+    public void updateSystem(String caller, String trace, String type, String path) {
+        failIfAsked();
+        lastCaller = caller;
         calls.add(new Call("update", null, null, List.of(trace, type, path)));
         updateDone.countDown();
     }
 
     @Override
-    public void reportInstance(String serviceName, String instanceName, Map<String, Object> stats) {
+    public void reportInstance(String caller, String serviceName, String instanceName, Map<String, Object> stats) {
         failIfAsked();
+        lastCaller = caller;
         calls.add(new Call("report", serviceName, instanceName, stats));
     }
 
     @Override
-    public void startInstance(String serviceName, String instanceName, Map<String, String> env) {
+    public void startInstance(String caller, String serviceName, String instanceName, Map<String, String> env) {
         failIfAsked();
         calls.add(new Call("start", serviceName, instanceName, env));
     }
 
     @Override
-    public void stopInstance(String serviceName, String instanceName) {
+    public void stopInstance(String caller, String serviceName, String instanceName) {
         failIfAsked();
         calls.add(new Call("stop", serviceName, instanceName, null));
     }

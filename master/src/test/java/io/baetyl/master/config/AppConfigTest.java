@@ -188,4 +188,27 @@ class AppConfigTest {
         assertThatThrownBy(() -> ConfigLoader.parse("grace: forever", "conf.yml", MasterConfig.class, MasterConfig::new))
                 .hasMessageContaining("conf.yml: grace").hasMessageContaining("forever");
     }
+
+    @Test
+    void hostPathsImagesAndTargetsCannotLeaveTheirPlace_andKeysCannotForgeLogLines() {
+        assertThatThrownBy(() -> AppConfigLoader.parse("""
+                services: [{name: a, image: x, mounts: [{name: v, path: data}]}]
+                volumes: [{name: v, path: /etc}]
+                """, "application.yml"))
+                .hasMessageStartingWith("application.yml: volumes[0].path: '/etc' is an absolute path");
+        assertThatThrownBy(() -> AppConfigLoader.parse("services: {a: {image: x, volumes: ['../../x:/data']}}", "app.yml"))
+                .hasMessage("app.yml: services.a.volumes[0].source: '../../x' leads outside the working dir");
+        assertThatThrownBy(() -> AppConfigLoader.parse("services: {a: {image: ../../bin}}", "app.yml"))
+                .hasMessageStartingWith("app.yml: services.a.image: '../../bin' must be an image or package name");
+        assertThatThrownBy(() -> AppConfigLoader.parse("services: {a: {image: x, volumes: ['data:/']}}", "app.yml"))
+                .hasMessage("app.yml: services.a.volumes[0].target: '/' must name a directory, not the root");
+        assertThatThrownBy(() -> AppConfigLoader.parse("services: {a: {image: x, \"b\\nINFO forged\": 1}}", "app.yml"))
+                .hasMessage("app.yml: key 'b\\nINFO forged' contains a control character");
+        assertThatThrownBy(() -> AppConfigLoader.parse("root:x:0:0:root:/root:/bin/bash\nbin:x:2:2:bin:/bin:/sbin\n",
+                "app.yml")).hasMessage("app.yml: not an application config: the document is a single value, not a map "
+                + "of keys such as services and volumes");
+        // Named volumes are docker's, not paths; image names with registry ports stay valid.
+        AppConfigLoader.parse("services: {a: {image: 'localhost:5000/x:1', volumes: ['data:/data']}}\nvolumes: {data: {}}",
+                "app.yml");
+    }
 }

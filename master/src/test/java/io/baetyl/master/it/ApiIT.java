@@ -75,8 +75,10 @@ class ApiIT extends MasterITBase {
             hub.reportInstance("hub", "hub", Map.of("broker_stats", Map.of("a", 5)));
             Map<String, Object> inst = instance(hub.inspectSystem(), "hub", "hub");
             assertThat(inst).containsEntry("rule_count", 3).containsEntry("broker_stats", Map.of("a", 5));
+            assertThatThrownBy(() -> hub.reportInstance("hub", "nope", Map.of("x", 1)))
+                    .hasMessage("[400] instance (nope) of service (hub) not found");
             assertThatThrownBy(() -> hub.reportInstance("nope", "nope", Map.of("x", 1)))
-                    .hasMessage("[400] service (nope) not found");
+                    .hasMessage("[403] service 'hub' may not report for service 'nope': a service reports only its own instances");
         }
     }
 

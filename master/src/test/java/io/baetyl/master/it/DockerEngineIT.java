@@ -92,7 +92,7 @@ class DockerEngineIT {
                     environment: {GREETING: hello}
                     volumes:
                       - var/db/baetyl/conf:/etc/baetyl:ro
-                      - ../../escape:/data
+                      - ./var/db/baetyl/a-data/../scratch:/data
                     resources:
                       cpu: {cpus: 0.5, setcpus: "0"}
                       memory: {limit: 64m, swap: 128m}
@@ -115,7 +115,7 @@ class DockerEngineIT {
         String home = baetyl.home.toAbsolutePath().normalize().toString();
         assertThat(List.of(host.getBinds())).extracting(Object::toString).containsExactlyInAnyOrder(
                 home + "/var/db/baetyl/conf:/etc/baetyl:ro",
-                home + "/escape:/data:rw", // ../.. cannot leave the working dir
+                home + "/var/db/baetyl/scratch:/data:rw", // resolved inside the working dir
                 home + "/var/run/baetyl.sock:/var/run/baetyl.sock:ro");
         assertThat(c.getName()).isEqualTo("/" + a);
         assertThat(c.getConfig().getLabels()).containsEntry("baetyl", "baetyl").containsEntry("service", a)
@@ -146,6 +146,8 @@ class DockerEngineIT {
 
     @Test
     void otaReplacesOnlyTheContainersOfChangedServices() throws Exception {
+        baetyl.conf("mode: docker\ngrace: 2s\nserver:\n  address: unix://var/run/baetyl.sock\n  update: {allowed: [" + a
+                + "]}\nlogger: {path: var/log/baetyl/baetyl.log, level: debug}\n"); // service a calls system/update
         baetyl.app(twoServices(IDLE));
         baetyl.start();
         Map<String, String> before = docker.idsByName(baetyl);

@@ -32,6 +32,15 @@ class OtaIT extends MasterITBase {
 
     @BeforeEach
     void setUp() throws Exception {
+        // The service that calls system/update must be granted it; 'agent' is by default, here it is 'steady'.
+        baetyl.conf("""
+                mode: native
+                grace: 2s
+                server:
+                  address: unix://var/run/baetyl.sock
+                  update: {allowed: [steady]}
+                logger: {path: var/log/baetyl/baetyl.log, level: debug}
+                """);
         baetyl.app(V1);
         baetyl.start();
         await().atMost(Duration.ofSeconds(10)).until(() -> baetyl.events().size() >= 2);

@@ -3,9 +3,13 @@ package io.baetyl.master.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.baetyl.sdk.api.HttpMasterClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -31,7 +35,8 @@ class RecoveryIT extends MasterITBase {
         long w0 = baetyl.pidOf("worker");
         long w1 = baetyl.pidOf("worker.i1");
         Path stats = baetyl.home.resolve("var/db/baetyl/application.stats");
-        assertThat(Files.readString(stats)).contains("worker.i1").contains("id: " + w1);
+        assertThat(Files.readString(stats)).contains("\"worker.i1\"").contains("\"id\" : " + w1)
+                .contains("\"launch_id\"").contains("\"start_ticks\"");
 
         baetyl.master().destroyForcibly().waitFor();
         assertThat(MasterHarness.alive(w0)).as("kill -9 of the master leaves the instance").isTrue();
@@ -51,15 +56,59 @@ class RecoveryIT extends MasterITBase {
         Process stranger = new ProcessBuilder("sleep", "60").start();
         try {
             baetyl.write("var/db/baetyl/application.stats", """
-                    worker:
-                      worker:
-                        name: worker
-                        process: {id: %d, name: run.sh, start: 1000}
+                    {"worker": {"worker": {"name": "worker",
+                      "process": {"id": %d, "name": "run.sh", "start": 1000, "start_ticks": 1, "launch_id": "x"}}}}
                     """.formatted(stranger.pid()));
             baetyl.start();
             await().atMost(Duration.ofSeconds(10)).until(() -> !baetyl.events("start", "worker").isEmpty());
             assertThat(stranger.isAlive()).isTrue();
-            assertThat(baetyl.output()).contains("pid=" + stranger.pid() + " is alive but is not the recorded instance");
+            assertThat(baetyl.output()).contains("pid=" + stranger.pid() + " (recorded for instance=worker of "
+                    + "service=worker) is alive but is not the recorded instance: its start time differs");
+        } finally {
+            stranger.destroyForcibly();
+        }
+    }
+
+    @Test
+    void aReportCannotMakeTheNextMasterKillAStranger() throws Exception {
+        Process stranger = new ProcessBuilder("sleep", "120").start();
+        try {
+            baetyl.start();
+            await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(baetyl.records.resolve("worker.env")));
+            long w0 = baetyl.pidOf("worker");
+            long startMillis = stranger.info().startInstant().orElseThrow().toEpochMilli();
+            try (HttpMasterClient worker = baetyl.clientAs("worker")) {
+                assertThatThrownBy(() -> worker.reportInstance("worker", "worker", Map.of("process",
+                        Map.of("id", stranger.pid(), "name", "sleep", "start", startMillis))))
+                        .hasMessage("[400] report: key 'process' is set by the master and cannot be reported");
+                assertThat(ApiIT.instance(worker.inspectSystem(), "worker", "worker").get("process"))
+                        .asString().contains("id=" + w0);
+            }
+            baetyl.master().destroyForcibly().waitFor();
+            baetyl.start();
+            await().atMost(Duration.ofSeconds(15)).until(() -> !MasterHarness.alive(w0));
+            assertThat(stranger.isAlive()).isTrue();
+        } finally {
+            stranger.destroyForcibly();
+        }
+    }
+
+    @Test
+    void aStatsFileNamingAStrangerWithItsPidAndStartTimeStillCannotGetItKilled() throws Exception {
+        // Someone who can write var/db/baetyl forges a record of a stranger: right pid, right kernel start time.
+        Process stranger = new ProcessBuilder("sleep", "120").start();
+        try {
+            String stat = Files.readString(Path.of("/proc/" + stranger.pid() + "/stat"));
+            long ticks = Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[19]);
+            baetyl.write("var/db/baetyl/application.stats", """
+                    {"worker": {"worker": {"process": {"id": %d, "name": "sleep", "start_ticks": %d,
+                      "exe": "/bin/sleep", "launch_id": "guessed"}}}}
+                    """.formatted(stranger.pid(), ticks));
+            baetyl.start();
+            await().atMost(Duration.ofSeconds(10)).until(() -> !baetyl.events("start", "worker").isEmpty());
+            assertThat(stranger.isAlive()).isTrue();
+            assertThat(baetyl.output()).contains("pid=" + stranger.pid() + " (recorded for instance=worker of "
+                    + "service=worker) is alive but is not the recorded instance: it does not carry the launch id");
         } finally {
             stranger.destroyForcibly();
         }

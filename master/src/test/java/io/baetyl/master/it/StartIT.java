@@ -88,10 +88,11 @@ class StartIT extends MasterITBase {
 
     @Test
     void argvZeroIsTheInstanceName() throws Exception {
-        // A binary entry shows argv[0]; a script's interpreter would replace it.
+        // A binary entry shows argv[0]; a script's interpreter would replace it. The entry is a copy: an entry must
+        // be a file inside its package, so a symlink to /bin/sleep would be refused.
         Path pkg = baetyl.home.resolve("var/db/baetyl/sleeper");
         Files.createDirectories(pkg.resolve("bin"));
-        Files.createSymbolicLink(pkg.resolve("bin/sleep"), Path.of("/bin/sleep"));
+        Files.copy(Path.of("/bin/sleep"), pkg.resolve("bin/sleep"));
         Files.writeString(pkg.resolve("package.yml"), "entry: bin/sleep\n");
         baetyl.app("""
                 services:

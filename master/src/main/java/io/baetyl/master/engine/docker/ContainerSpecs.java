@@ -10,6 +10,7 @@ import com.github.dockerjava.api.model.Ports;
 import com.github.dockerjava.api.model.Volume;
 import io.baetyl.master.config.ServiceVolume;
 import io.baetyl.master.config.VolumeSpec;
+import io.baetyl.master.security.PathGuard;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,19 +29,14 @@ final class ContainerSpecs {
     }
 
     /**
-     * The host path of a bind source: {@code source} taken as rooted at the master's working dir, as Baetyl's
-     * {@code path.Join(pwd, path.Join("/", source))} does, so neither {@code ..} nor an absolute path escapes it.
-     */
-    static Path hostPath(Path workDir, String source) {
-        Path rooted = Path.of("/").resolve(source).normalize();
-        return workDir.resolve(Path.of("/").relativize(rooted)).normalize();
-    }
-
-    /**
      * One service volume as a Docker bind: a compose named volume when {@code source} names one, otherwise a host
-     * directory under the working dir.
+     * directory inside the working dir, after symlinks ({@link PathGuard}): Baetyl re-rooted such paths under the
+     * working dir ({@code path.Join(pwd, path.Join("/", source))}); an absolute or {@code ..} path is now an error
+     * naming the key instead, and a symlink cannot lead the bind outside.
+     *
+     * @param key names the volume's host path in errors ({@code services.x.volumes[0].source})
      */
-    static Bind bind(Path workDir, ServiceVolume v, Map<String, VolumeSpec> namedVolumes) {
+    static Bind bind(PathGuard guard, ServiceVolume v, Map<String, VolumeSpec> namedVolumes, String key) {
         if (v.source == null || v.source.isBlank()) {
             throw new IllegalArgumentException("volume for " + v.target + " has an empty source");
         }
@@ -52,7 +48,7 @@ final class ContainerSpecs {
         if ("volume".equals(v.type)) {
             throw new IllegalArgumentException("volume '" + v.source + "' (type: volume) is not declared under the app's volumes");
         }
-        return new Bind(hostPath(workDir, v.source).toString(), new Volume(target), mode);
+        return new Bind(guard.resolve(key, v.source).toString(), new Volume(target), mode);
     }
 
     /**
@@ -162,11 +158,20 @@ final class ContainerSpecs {
         }
     }
 
-    /** A device {@code host[:container[:perms]]}; the container path defaults to the host path, perms to {@code mrw}. */
+    /**
+     * A device {@code host[:container[:perms]]}; the container path defaults to the host path, perms to {@code mrw}.
+     * Devices are the one deliberate exception to "host paths stay inside the working dir": they name host device
+     * nodes, so the host path must be under {@code /dev}.
+     */
     static Device device(String spec) {
         String[] parts = spec.split(":", -1);
         if (parts.length > 3 || parts[0].isEmpty()) {
             throw new IllegalArgumentException("device '" + spec + "': expected host[:container[:permissions]]");
+        }
+        Path host0 = Path.of(parts[0]).normalize();
+        if (!host0.isAbsolute() || !host0.startsWith("/dev") || host0.getNameCount() < 2) {
+            throw new IllegalArgumentException("device '" + spec + "': the host path must be a device under /dev, got '"
+                    + parts[0] + "'");
         }
         String host = parts[0];
         String container = parts.length >= 2 && !parts[1].isEmpty() ? parts[1] : host;

@@ -35,6 +35,8 @@ import io.baetyl.master.engine.EngineException;
 import io.baetyl.master.engine.Instance;
 import io.baetyl.master.engine.InstanceSpec;
 import io.baetyl.master.engine.ServiceDefinition;
+import io.baetyl.master.security.LogSafe;
+import io.baetyl.master.security.PathGuard;
 import io.baetyl.sdk.config.ConfigException;
 import java.io.IOException;
 import java.net.URI;
@@ -81,6 +83,7 @@ public class DockerEngine implements Engine {
     private final DockerClient docker;
     private final String dockerHost;
     private final Path workDir;
+    private final PathGuard guard;
     private final Path apiSocket;
     private final Duration grace;
     private final boolean cfsQuota;
@@ -106,6 +109,7 @@ public class DockerEngine implements Engine {
     DockerEngine(String dockerHost, String apiVersion, Path workDir, Path apiSocket, Duration grace) {
         this.dockerHost = dockerHost;
         this.workDir = workDir.toAbsolutePath().normalize();
+        this.guard = new PathGuard(this.workDir);
         this.apiSocket = apiSocket;
         this.grace = grace;
         checkDaemon(dockerHost, apiVersion);
@@ -207,13 +211,13 @@ public class DockerEngine implements Engine {
      */
     void pull(String image) {
         long t0 = System.nanoTime();
-        log.info("pulling image={}", image);
+        log.info("pulling image={}", LogSafe.q(image));
         String[] repoTag = repositoryAndTag(image);
         // An explicit tag: without one the API pulls every tag of the repository.
         PullProgress progress = docker.pullImageCmd(repoTag[0]).withTag(repoTag[1]).exec(new PullProgress(image));
         try {
             if (!progress.awaitCompletion(10, TimeUnit.MINUTES)) {
-                log.warn("pull of image={} still running after 10m; not waiting for it", image);
+                log.warn("pull of image={} still running after 10m; not waiting for it", LogSafe.q(image));
                 return;
             }
         } catch (InterruptedException e) {
@@ -221,11 +225,13 @@ public class DockerEngine implements Engine {
             return;
         }
         if (progress.error == null) {
-            log.info("image pulled: image={} took={}ms", image, (System.nanoTime() - t0) / 1_000_000);
+            log.info("image pulled: image={} took={}ms", LogSafe.q(image), (System.nanoTime() - t0) / 1_000_000);
         } else if (imageExists(image)) {
-            log.info("image not pulled, using the local one: image={} reason={}", image, rootMessage(progress.error).trim());
+            log.info("image not pulled, using the local one: image={} reason={}", LogSafe.q(image),
+                    LogSafe.q(rootMessage(progress.error).trim()));
         } else {
-            log.error("image not pulled and not present locally: image={} error={}", image, rootMessage(progress.error).trim());
+            log.error("image not pulled and not present locally: image={} error={}", LogSafe.q(image),
+                    LogSafe.q(rootMessage(progress.error).trim()));
         }
     }
 
@@ -260,7 +266,7 @@ public class DockerEngine implements Engine {
             }
             String status = item.getStatus();
             if (status != null && (item.getId() == null || !status.equals(lastStatus.put(item.getId(), status)))) {
-                log.debug("pull image={} layer={} status={} {}", image, item.getId() == null ? "-" : item.getId(), status,
+                log.debug("pull image={} layer={} status={} {}", LogSafe.q(image), item.getId() == null ? "-" : item.getId(), status,
                         item.getProgress() == null ? "" : item.getProgress());
             }
         }
@@ -295,13 +301,14 @@ public class DockerEngine implements Engine {
             try {
                 com.github.dockerjava.api.model.Network existing = docker.inspectNetworkCmd().withNetworkId(name).exec();
                 if (!s.driver.equals(existing.getDriver())) {
-                    log.warn("network={} exists with driver={}, not {} as configured; using it as is", name, existing.getDriver(), s.driver);
+                    log.warn("network={} exists with driver={}, not {} as configured; using it as is", LogSafe.q(name),
+                            existing.getDriver(), LogSafe.q(s.driver));
                 }
                 return;
             } catch (NotFoundException e) {
                 // create it below
             } catch (RuntimeException e) {
-                log.error("cannot inspect network={}: {}", name, rootMessage(e));
+                log.error("cannot inspect network={}: {}", LogSafe.q(name), LogSafe.q(rootMessage(e)));
                 return;
             }
             Map<String, String> labels = new LinkedHashMap<>(s.labels);
@@ -309,11 +316,11 @@ public class DockerEngine implements Engine {
             try {
                 docker.createNetworkCmd().withName(name).withDriver(s.driver).withOptions(s.driverOpts)
                         .withLabels(labels).withCheckDuplicate(true).exec();
-                log.info("network created: network={} driver={}", name, s.driver);
+                log.info("network created: network={} driver={}", LogSafe.q(name), LogSafe.q(s.driver));
             } catch (ConflictException e) {
-                log.debug("network={} was created concurrently", name);
+                log.debug("network={} was created concurrently", LogSafe.q(name));
             } catch (RuntimeException e) {
-                log.error("cannot create network={}: {}", name, rootMessage(e));
+                log.error("cannot create network={}: {}", LogSafe.q(name), LogSafe.q(rootMessage(e)));
             }
         });
     }
@@ -324,22 +331,23 @@ public class DockerEngine implements Engine {
             try {
                 var existing = docker.inspectVolumeCmd(name).exec();
                 if (!s.driver.equals(existing.getDriver())) {
-                    log.error("volume={} exists with driver={}, not {} as configured; using it as is", name, existing.getDriver(), s.driver);
+                    log.error("volume={} exists with driver={}, not {} as configured; using it as is", LogSafe.q(name),
+                            existing.getDriver(), LogSafe.q(s.driver));
                 }
                 return;
             } catch (NotFoundException e) {
                 // create it below
             } catch (RuntimeException e) {
-                log.error("cannot inspect volume={}: {}", name, rootMessage(e));
+                log.error("cannot inspect volume={}: {}", LogSafe.q(name), LogSafe.q(rootMessage(e)));
                 return;
             }
             Map<String, String> labels = new LinkedHashMap<>(s.labels);
             labels.put(LABEL_BAETYL, LABEL_BAETYL);
             try {
                 docker.createVolumeCmd().withName(name).withDriver(s.driver).withDriverOpts(s.driverOpts).withLabels(labels).exec();
-                log.info("volume created: volume={} driver={}", name, s.driver);
+                log.info("volume created: volume={} driver={}", LogSafe.q(name), LogSafe.q(s.driver));
             } catch (RuntimeException e) {
-                log.error("cannot create volume={}: {}", name, rootMessage(e));
+                log.error("cannot create volume={}: {}", LogSafe.q(name), LogSafe.q(rootMessage(e)));
             }
         });
     }
@@ -351,8 +359,9 @@ public class DockerEngine implements Engine {
             throw new EngineException("service " + service.name() + ": network_mode and networks cannot be used together");
         }
         try {
-            for (ServiceVolume v : spec.volumes) {
-                ContainerSpecs.bind(workDir, v, service.volumes());
+            for (int i = 0; i < spec.volumes.size(); i++) {
+                ServiceVolume v = spec.volumes.get(i);
+                ContainerSpecs.bind(guard, v, service.volumes(), v.keyIn("services." + service.name(), i));
             }
             ContainerSpecs.ports(spec.ports);
             spec.devices.forEach(ContainerSpecs::device);
@@ -381,7 +390,7 @@ public class DockerEngine implements Engine {
             id = createAndStart(spec, create);
         } catch (DockerException | EngineException first) {
             // As Baetyl does: a leftover container of the same name (ours) is removed, then one more try.
-            log.warn("failed to start instance={} of service={}, retrying once: {}", name, svc, rootMessage(first));
+            log.warn("failed to start instance={} of service={}, retrying once: {}", name, svc, LogSafe.q(rootMessage(first)));
             removeOurContainerNamed(name, svc);
             try {
                 id = createAndStart(spec, containerFor(spec));
@@ -394,7 +403,8 @@ public class DockerEngine implements Engine {
         }
         DockerInstance inst = new DockerInstance(docker, svc, name, id, io);
         inst.watch();
-        log.info("instance started: service={} instance={} cid={} image={}", svc, name, inst.shortId(), spec.service().spec().image);
+        log.info("instance started: service={} instance={} cid={} image={}", svc, name, inst.shortId(),
+                LogSafe.q(spec.service().spec().image));
         return inst;
     }
 
@@ -440,8 +450,9 @@ public class DockerEngine implements Engine {
         ServiceDefinition def = spec.service();
         ServiceSpec s = def.spec();
         List<Bind> binds = new ArrayList<>();
-        for (ServiceVolume v : s.volumes) {
-            binds.add(ContainerSpecs.bind(workDir, v, def.volumes()));
+        for (int i = 0; i < s.volumes.size(); i++) {
+            ServiceVolume v = s.volumes.get(i);
+            binds.add(ContainerSpecs.bind(guard, v, def.volumes(), v.keyIn("services." + def.name(), i)));
         }
         if (apiSocket != null) {
             binds.add(Bind.parse(apiSocket + ":" + ContainerSpecs.SOCKET_IN_CONTAINER + ":ro"));
@@ -530,7 +541,8 @@ public class DockerEngine implements Engine {
             }
             Map<String, String> labels = c.getLabels() == null ? Map.of() : c.getLabels();
             if (LABEL_BAETYL.equals(labels.get(LABEL_BAETYL))) {
-                log.info("removing leftover container name={} id={} of service={}", name, c.getId(), labels.get(LABEL_SERVICE));
+                log.info("removing leftover container name={} id={} of service={}", name, c.getId(),
+                        LogSafe.q(labels.get(LABEL_SERVICE)));
                 DockerInstance.stopAndRemove(docker, c.getId(), Duration.ZERO);
             } else {
                 log.error("container name {} is taken by a container baetyl did not create (id={}); service={} cannot start",
@@ -561,14 +573,14 @@ public class DockerEngine implements Engine {
                 }
             }
         } catch (RuntimeException e) {
-            log.error("cannot list containers to recover: {}", rootMessage(e));
+            log.error("cannot list containers to recover: {}", LogSafe.q(rootMessage(e)));
             return;
         }
         CompletableFuture.allOf(orphans.values().stream().map(c -> CompletableFuture.runAsync(() -> {
             String name = c.getNames() != null && c.getNames().length > 0 ? c.getNames()[0].replaceFirst("^/", "") : c.getId();
-            log.info("removing orphan container name={} id={} of service={} left by a previous master", name,
+            log.info("removing orphan container name={} id={} of service={} left by a previous master", LogSafe.q(name),
                     c.getId().substring(0, Math.min(12, c.getId().length())),
-                    c.getLabels() == null ? "" : c.getLabels().get(LABEL_SERVICE));
+                    LogSafe.q(c.getLabels() == null ? "" : c.getLabels().get(LABEL_SERVICE)));
             DockerInstance.stopAndRemove(docker, c.getId(), grace);
         }, io)).toArray(CompletableFuture[]::new)).join();
     }
@@ -589,7 +601,7 @@ public class DockerEngine implements Engine {
         URI uri = URI.create(configuredAddress);
         if ("localhost".equals(uri.getHost()) || (uri.getHost() != null && uri.getHost().startsWith("127."))) {
             log.warn("server.address {} listens on loopback only; containers cannot reach it as host.docker.internal "
-                    + "(listen on 0.0.0.0 or use a unix socket)", configuredAddress);
+                    + "(listen on 0.0.0.0 or use a unix socket)", LogSafe.q(configuredAddress));
         }
         return "tcp://host.docker.internal:" + uri.getPort();
     }

@@ -8,6 +8,7 @@ import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.Statistics;
 import com.github.dockerjava.api.model.WaitResponse;
 import io.baetyl.master.engine.Instance;
+import io.baetyl.master.security.LogSafe;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -28,6 +29,8 @@ final class DockerInstance implements Instance {
     private static final Logger log = LoggerFactory.getLogger(DockerInstance.class);
     /** Container output goes to its own logger, so it can be filtered or routed apart from the master's lines. */
     private static final Logger output = LoggerFactory.getLogger("io.baetyl.master.engine.docker.output");
+    /** Longest piece of container output logged as one line. */
+    static final int MAX_OUTPUT_LINE = 16 * 1024;
 
     private final DockerClient docker;
     private final Executor io;
@@ -214,7 +217,10 @@ final class DockerInstance implements Instance {
         }
     }
 
-    /** Copies the container's stdout/stderr into the master log, one log line per output line. */
+    /**
+     * Copies the container's stdout/stderr into the master log, one log line per output line, escaped; a line longer
+     * than {@link #MAX_OUTPUT_LINE} bytes is logged in pieces, so a container cannot grow the master's memory.
+     */
     private final class OutputCopier extends ResultCallback.Adapter<Frame> {
         private final ByteArrayOutputStream out = new ByteArrayOutputStream();
         private final ByteArrayOutputStream err = new ByteArrayOutputStream();
@@ -228,6 +234,9 @@ final class DockerInstance implements Instance {
                     flush(buf, stderr);
                 } else {
                     buf.write(b);
+                    if (buf.size() >= MAX_OUTPUT_LINE) {
+                        flush(buf, stderr);
+                    }
                 }
             }
         }
@@ -239,7 +248,8 @@ final class DockerInstance implements Instance {
             String line = buf.toString(StandardCharsets.UTF_8);
             buf.reset();
             // Both at info: modules log to stderr as a matter of course, so stderr is not a warning in itself.
-            output.info("instance={} stream={} {}", name, stderr ? "stderr" : "stdout", line);
+            output.info("instance={} stream={} {}", name, stderr ? "stderr" : "stdout",
+                    LogSafe.q(line, MAX_OUTPUT_LINE));
         }
 
         @Override

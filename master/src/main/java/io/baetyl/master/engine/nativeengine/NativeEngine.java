@@ -7,6 +7,9 @@ import io.baetyl.master.engine.EngineException;
 import io.baetyl.master.engine.Instance;
 import io.baetyl.master.engine.InstanceSpec;
 import io.baetyl.master.engine.ServiceDefinition;
+import io.baetyl.master.security.LogSafe;
+import io.baetyl.master.security.Names;
+import io.baetyl.master.security.PathGuard;
 import io.baetyl.sdk.config.ConfigException;
 import io.baetyl.sdk.config.ConfigLoader;
 import java.io.IOException;
@@ -19,6 +22,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,6 +37,7 @@ public class NativeEngine implements Engine {
     private static final Logger log = LoggerFactory.getLogger(NativeEngine.class);
 
     private final Path workDir;
+    private final PathGuard guard;
     private final Path apiSocket;
     private final Duration grace;
 
@@ -43,6 +48,7 @@ public class NativeEngine implements Engine {
      */
     public NativeEngine(Path workDir, Path apiSocket, Duration grace) {
         this.workDir = workDir.toAbsolutePath().normalize();
+        this.guard = new PathGuard(this.workDir);
         this.apiSocket = apiSocket;
         this.grace = grace;
     }
@@ -67,16 +73,24 @@ public class NativeEngine implements Engine {
         try {
             deleteRecursively(dir);
             Files.createDirectories(dir);
-            for (ServiceVolume v : service.spec().volumes) {
-                if (v.source == null || v.source.isBlank()) {
-                    throw new EngineException("service " + service.name() + ": volume for " + v.target + " has an empty host path");
-                }
-                Path source = confine(workDir, v.source);
-                Path target = confine(dir, v.target);
+            Path realDir = dir.toRealPath();
+            List<ServiceVolume> volumes = service.spec().volumes;
+            for (int i = 0; i < volumes.size(); i++) {
+                ServiceVolume v = volumes.get(i);
+                String key = v.keyIn("services." + service.name(), i);
+                // The host path, after symlinks, inside the working dir: what gets linked is what was checked.
+                Path source = guard.resolve(key, v.source);
                 if (!Files.exists(source)) {
                     Files.createDirectories(source);
                 }
-                Files.createDirectories(target.getParent());
+                // The link's place inside the service dir. Its parent must stay inside the working dir even when
+                // an earlier volume's link lies on the way (nested targets), so nothing is created or deleted
+                // through a symlink that leads elsewhere.
+                Path target = confine(realDir, v.target);
+                Path parent = PathGuard.inside("services." + service.name() + ".volumes[" + i + "].target", v.target,
+                        target.getParent(), guard.root(), "the working dir");
+                Files.createDirectories(parent);
+                target = parent.resolve(target.getFileName());
                 Files.deleteIfExists(target);
                 Files.createSymbolicLink(target, source);
             }
@@ -86,8 +100,11 @@ public class NativeEngine implements Engine {
                 Files.deleteIfExists(link);
                 Files.createSymbolicLink(link, apiSocket);
             }
+        } catch (IllegalArgumentException e) {
+            throw new EngineException("service " + service.name() + ": " + e.getMessage(), e);
         } catch (IOException e) {
-            throw new EngineException("service " + service.name() + ": cannot prepare " + dir + ": " + e, e);
+            throw new EngineException("service " + service.name() + ": cannot prepare " + dir + ": "
+                    + LogSafe.q(e.toString()), e);
         }
     }
 
@@ -105,6 +122,7 @@ public class NativeEngine implements Engine {
         String svc = spec.service().name();
         Path dir = serviceDir(svc);
         Path exec = resolveEntry(svc, dir, spec.service().spec().image);
+        String launchId = UUID.randomUUID().toString();
         List<String> argv = new ArrayList<>();
         // bash's exec -a sets argv[0] to the instance name, as Baetyl does, so ps shows which instance is which.
         argv.add("/bin/bash");
@@ -116,28 +134,45 @@ public class NativeEngine implements Engine {
         // Host env, then service env, master variables and instance variables, later ones winning (as in Baetyl).
         ProcessBuilder pb = new ProcessBuilder(argv).directory(dir.toFile()).inheritIO();
         pb.environment().putAll(spec.env());
+        pb.environment().put(NativeInstance.LAUNCH_ID_ENV, launchId);
         Process process;
         try {
             process = pb.start();
         } catch (IOException first) {
-            log.warn("failed to start instance={} of service={}, retrying once: {}", spec.name(), svc, first.toString());
+            log.warn("failed to start instance={} of service={}, retrying once: {}", LogSafe.q(spec.name()), svc,
+                    LogSafe.q(first.toString()));
             try {
                 process = pb.start();
             } catch (IOException e) {
-                throw new EngineException("service " + svc + ": cannot start " + exec + ": " + e.getMessage(), e);
+                throw new EngineException("service " + svc + ": cannot start " + LogSafe.q(exec) + ": "
+                        + LogSafe.q(e.getMessage()), e);
             }
         }
-        log.info("instance started: service={} instance={} pid={} entry={}", svc, spec.name(), process.pid(), exec);
-        return new NativeInstance(spec.name(), process, exec.getFileName().toString());
+        log.info("instance started: service={} instance={} pid={} entry={}", svc, LogSafe.q(spec.name()), process.pid(),
+                LogSafe.q(exec));
+        return new NativeInstance(spec.name(), process, exec, launchId);
     }
 
-    /** Finds the executable of a package, with an error that says exactly what is missing. */
+    /**
+     * Finds the executable of a package, with an error that says exactly what is missing. The package directory
+     * must lie inside the working dir and the entry must be a file inside the package directory, both after
+     * symlinks: {@code entry: /bin/sh} or {@code entry: ../../x} is refused.
+     */
     Path resolveEntry(String svc, Path serviceDir, String image) throws EngineException {
         String pkg = image.trim().replace(':', '/');
-        Path pkgDir = serviceDir.resolve("lib/baetyl").resolve(pkg);
+        Path pkgDir = serviceDir.resolve("lib/baetyl").resolve(pkg).normalize();
+        if (!pkgDir.startsWith(serviceDir.resolve("lib/baetyl"))) {
+            throw new EngineException("service " + svc + ": image '" + LogSafe.q(image) + "' leads outside lib/baetyl");
+        }
         if (!Files.isDirectory(pkgDir)) {
-            throw new EngineException("service " + svc + ": package '" + pkg + "' not found: mount its directory at lib/baetyl/"
-                    + pkg + " (no directory " + pkgDir + ")");
+            throw new EngineException("service " + svc + ": package '" + LogSafe.q(pkg) + "' not found: mount its "
+                    + "directory at lib/baetyl/" + LogSafe.q(pkg) + " (no directory " + LogSafe.q(pkgDir) + ")");
+        }
+        Path realPkg;
+        try {
+            realPkg = PathGuard.inside("services." + svc + ".image", image, pkgDir, guard.root(), "the working dir");
+        } catch (IllegalArgumentException e) {
+            throw new EngineException("service " + svc + ": " + e.getMessage(), e);
         }
         Path pkgFile = pkgDir.resolve("package.yml");
         if (!Files.exists(pkgFile)) {
@@ -149,12 +184,25 @@ public class NativeEngine implements Engine {
         } catch (ConfigException e) {
             throw new EngineException("service " + svc + ": " + e.getMessage(), e);
         }
+        String entry = LogSafe.q(pc.entry);
         Path exec = pkgDir.resolve(pc.entry).normalize();
+        try {
+            PathGuard.inside("entry", pc.entry, exec, realPkg, "its package directory");
+        } catch (IllegalArgumentException e) {
+            String to;
+            try {
+                to = "; it resolves to " + LogSafe.q(exec.toRealPath());
+            } catch (IOException notThere) {
+                to = "";
+            }
+            throw new EngineException("service " + svc + ": " + realPath(pkgFile) + ": entry '" + entry
+                    + "' must be a file inside the package directory " + realPkg + to, e);
+        }
         if (!Files.isRegularFile(exec)) {
-            throw new EngineException("service " + svc + ": " + realPath(pkgFile) + ": entry '" + pc.entry + "' not found");
+            throw new EngineException("service " + svc + ": " + realPath(pkgFile) + ": entry '" + entry + "' not found");
         }
         if (!Files.isExecutable(exec)) {
-            throw new EngineException("service " + svc + ": " + realPath(pkgFile) + ": entry '" + pc.entry
+            throw new EngineException("service " + svc + ": " + realPath(pkgFile) + ": entry '" + entry
                     + "' is not executable (chmod +x it)");
         }
         return exec;
@@ -162,14 +210,17 @@ public class NativeEngine implements Engine {
 
     @Override
     public void recover(Map<String, Map<String, Map<String, Object>>> recorded) {
-        recorded.forEach((svc, instances) -> instances.forEach((name, info) -> {
-            Optional<ProcessHandle> orphan = NativeInstance.findRecorded(info);
+        recorded.forEach((svc, instances) -> instances.forEach((name, record) -> {
+            Optional<ProcessHandle> orphan = NativeInstance.findRecorded(svc, name, record);
             if (orphan.isPresent()) {
                 ProcessHandle p = orphan.get();
-                log.info("stopping orphan instance={} of service={} pid={} left by a previous master", name, svc, p.pid());
+                log.info("stopping orphan instance={} of service={} pid={} left by a previous master", LogSafe.q(name),
+                        LogSafe.q(svc), p.pid());
                 NativeInstance.terminate(p, grace);
             }
-            teardownService(svc);
+            if (Names.SERVICE.matcher(svc).matches()) { // a name from the file becomes a path only when valid
+                teardownService(svc);
+            }
         }));
     }
 

@@ -10,41 +10,60 @@ import com.github.dockerjava.api.model.InternetProtocol;
 import com.github.dockerjava.api.model.PortBinding;
 import io.baetyl.master.config.ServiceVolume;
 import io.baetyl.master.config.VolumeSpec;
+import io.baetyl.master.security.PathGuard;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ContainerSpecsTest {
-    private static final Path WD = Path.of("/opt/baetyl");
+    @TempDir
+    Path wd;
 
     @Test
-    void bindSourcesStayUnderTheWorkdir() {
-        assertThat(ContainerSpecs.hostPath(WD, "var/db/baetyl/localhub-conf")).isEqualTo(Path.of("/opt/baetyl/var/db/baetyl/localhub-conf"));
-        assertThat(ContainerSpecs.hostPath(WD, "/etc/passwd")).isEqualTo(Path.of("/opt/baetyl/etc/passwd"));
-        assertThat(ContainerSpecs.hostPath(WD, "../../etc/shadow")).isEqualTo(Path.of("/opt/baetyl/etc/shadow"));
-        assertThat(ContainerSpecs.hostPath(WD, "var/../../../x")).isEqualTo(Path.of("/opt/baetyl/x"));
-        assertThat(ContainerSpecs.hostPath(WD, "./a/./b/")).isEqualTo(Path.of("/opt/baetyl/a/b"));
+    void bindSourcesStayInsideTheWorkdirAfterSymlinks() throws Exception {
+        PathGuard guard = new PathGuard(wd);
+        Map<String, VolumeSpec> none = Map.of();
+        Bind ok = ContainerSpecs.bind(guard, new ServiceVolume("var/db/baetyl/localhub-conf", "/etc/baetyl", true), none, "k");
+        assertThat(ok.getPath()).isEqualTo(wd.toRealPath().resolve("var/db/baetyl/localhub-conf").toString());
+        assertThat(ContainerSpecs.bind(guard, new ServiceVolume("./a/./b/", "/x", false), none, "k").getPath())
+                .isEqualTo(wd.toRealPath().resolve("a/b").toString());
+
+        assertThatThrownBy(() -> ContainerSpecs.bind(guard, new ServiceVolume("/etc/passwd", "/x", false), none,
+                "services.a.volumes[0].source"))
+                .hasMessageStartingWith("services.a.volumes[0].source: '/etc/passwd' is an absolute path");
+        assertThatThrownBy(() -> ContainerSpecs.bind(guard, new ServiceVolume("var/../../../x", "/x", false), none, "k"))
+                .hasMessage("k: 'var/../../../x' leads outside the working dir");
+        // A symlink a service planted in a writable volume does not take the bind outside.
+        Files.createDirectories(wd.resolve("var/db/baetyl/data"));
+        Files.createSymbolicLink(wd.resolve("var/db/baetyl/data/escape"), Path.of("/etc"));
+        assertThatThrownBy(() -> ContainerSpecs.bind(guard, new ServiceVolume("var/db/baetyl/data/escape", "/x", false),
+                none, "k")).hasMessageContaining("k: 'var/db/baetyl/data/escape' is outside the working dir")
+                .hasMessageContaining("it resolves to /etc");
     }
 
     @Test
     void volumesBecomeBindsOrNamedVolumes() {
+        PathGuard guard = new PathGuard(wd);
         Map<String, VolumeSpec> named = new LinkedHashMap<>();
         named.put("shared-data", new VolumeSpec());
-        Bind hostDir = ContainerSpecs.bind(WD, new ServiceVolume("var/db/baetyl/conf", "etc/baetyl", true), named);
-        assertThat(hostDir.getPath()).isEqualTo("/opt/baetyl/var/db/baetyl/conf");
+        Bind hostDir = ContainerSpecs.bind(guard, new ServiceVolume("var/db/baetyl/conf", "etc/baetyl", true), named, "k");
+        assertThat(hostDir.getPath()).endsWith("/var/db/baetyl/conf");
         assertThat(hostDir.getVolume().getPath()).isEqualTo("/etc/baetyl");
         assertThat(hostDir.getAccessMode()).isEqualTo(AccessMode.ro);
 
-        Bind volume = ContainerSpecs.bind(WD, new ServiceVolume("shared-data", "/data", false), named);
+        Bind volume = ContainerSpecs.bind(guard, new ServiceVolume("shared-data", "/data", false), named, "k");
         assertThat(volume.getPath()).isEqualTo("shared-data");
         assertThat(volume.getAccessMode()).isEqualTo(AccessMode.rw);
 
         ServiceVolume undeclared = new ServiceVolume("nope", "/data", false);
         undeclared.type = "volume";
-        assertThatThrownBy(() -> ContainerSpecs.bind(WD, undeclared, named)).hasMessageContaining("'nope'");
-        assertThatThrownBy(() -> ContainerSpecs.bind(WD, new ServiceVolume("", "/x", false), named)).hasMessageContaining("empty source");
+        assertThatThrownBy(() -> ContainerSpecs.bind(guard, undeclared, named, "k")).hasMessageContaining("'nope'");
+        assertThatThrownBy(() -> ContainerSpecs.bind(guard, new ServiceVolume("", "/x", false), named, "k"))
+                .hasMessageContaining("empty source");
     }
 
     @Test
@@ -102,6 +121,11 @@ class ContainerSpecsTest {
         assertThat(ContainerSpecs.device("/dev/sda:r").getcGroupPermissions()).isEqualTo("r");
         assertThatThrownBy(() -> ContainerSpecs.device("/dev/sda:/dev/sda:x")).hasMessageContaining("permissions");
         assertThatThrownBy(() -> ContainerSpecs.device("")).hasMessageContaining("device ''");
+        // Devices are the one kind of host path outside the working dir, and only device nodes.
+        assertThatThrownBy(() -> ContainerSpecs.device("/etc/shadow:/dev/x"))
+                .hasMessage("device '/etc/shadow:/dev/x': the host path must be a device under /dev, got '/etc/shadow'");
+        assertThatThrownBy(() -> ContainerSpecs.device("/dev/../etc/shadow")).hasMessageContaining("under /dev");
+        assertThatThrownBy(() -> ContainerSpecs.device("dev/sda")).hasMessageContaining("under /dev");
     }
 
     @Test
