@@ -4,6 +4,8 @@ import io.baetyl.master.config.AppConfig;
 import io.baetyl.master.config.ServiceSpec;
 import io.baetyl.master.config.ServiceVolume;
 import io.baetyl.master.engine.nativeengine.PackageConfig;
+import io.baetyl.master.security.LogSafe;
+import io.baetyl.master.security.PathGuard;
 import io.baetyl.sdk.config.ConfigException;
 import io.baetyl.sdk.config.ConfigLoader;
 import io.baetyl.sdk.config.ServiceConfigLoader;
@@ -50,6 +52,14 @@ public final class AppCheck implements AutoCloseable {
     private AppCheck(Path workDir, boolean nativeMode) {
         this.workDir = workDir;
         this.nativeMode = nativeMode;
+    }
+
+    /** How the services of {@code app} are named in messages: {@code services[2] (name)} (v0) or {@code services.name}. */
+    public static Function<String, String> keys(AppConfig app) {
+        return name -> {
+            ServiceSpec spec = app.services.get(name);
+            return spec != null && spec.origin != null ? spec.origin + " (" + name + ")" : "services." + name;
+        };
     }
 
     /**
@@ -145,9 +155,22 @@ public final class AppCheck implements AutoCloseable {
             return null;
         }
         Path entry = pkg.hostDir().resolve(pc.entry).normalize();
-        if (!entry.startsWith(pkg.hostDir())) {
-            errors.add(where + ": " + rel(pkgFile) + ": entry '" + pc.entry + "' leads outside the package");
-        } else if (!Files.isRegularFile(entry)) {
+        try {
+            // after symlinks, as the engine checks it: entry: /bin/sh or ../other/bin/x is never run
+            Path realPkg = pkg.hostDir().toRealPath();
+            PathGuard.inside("entry", pc.entry, entry, realPkg, "its package directory");
+        } catch (IllegalArgumentException | IOException e) {
+            Path realPkg = pkg.hostDir();
+            try {
+                realPkg = pkg.hostDir().toRealPath();
+            } catch (IOException ignored) {
+                // keep the path as resolved
+            }
+            errors.add(where + ": " + rel(pkgFile) + ": entry '" + LogSafe.q(pc.entry) + "' must be a file inside the "
+                    + "package directory " + realPkg);
+            return null;
+        }
+        if (!Files.isRegularFile(entry)) {
             errors.add(where + ": " + rel(pkgFile) + ": entry '" + pc.entry + "' not found (" + rel(entry) + ")");
         } else if (!Files.isExecutable(entry)) {
             errors.add(where + ": " + rel(pkgFile) + ": entry '" + pc.entry + "' is not executable (chmod +x "
