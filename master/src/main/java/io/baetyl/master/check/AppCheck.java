@@ -32,7 +32,8 @@ import java.util.function.Function;
  *       entry; names the docs use that this project does not ship get a hint;</li>
  *   <li>every service of a module this project ships reads a {@code service.yml} that parses and validates with
  *       that module's own rules: a Java module's config class, loaded from its installed jar
- *       ({@link io.baetyl.sdk.config.ConfigCheck}), or the runtimes' functions list with codedirs that exist.</li>
+ *       ({@link io.baetyl.sdk.config.ConfigCheck}), or the runtimes' functions list (a codedir that is not there
+ *       is a warning: the runtime answers that function's calls with an error).</li>
  * </ul>
  */
 public final class AppCheck implements AutoCloseable {
@@ -283,11 +284,13 @@ public final class AppCheck implements AutoCloseable {
             if (NativePackages.relative(f.codedir).startsWith("lib/baetyl")) {
                 continue; // code shipped inside the package
             }
+            // Warnings, not errors: the runtime starts on demand and answers calls of that function with an
+            // error payload; the code may also arrive later (a volume the agent downloads).
             if (code == null) {
-                errors.add(display + ": functions[" + i + "].codedir: " + f.codedir + " (function " + f.name
+                warnings.add(display + ": functions[" + i + "].codedir: " + f.codedir + " (function " + f.name
                         + ") is not inside any volume of the service: mount the code's volume there");
             } else if (!Files.isDirectory(code)) {
-                errors.add(display + ": functions[" + i + "].codedir: " + f.codedir + " (function " + f.name
+                warnings.add(display + ": functions[" + i + "].codedir: " + f.codedir + " (function " + f.name
                         + ") does not exist on the host (" + rel(code) + ")");
             }
         }

@@ -60,6 +60,7 @@ class AppCheckTest {
                   - {name: sayhi-code, path: var/db/baetyl/sayhi-code}
                 """);
         assertThat(r.errors()).isEmpty();
+        assertThat(r.warnings()).isEmpty();
         assertThat(r.ok()).isTrue();
     }
 
@@ -108,7 +109,7 @@ class AppCheckTest {
     }
 
     @Test
-    void aCodedirThatIsNotThereIsFoundBeforeStart() {
+    void aCodedirThatIsNotThereIsAWarningBeforeStart() {
         AppCheck.Report r = check("""
                 version: v0
                 services:
@@ -121,7 +122,8 @@ class AppCheckTest {
                   - {name: sayhi-conf, path: var/db/baetyl/sayhi-conf}
                   - {name: code, path: var/db/baetyl/not-there}
                 """);
-        assertThat(r.errors()).containsExactly("var/db/baetyl/sayhi-conf/service.yml (service py3): "
+        assertThat(r.ok()).isTrue();
+        assertThat(r.warnings()).containsExactly("var/db/baetyl/sayhi-conf/service.yml (service py3): "
                 + "functions[0].codedir: var/db/baetyl/function-sayhi (function python36-sayhi) does not exist on the "
                 + "host (var/db/baetyl/not-there)");
     }
