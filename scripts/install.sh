@@ -48,6 +48,7 @@ java_package hub baetyl-hub
 java_package function-manager baetyl-function-manager
 java_package function-sql baetyl-function-sql
 java_package remote-mqtt baetyl-remote-mqtt
+java_package remote-kafka baetyl-remote-kafka
 java_package timer baetyl-timer
 java_package agent baetyl-agent
 

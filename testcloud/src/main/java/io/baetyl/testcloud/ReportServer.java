@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.GeneralSecurityException;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
@@ -139,20 +140,27 @@ final class ReportServer implements AutoCloseable {
         Files.createDirectories(reports.resolve("ota"));
         long n = counters.merge(id, 1L, Long::sum);
         byte[] pretty = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(doc);
-        Files.write(reports.resolve(n + ".json"), pretty);
-        Files.write(reports.resolve("latest.json"), pretty);
+        writeWhole(reports.resolve(n + ".json"), pretty);
+        writeWhole(reports.resolve("latest.json"), pretty);
         Files.deleteIfExists(reports.resolve((n - KEEP_REPORTS) + ".json"));
         if (doc.get("ota") instanceof Map<?, ?> ota) {
             for (Map.Entry<?, ?> e : ota.entrySet()) {
                 String trace = String.valueOf(e.getKey());
                 if (SAFE_NAME.matcher(trace).matches()) {
-                    Files.write(reports.resolve("ota").resolve(trace + ".json"),
+                    writeWhole(reports.resolve("ota").resolve(trace + ".json"),
                             JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(e.getValue()));
                     log.info("device {}: OTA {} now {}", id, trace, steps(e.getValue()));
                 }
             }
         }
         log.debug("device {}: report {} stored ({} bytes)", id, n, pretty.length);
+    }
+
+    /** Readers (tests, the `reports` command) poll these files: they must never see one half written. */
+    private static void writeWhole(Path file, byte[] content) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.write(tmp, content);
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     private static List<String> steps(Object records) {

@@ -15,7 +15,8 @@ final class KnownModules {
             "baetyl-remote-mqtt", "io.baetyl.remote.RemoteMqttConfig",
             "baetyl-timer", "io.baetyl.timer.TimerConfig",
             "baetyl-agent", "io.baetyl.agent.AgentConfig",
-            "baetyl-function-sql", "io.baetyl.function.sql.SqlConfig");
+            "baetyl-function-sql", "io.baetyl.function.sql.SqlConfig",
+            "baetyl-remote-kafka", "io.baetyl.kafka.RemoteKafkaConfig");
 
     /** Function runtimes (Python, Node) under our names and the docs' ones; their config is a functions list. */
     static final java.util.Set<String> RUNTIMES = java.util.Set.of(
