@@ -37,6 +37,7 @@ sudo_() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 missing=()
 command -v dockerd >/dev/null || missing+=(docker.io)
 command -v debootstrap >/dev/null || missing+=(debootstrap)
+[ -f /usr/share/java/opencv.jar ] || missing+=(libopencv-java) # video-infer compiles against Debian's OpenCV jar
 if [ "${#missing[@]}" -gt 0 ]; then
   log "installing ${missing[*]}"
   sudo_ apt-get update -qq

@@ -27,6 +27,10 @@ if [ "$(id -u)" = 0 ]; then
   if [ -S /var/run/baetyl.sock ]; then
     groups="$groups,$(stat -c %g /var/run/baetyl.sock)"
   fi
+  # Cameras mapped in with devices: (video-infer's uri "0" is /dev/video0) are usually root:video 0660.
+  for dev in /dev/video*; do
+    if [ -c "$dev" ]; then groups="$groups,$(stat -c %g "$dev")"; fi
+  done
   exec setpriv --reuid=baetyl --regid=baetyl --groups="$groups" --inh-caps=-all -- "$@"
 fi
 exec "$@"

@@ -2,12 +2,16 @@
 # Installs the Debian packages Baetyl for Java needs at run time (Java, Python runtime deps) and, with --test,
 # what the tests need as well (Mosquitto and its clients as a second broker and independent MQTT clients, curl,
 # openssl). Idempotent: packages already present are skipped by apt.
+# video-infer: OpenCV's Java binding with FFmpeg/GStreamer video I/O (libopencv-java, also needed to build it) and
+# numpy for the docs' analyse.py; its tests make their model and videos with python3-onnx and ffmpeg.
 set -euo pipefail
 sudo=""
 if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
 pkgs=(openjdk-17-jre-headless python3 python3-grpcio python3-protobuf python3-yaml python3-lib2to3 openssl mosquitto-clients)
+pkgs+=(libopencv-java python3-numpy)
 if [ "${1:-}" = "--test" ]; then
   pkgs+=(maven mosquitto curl)
+  pkgs+=(ffmpeg python3-onnx)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

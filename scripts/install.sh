@@ -8,6 +8,7 @@
 # Usage: scripts/install.sh [PREFIX]   (default: output/)
 #        SKIP_BUILD=1 scripts/install.sh PREFIX   reuses the jars already built under */target
 #        MODE=docker scripts/install.sh PREFIX    installs the docker example instead (images: scripts/build-images.sh)
+#        EXAMPLE=video-infer scripts/install.sh PREFIX   installs <module>/example/<mode> (the docs' chapter 11 app)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 mode="${MODE:-native}"
@@ -51,6 +52,7 @@ java_package remote-mqtt baetyl-remote-mqtt
 java_package remote-kafka baetyl-remote-kafka
 java_package timer baetyl-timer
 java_package agent baetyl-agent
+java_package video-infer baetyl-video-infer
 
 # --- script runtimes (Python, Node): their folder holds package.yml and bin/ ---
 script_package() { # module-folder package-name
@@ -90,7 +92,10 @@ alias_package baetyl-function-python2 baetyl-function-python27
 alias_package baetyl-function-node85 baetyl-function-node8
 
 # --- the example (native by default): config is the user's once installed, so existing files are kept ---
-cp -rn "$root/example/$mode/." "$prefix/"
+example="$root/example/$mode"
+if [ -n "${EXAMPLE:-}" ]; then example="$root/$EXAMPLE/example/$mode"; fi
+[ -d "$example" ] || { echo "error: no example at $example (EXAMPLE names a module folder with example/$mode)" >&2; exit 1; }
+cp -rn "$example/." "$prefix/"
 certs="$prefix/var/db/baetyl/localhub-cert-only-for-test"
 if [ -d "$certs" ] && [ ! -f "$certs/server.pem" ]; then
   "$root/scripts/gen-test-certs.sh" "$certs"

@@ -49,12 +49,23 @@ final class BaetylHome implements AutoCloseable {
 
     /** Installs the built modules and the native example into {@code dir} and points them at random ports. */
     static BaetylHome install(Path dir) throws Exception {
+        BaetylHome b = installExample(dir, Map.of());
+        b.rewritePorts();
+        return b;
+    }
+
+    /**
+     * Installs with {@code env} for install.sh (e.g. {@code MODE=docker}, {@code EXAMPLE=video-infer}) and leaves
+     * the example's configs as installed: the caller points them at its ports.
+     */
+    static BaetylHome installExample(Path dir, Map<String, String> env) throws Exception {
         ProcessBuilder pb = new ProcessBuilder(REPO.resolve("scripts/install.sh").toString(), dir.toString())
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolveSibling(dir.getFileName() + "-install.out").toFile())
                 .directory(REPO.toFile());
         // The reactor has built the jars already; a rebuild here would race other builds of the checkout.
         pb.environment().put("SKIP_BUILD", "1");
+        pb.environment().putAll(env);
         Process p = pb.start();
         p.getOutputStream().close();
         if (!p.waitFor(180, TimeUnit.SECONDS)) {
@@ -65,9 +76,7 @@ final class BaetylHome implements AutoCloseable {
             throw new IllegalStateException("install.sh failed: "
                     + Files.readString(dir.resolveSibling(dir.getFileName() + "-install.out")));
         }
-        BaetylHome b = new BaetylHome(dir);
-        b.rewritePorts();
-        return b;
+        return new BaetylHome(dir);
     }
 
     private void rewritePorts() throws IOException {

@@ -100,19 +100,19 @@ class CheckIT {
     }
 
     @Test
-    void theDocsVideoInferImageIsNotShippedAndSaysSo() throws Exception {
+    void aDockerHubImageOfTheDocsIsNotAPackageAndSaysSo() throws Exception {
         String app = Files.readString(baetyl.path("var/db/baetyl/application.yml"));
         edit("var/db/baetyl/application.yml", app.replace("volumes:\n", """
-                  - name: video-infer
-                    image: hub.baidubce.com/baetyl-beta/baetyl-video-infer:latest
+                  - name: mosquitto
+                    image: eclipse-mosquitto:1.6
                     replica: 1
                 volumes:
                 """));
-        assertThat(oneError()).isEqualTo("error: var/db/baetyl/application.yml: services[6] (video-infer).image "
-                + "'hub.baidubce.com/baetyl-beta/baetyl-video-infer:latest': no native package: "
-                + "var/db/baetyl/baetyl-video-infer/package.yml not found and no volume is mounted at "
-                + "lib/baetyl/hub.baidubce.com/baetyl-beta/baetyl-video-infer/latest (the video-infer module of the "
-                + "docs (chapter 11) is not built in this project yet)");
+        assertThat(oneError()).matches("error: var/db/baetyl/application.yml: services\\[\\d+] \\(mosquitto\\)\\.image "
+                + "'eclipse-mosquitto:1.6': no native package: var/db/baetyl/eclipse-mosquitto/package.yml not found "
+                + "and no volume is mounted at lib/baetyl/eclipse-mosquitto/1.6 \\(the docs' example of a Docker Hub "
+                + "image \\(chapter 17\\): run it in docker mode, or in native mode give it a package \\(a dir with "
+                + "package.yml, entry: a script that execs mosquitto\\)\\)");
     }
 
     @Test

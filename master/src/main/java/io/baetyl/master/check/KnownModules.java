@@ -16,7 +16,8 @@ final class KnownModules {
             "baetyl-timer", "io.baetyl.timer.TimerConfig",
             "baetyl-agent", "io.baetyl.agent.AgentConfig",
             "baetyl-function-sql", "io.baetyl.function.sql.SqlConfig",
-            "baetyl-remote-kafka", "io.baetyl.kafka.RemoteKafkaConfig");
+            "baetyl-remote-kafka", "io.baetyl.kafka.RemoteKafkaConfig",
+            "baetyl-video-infer", "io.baetyl.video.VideoInferConfig");
 
     /** Function runtimes (Python, Node) under our names and the docs' ones; their config is a functions list. */
     static final java.util.Set<String> RUNTIMES = java.util.Set.of(
@@ -25,9 +26,10 @@ final class KnownModules {
 
     /** Names the docs use that this project does not ship. */
     static final Map<String, String> NOT_SHIPPED = Map.of(
-            "baetyl-video-infer", "the video-infer module of the docs (chapter 11) is not built in this project yet",
-            "eclipse-mosquitto", "a Docker Hub image: run it in docker mode, or in native mode give it a package "
-                    + "(a dir with package.yml, entry: a script that execs mosquitto)");
+            "eclipse-mosquitto", "the docs' example of a Docker Hub image (chapter 17): run it in docker mode, or in "
+                    + "native mode give it a package (a dir with package.yml, entry: a script that execs mosquitto)");
+    /** Baetyl 0.x (OpenEdge) named its modules openedge-*; 1.x and this project baetyl-*. */
+    static final String OPENEDGE = "openedge-";
 
     private KnownModules() {
     }
@@ -44,6 +46,11 @@ final class KnownModules {
         String hint = NOT_SHIPPED.get(name);
         if (hint != null) {
             return hint;
+        }
+        if (name.startsWith(OPENEDGE)) {
+            String renamed = "baetyl-" + name.substring(OPENEDGE.length());
+            return "the Baetyl 0.x (OpenEdge) name" + (shipped(renamed) ? " of " + renamed + ": use image: " + renamed
+                    : ": rename it baetyl-...");
         }
         if (shipped(name)) {
             return "this project's module; scripts/install.sh installs it (every module, and the docs' runtime names)";

@@ -71,8 +71,8 @@ class AppCheckTest {
         AppCheck.Report r = check("""
                 version: v0
                 services:
-                  - name: video
-                    image: hub.baidubce.com/baetyl-beta/baetyl-video-infer:latest
+                  - name: mosquitto
+                    image: eclipse-mosquitto:1.6
                   - name: py27
                     image: baetyl-function-python27
                     mounts:
@@ -90,10 +90,11 @@ class AppCheckTest {
                   - {name: sayhi-conf, path: var/db/baetyl/sayhi-conf}
                 """);
         assertThat(r.errors()).containsExactly(
-                "application.yml: services[0] (video).image 'hub.baidubce.com/baetyl-beta/baetyl-video-infer:latest': "
-                        + "no native package: var/db/baetyl/baetyl-video-infer/package.yml not found and no volume is "
-                        + "mounted at lib/baetyl/hub.baidubce.com/baetyl-beta/baetyl-video-infer/latest (the video-infer "
-                        + "module of the docs (chapter 11) is not built in this project yet)",
+                "application.yml: services[0] (mosquitto).image 'eclipse-mosquitto:1.6': no native package: "
+                        + "var/db/baetyl/eclipse-mosquitto/package.yml not found and no volume is mounted at "
+                        + "lib/baetyl/eclipse-mosquitto/1.6 (the docs' example of a Docker Hub image (chapter 17): run it "
+                        + "in docker mode, or in native mode give it a package (a dir with package.yml, entry: a script "
+                        + "that execs mosquitto))",
                 "application.yml: services[1] (py27).image 'baetyl-function-python27': the package dir "
                         + "var/db/baetyl/baetyl-function-python27 (volume 'var/db/baetyl/baetyl-function-python27' mounted "
                         + "at /lib/baetyl/baetyl-function-python27) does not exist (this project's module; "
@@ -126,6 +127,13 @@ class AppCheckTest {
         assertThat(r.warnings()).containsExactly("var/db/baetyl/sayhi-conf/service.yml (service py3): "
                 + "functions[0].codedir: var/db/baetyl/function-sayhi (function python36-sayhi) does not exist on the "
                 + "host (var/db/baetyl/not-there)");
+    }
+
+    @Test
+    void aBaetyl0xNameSaysWhichNameToUse() {
+        AppCheck.Report r = check("services: [{name: hub, image: openedge-hub, replica: 1}]\n");
+        assertThat(r.errors()).singleElement().asString().endsWith("(the Baetyl 0.x (OpenEdge) name of baetyl-hub: "
+                + "use image: baetyl-hub)");
     }
 
     @Test
