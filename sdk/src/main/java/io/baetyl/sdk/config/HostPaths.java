@@ -16,12 +16,13 @@ public final class HostPaths {
     }
 
     /**
-     * The path as given, followed by {@code (host file REAL)} when symlinks or a relative path make the real location
-     * differ from it. A file that does not exist is resolved through its longest existing parent.
+     * The path as given, followed by {@code (host file REAL)} when symlinks make the real location differ from it (a
+     * plain relative path is left as it is: the user knows the working dir). A file that does not exist is resolved
+     * through its longest existing parent.
      */
     public static String describe(Path path) {
         Path real = real(path);
-        return real.toString().equals(path.toString()) ? path.toString() : path + " (host file " + real + ")";
+        return real.equals(path.toAbsolutePath().normalize()) ? path.toString() : path + " (host file " + real + ")";
     }
 
     /** The real absolute path: symlinks resolved as far as the path exists, the rest appended as written. */
