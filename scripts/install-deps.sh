@@ -7,7 +7,7 @@
 set -euo pipefail
 sudo=""
 if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
-pkgs=(openjdk-17-jre-headless python3 python3-grpcio python3-protobuf python3-yaml openssl mosquitto-clients)
+pkgs=(openjdk-17-jre-headless python3 python3-grpcio python3-protobuf python3-yaml python3-lib2to3 openssl mosquitto-clients)
 pkgs+=(libopencv-java python3-numpy)
 if [ "${1:-}" = "--test" ]; then
   pkgs+=(maven mosquitto curl)

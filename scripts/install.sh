@@ -64,6 +64,13 @@ script_package() { # module-folder package-name
 }
 # Python runs on Debian's python3-grpcio/protobuf/yaml (see scripts/install-deps.sh); nothing else to copy.
 script_package function-python baetyl-function-python3
+# Baetyl's Python 2.7 runtime: the same runtime with Python 2 compatibility (function-python/README.md).
+if [ -d "$prefix/var/db/baetyl/baetyl-function-python3" ]; then
+  py27="$prefix/var/db/baetyl/baetyl-function-python27"
+  rm -rf "$py27" && mkdir -p "$py27"
+  cp -r "$root/function-python/bin" "$py27/"
+  printf 'entry: bin/function-python27.py\n' > "$py27/package.yml"
+fi
 # Node needs its proto and its locked dependencies inside the package.
 script_package function-node baetyl-function-node8
 if [ -d "$prefix/var/db/baetyl/baetyl-function-node8" ]; then
@@ -72,6 +79,17 @@ if [ -d "$prefix/var/db/baetyl/baetyl-function-node8" ]; then
   cp "$root/proto/src/main/proto/function.proto" "$node_pkg/function.proto"
   (cd "$node_pkg" && npm ci --omit=dev --no-audit --no-fund --loglevel=error >/dev/null)
 fi
+
+# --- the image names of the Baetyl docs, as aliases of our packages (hub.baidubce.com/baetyl/baetyl-function-python36
+# and the native example's baetyl-function-python2 and -node8 names all find a package) ---
+alias_package() { # alias target
+  local link="$prefix/var/db/baetyl/$1"
+  [ -d "$prefix/var/db/baetyl/$2" ] || return 0
+  rm -rf "$link" && ln -s "$2" "$link"
+}
+alias_package baetyl-function-python36 baetyl-function-python3
+alias_package baetyl-function-python2 baetyl-function-python27
+alias_package baetyl-function-node85 baetyl-function-node8
 
 # --- the example (native by default): config is the user's once installed, so existing files are kept ---
 example="$root/example/$mode"

@@ -457,7 +457,9 @@ class FunctionRuntime(object):
         self.log.info('service closed')
 
 
-def main(argv=None):
+def main(argv=None, prepare=None):
+    """Runs the runtime until SIGTERM/SIGINT. ``prepare(config, log)``, if given, runs before the handlers are
+    imported (the Python 2.7 package sets up its compatibility there)."""
     parser = argparse.ArgumentParser(description='Baetyl function runtime for Python')
     parser.add_argument('-c', '--conf', dest='conf', default=None,
                         help='config file path (default: %s)' % DEFAULT_CONFIG)
@@ -480,6 +482,8 @@ def main(argv=None):
     try:
         config = load_config(conf)
         log = get_logger(config)
+        if prepare is not None:
+            prepare(config, log)
         functions = load_functions(config)
         runtime = FunctionRuntime(config, log, functions)
         if _get(config, 'server', 'timeout') is not None:  # validate before serving

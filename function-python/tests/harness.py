@@ -16,6 +16,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 MODULE_DIR = os.path.dirname(HERE)
 REPO_DIR = os.path.dirname(MODULE_DIR)
 RUNTIME = os.path.join(MODULE_DIR, 'bin', 'function-python3.py')
+RUNTIME27 = os.path.join(MODULE_DIR, 'bin', 'function-python27.py')
 PROTO = os.path.join(REPO_DIR, 'proto', 'src', 'main', 'proto', 'function.proto')
 FIXTURES = os.path.join(HERE, 'fixtures')
 # The docs' function code as the native example installs it, so the tests run exactly what users get.
@@ -82,8 +83,9 @@ class Workdir(object):
 
 
 class Runtime(object):
-    def __init__(self, workdir, env=None, args=None, port=None):
+    def __init__(self, workdir, env=None, args=None, port=None, script=RUNTIME):
         self.workdir = workdir
+        self.script = script
         self.port = port
         self.env = dict((k, v) for k, v in os.environ.items() if k not in RUNTIME_ENVS)
         self.env.pop('PYTHONPATH', None)
@@ -97,7 +99,7 @@ class Runtime(object):
 
     def start(self):
         self._stderr = open(self._stderr_path, 'wb')
-        self.proc = subprocess.Popen([PYTHON, RUNTIME] + self.args, cwd=self.workdir.path, env=self.env,
+        self.proc = subprocess.Popen([PYTHON, self.script] + self.args, cwd=self.workdir.path, env=self.env,
                                      stdin=subprocess.DEVNULL, stdout=self._stderr, stderr=self._stderr)
         return self
 

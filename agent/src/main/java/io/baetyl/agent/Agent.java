@@ -43,7 +43,7 @@ public final class Agent implements AutoCloseable {
         VolumeStore store = new VolumeStore(volumesDir, http, cfg.ota.limit, retryWait);
         Cleaner cleaner = new Cleaner(VolumeStore.DB_DIR, volumesDir);
         this.processor = new OtaProcessor(cfg, master, store, reporter, cleaner, workDir.resolve(cfg.ota.logger.path), poll);
-        this.mqtt = new HubClient(cfg.remote.mqtt, this::onDesire).onState(new HubClient.StateListener() {
+        this.mqtt = new HubClient(cfg.remote.mqtt, "remote.mqtt", this::onDesire).onState(new HubClient.StateListener() {
             @Override
             public void connected() {
                 lastConnectError = "";

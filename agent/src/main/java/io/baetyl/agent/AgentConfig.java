@@ -50,6 +50,8 @@ public class AgentConfig implements Validated {
         public String ca = "";
         public String cert = "";
         public String key = "";
+        /** Not in Baetyl 1.x: the passphrase of an encrypted {@link #key}. */
+        public String passphrase = "";
         /** One whole request, body included (Go's http.Client.Timeout). */
         public Duration timeout = Duration.ofMinutes(5);
     }

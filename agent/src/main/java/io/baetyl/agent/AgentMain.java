@@ -20,7 +20,8 @@ public final class AgentMain {
             }
             DeviceIdentity identity;
             try {
-                identity = DeviceIdentity.load(Path.of(cfg.remote.mqtt.cert), Path.of(cfg.remote.mqtt.key));
+                identity = DeviceIdentity.load(Path.of(cfg.remote.mqtt.cert), Path.of(cfg.remote.mqtt.key),
+                        cfg.remote.mqtt.passphrase);
             } catch (IllegalArgumentException e) {
                 throw new ConfigException(ctx.configFile() + ": " + e.getMessage(), e);
             }

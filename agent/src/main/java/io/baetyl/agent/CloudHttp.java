@@ -1,9 +1,9 @@
 package io.baetyl.agent;
 
 import io.netty.handler.ssl.JdkSslContext;
+import io.baetyl.sdk.tls.TlsFiles;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -63,15 +63,17 @@ public final class CloudHttp implements AutoCloseable {
     }
 
     static SSLContext sslContext(AgentConfig.Http cfg) {
+        TlsFiles files = new TlsFiles("remote.http", cfg.ca, cfg.cert, cfg.key, cfg.passphrase);
         try {
             SslContextBuilder b = SslContextBuilder.forClient().sslProvider(SslProvider.JDK)
-                    .trustManager(new File(cfg.ca));
-            if (!cfg.cert.isEmpty()) {
-                b.keyManager(new File(cfg.cert), new File(cfg.key));
+                    .trustManager(files.trustedCas());
+            if (files.hasKeyPair()) {
+                TlsFiles.KeyPair pair = files.keyPair();
+                b.keyManager(pair.key(), pair.chain());
             }
             return ((JdkSslContext) b.build()).context();
-        } catch (SSLException | IllegalArgumentException e) {
-            throw new IllegalArgumentException("remote.http: cannot load TLS files (ca=" + cfg.ca + ", cert=" + cfg.cert
+        } catch (SSLException e) {
+            throw new IllegalArgumentException("remote.http: cannot set up TLS (ca=" + cfg.ca + ", cert=" + cfg.cert
                     + ", key=" + cfg.key + "): " + e.getMessage(), e);
         }
     }

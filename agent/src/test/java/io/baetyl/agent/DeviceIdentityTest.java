@@ -55,11 +55,22 @@ class DeviceIdentityTest {
     @Test
     void aKeyOfAnotherDeviceIsRefusedNamingTheKey() {
         assertThatThrownBy(() -> DeviceIdentity.load(dev("dev1", "client.pem"), dev("dev2", "client.key")))
-                .hasMessage("remote.mqtt.key: " + dev("dev2", "client.key") + " does not belong to the certificate "
-                        + "remote.mqtt.cert (" + dev("dev1", "client.pem") + ")");
+                .hasMessageStartingWith("remote.mqtt.key: " + dev("dev2", "client.key") + ": the ")
+                .hasMessageContaining(" key does not belong to the certificate remote.mqtt.cert ("
+                        + dev("dev1", "client.pem") + ", subject ");
         assertThatThrownBy(() -> DeviceIdentity.load(dev("dev1", "client.pem"), dev("dev1", "client.pem")))
-                .hasMessageContaining("remote.mqtt.key: ").hasMessageContaining("is not an unencrypted PEM private key");
+                .hasMessageStartingWith("remote.mqtt.key: " + dev("dev1", "client.pem")
+                        + ": holds BEGIN CERTIFICATE, not a private key");
         assertThatThrownBy(() -> DeviceIdentity.load(dev("dev1", "missing.pem"), dev("dev1", "client.key")))
-                .hasMessageContaining("remote.mqtt.cert: cannot read");
+                .hasMessage("remote.mqtt.cert: " + dev("dev1", "missing.pem") + ": file not found");
+    }
+
+    @Test
+    void anEcKeyIsRefusedBecauseReportsNeedRsa() throws Exception {
+        io.baetyl.sdk.testing.TestPki pki = io.baetyl.sdk.testing.TestPki.create(certs.resolve("ec-pki"));
+        io.baetyl.sdk.testing.TestPki.Leaf ec = pki.issue("ec-device", io.baetyl.sdk.testing.TestPki.KeyFormat.EC);
+        assertThatThrownBy(() -> DeviceIdentity.load(ec.cert(), ec.key()))
+                .hasMessage("remote.mqtt.key: " + ec.key() + ": holds a SEC 1 EC key; the agent needs an RSA key "
+                        + "(the report's AES key is encrypted with it)");
     }
 }

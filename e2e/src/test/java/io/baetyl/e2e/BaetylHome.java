@@ -135,6 +135,25 @@ final class BaetylHome implements AutoCloseable {
         rememberPids();
     }
 
+    /** The exit status and output (stdout and stderr) of a command of {@code bin/baetyl}. */
+    record Result(int status, String output) {
+    }
+
+    /** Runs {@code bin/baetyl ARGS} in the install dir and waits for it (one minute at most). */
+    Result run(String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(home.resolve("bin/baetyl").toString());
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).directory(home.toFile()).redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        byte[] out = p.getInputStream().readAllBytes();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IllegalStateException("bin/baetyl " + String.join(" ", args) + " did not finish in 60s");
+        }
+        return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+    }
+
     static boolean accepting(int port) {
         try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
             return true;

@@ -112,7 +112,6 @@ class FunctionsIT {
                 mounts:
                   - {name: function-test-conf, path: etc/baetyl, readonly: true}
                   - {name: function-test-code, path: var/db/baetyl/function-test, readonly: true}
-                  - {name: baetyl-function-python3-bin, path: lib/baetyl/baetyl-function-python3, readonly: true}
                 """, Map.class));
         services.add(BaetylHome.YAML.readValue("""
                 name: function-python3-broken
@@ -120,7 +119,6 @@ class FunctionsIT {
                 replica: 0
                 mounts:
                   - {name: function-broken-conf, path: etc/baetyl, readonly: true}
-                  - {name: baetyl-function-python3-bin, path: lib/baetyl/baetyl-function-python3, readonly: true}
                 """, Map.class));
         volumes.add(Map.of("name", "function-test-conf", "path", "var/db/baetyl/function-test-conf"));
         volumes.add(Map.of("name", "function-test-code", "path", "var/db/baetyl/function-test-code"));

@@ -13,6 +13,7 @@ import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.SaslConfigs;
+import io.baetyl.sdk.tls.TlsFiles;
 import org.apache.kafka.common.config.SslConfigs;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -155,7 +156,10 @@ final class KafkaSettings {
             if (!k.cert.isEmpty()) {
                 p.put(SslConfigs.SSL_KEYSTORE_TYPE_CONFIG, "PEM");
                 p.put(SslConfigs.SSL_KEYSTORE_CERTIFICATE_CHAIN_CONFIG, read(k.cert, "kafka.cert"));
-                p.put(SslConfigs.SSL_KEYSTORE_KEY_CONFIG, read(k.key, "kafka.key"));
+                // Kafka's PEM key store takes PKCS#8 only: the key is read in any format Baetyl's TLS files allow
+                // (PKCS#1, PKCS#8, SEC 1 EC, encrypted with kafka.passphrase) and handed over as PKCS#8.
+                TlsFiles.KeyPair pair = new TlsFiles("kafka", null, k.cert, k.key, k.passphrase).keyPair();
+                p.put(SslConfigs.SSL_KEYSTORE_KEY_CONFIG, pkcs8Pem(pair.key()));
             }
             if (k.insecure) {
                 p.put(SslConfigs.SSL_ENDPOINT_IDENTIFICATION_ALGORITHM_CONFIG, "");
@@ -228,6 +232,12 @@ final class KafkaSettings {
             }
         }
         return out;
+    }
+
+    static String pkcs8Pem(java.security.PrivateKey key) {
+        String b64 = java.util.Base64.getMimeEncoder(64, "\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII))
+                .encodeToString(key.getEncoded()); // a JDK private key encodes as PKCS#8
+        return "-----BEGIN PRIVATE KEY-----\n" + b64 + "\n-----END PRIVATE KEY-----\n";
     }
 
     private static String read(String file, String key) {

@@ -37,9 +37,11 @@ public class RemoteKafkaConfig implements Validated {
         public Sasl sasl = new Sasl();
         /** PEM file of the CA that signed the brokers' certificates; setting it (or {@code tls}) turns TLS on. */
         public String ca = "";
-        /** PEM client certificate and PKCS#8 key, for brokers that require client certificates. */
+        /** PEM client certificate and key (PKCS#1, PKCS#8, SEC 1 EC or encrypted), for brokers that require them. */
         public String cert = "";
         public String key = "";
+        /** The passphrase of an encrypted {@link #key}. */
+        public String passphrase = "";
         /** TLS with the JVM's trusted CAs when no {@code ca} is given. */
         public boolean tls;
         /** Skip the check that the broker's certificate names its host (test setups only). */

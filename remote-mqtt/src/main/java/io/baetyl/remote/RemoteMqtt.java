@@ -32,10 +32,15 @@ public final class RemoteMqtt implements AutoCloseable {
     public RemoteMqtt(RemoteMqttConfig cfg, Consumer<Map<String, Object>> reporter) {
         this.cfg = cfg;
         this.reporter = reporter;
-        for (int i = 0; i < cfg.rules.size(); i++) {
-            RemoteMqttConfig.Rule rule = cfg.rules.get(i);
-            String remoteKey = "remotes[" + cfg.remotes.indexOf(cfg.remote(rule.remote.name)) + "]";
-            rules.add(new RuleBridge(i, rule.remote.name, remoteKey, cfg.hubClient(rule), cfg.remoteClient(rule)));
+        try {
+            for (int i = 0; i < cfg.rules.size(); i++) {
+                RemoteMqttConfig.Rule rule = cfg.rules.get(i);
+                String remoteKey = "remotes[" + cfg.remotes.indexOf(cfg.remote(rule.remote.name)) + "]";
+                rules.add(new RuleBridge(i, rule.remote.name, remoteKey, cfg.hubClient(rule), cfg.remoteClient(rule)));
+            }
+        } catch (RuntimeException e) {
+            rules.forEach(RuleBridge::close); // a later rule's bad TLS file must not leave the earlier clients behind
+            throw e;
         }
         scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "remote-mqtt");

@@ -96,7 +96,7 @@ final class RuleBridge implements AutoCloseable {
             this.label = label;
             this.key = key;
             this.cfg = cfg;
-            this.client = new HubClient(cfg, handler).onState(this);
+            this.client = new HubClient(cfg, key, handler).onState(this);
         }
 
         @Override

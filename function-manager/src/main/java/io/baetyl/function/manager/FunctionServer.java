@@ -2,6 +2,8 @@ package io.baetyl.function.manager;
 
 import baetyl.FunctionGrpc;
 import baetyl.FunctionOuterClass.FunctionMessage;
+import io.baetyl.sdk.config.ConfigException;
+import io.baetyl.sdk.tls.TlsFiles;
 import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -10,7 +12,6 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import io.grpc.stub.StreamObserver;
-import java.io.File;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.Map;
@@ -56,12 +57,19 @@ final class FunctionServer implements AutoCloseable {
             b.maxConcurrentCallsPerConnection(cfg.concurrent.max);
         }
         if (!cfg.cert.isEmpty()) {
-            SslContextBuilder ssl = GrpcSslContexts.configure(SslContextBuilder.forServer(new File(cfg.cert),
-                    new File(cfg.key)));
-            if (!cfg.ca.isEmpty()) {
-                ssl.trustManager(new File(cfg.ca)).clientAuth(ClientAuth.REQUIRE);
+            // PKCS#1, PKCS#8, EC or encrypted keys; errors name server.key, the host file and what it holds
+            TlsFiles files = new TlsFiles("server", cfg.ca, cfg.cert, cfg.key, cfg.passphrase);
+            try {
+                TlsFiles.KeyPair pair = files.keyPair();
+                SslContextBuilder ssl = GrpcSslContexts.configure(SslContextBuilder.forServer(pair.key(), pair.chain()));
+                if (files.hasCa()) {
+                    ssl.trustManager(files.trustedCas()).clientAuth(ClientAuth.REQUIRE);
+                }
+                b.sslContext(ssl.build());
+            } catch (IllegalArgumentException e) {
+                executor.shutdownNow();
+                throw new ConfigException(e.getMessage(), e);
             }
-            b.sslContext(ssl.build());
         }
         Server server;
         try {

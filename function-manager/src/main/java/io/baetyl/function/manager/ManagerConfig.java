@@ -37,6 +37,8 @@ public class ManagerConfig implements Validated {
         public String ca = "";
         public String cert = "";
         public String key = "";
+        /** Not in Baetyl 1.x: the passphrase of an encrypted {@link #key}. */
+        public String passphrase = "";
     }
 
     public static class Rule {

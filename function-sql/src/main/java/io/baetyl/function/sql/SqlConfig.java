@@ -35,6 +35,8 @@ public class SqlConfig implements Validated {
         public String ca = "";
         public String cert = "";
         public String key = "";
+        /** Not in Baetyl 1.x: the passphrase of an encrypted {@link #key}. */
+        public String passphrase = "";
     }
 
     /** A {@code {max: N}} block; null means "not set". */

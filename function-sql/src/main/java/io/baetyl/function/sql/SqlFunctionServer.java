@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.ByteString;
 import io.baetyl.function.sql.query.MessageInfo;
 import io.baetyl.function.sql.query.SqlStatement;
+import io.baetyl.sdk.tls.TlsFiles;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.ServerCredentials;
@@ -18,7 +19,6 @@ import io.grpc.Status;
 import io.grpc.TlsServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
-import java.io.File;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -56,19 +56,12 @@ public final class SqlFunctionServer implements AutoCloseable {
         SocketAddress bind = parseAddress(address);
         ServerCredentials creds = InsecureServerCredentials.create();
         if (!cfg.key.isBlank()) {
-            TlsServerCredentials.Builder tls = TlsServerCredentials.newBuilder();
-            try {
-                tls.keyManager(new File(cfg.cert), new File(cfg.key));
-            } catch (IOException | RuntimeException e) {
-                throw new IllegalArgumentException("server.cert/server.key: cannot load (" + cfg.cert + ", " + cfg.key
-                        + "): " + e.getMessage(), e);
-            }
-            if (!cfg.ca.isBlank()) {
-                try {
-                    tls.trustManager(new File(cfg.ca));
-                } catch (IOException | RuntimeException e) {
-                    throw new IllegalArgumentException("server.ca: cannot load (" + cfg.ca + "): " + e.getMessage(), e);
-                }
+            // PKCS#1, PKCS#8, EC or encrypted keys; errors name server.key, the host file and what it holds
+            TlsFiles files = new TlsFiles("server", cfg.ca, cfg.cert, cfg.key, cfg.passphrase);
+            TlsServerCredentials.Builder tls = TlsServerCredentials.newBuilder()
+                    .keyManager(files.keyPair().keyManagers());
+            if (files.hasCa()) {
+                tls.trustManager(files.trustManagers());
                 tls.clientAuth(TlsServerCredentials.ClientAuth.REQUIRE);
             }
             creds = tls.build();

@@ -308,7 +308,7 @@ class SqlFunctionRuntimeTest {
         assertThat(failsToStart(withLog("server: {timeout: soon}\nfunctions: []\n"), env)).isEqualTo(1);
         assertThat(log()).contains("server.timeout");
         assertThat(failsToStart(withLog("server: {key: nope.key, cert: nope.pem}\nfunctions: []\n"), env)).isEqualTo(1);
-        assertThat(log()).contains("server.cert/server.key: cannot load (nope.pem, nope.key)");
+        assertThat(log()).contains("server.cert: nope.pem: file not found");
         assertThat(failsToStart(withLog("server: {key: nope.key}\nfunctions: []\n"), env)).isEqualTo(1);
         assertThat(log()).contains("server.key and server.cert: must be set together");
     }

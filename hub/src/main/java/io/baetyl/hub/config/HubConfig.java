@@ -39,6 +39,8 @@ public class HubConfig implements Validated {
         public String ca;
         public String cert;
         public String key;
+        /** Not in baetyl-hub: the passphrase of an encrypted {@link #key} (BEGIN ENCRYPTED PRIVATE KEY). */
+        public String passphrase;
         /** Go's {@code insecure} flag on the shared certificate type; unused by the hub server side. */
         public boolean insecure;
 
@@ -272,6 +274,11 @@ public class HubConfig implements Validated {
         }
         validatePrincipals(principals);
         validateSubscriptions(subscriptions);
+        if (listen.isEmpty()) {
+            // baetyl-hub started and served nobody; an empty file or a misspelled `listen:` is a mistake to report
+            throw new IllegalArgumentException("listen: no listener, the hub would accept no client (add for example "
+                    + "listen: [tcp://0.0.0.0:1883])");
+        }
     }
 
     private static void min(String key, int v, int lo, int hi) {

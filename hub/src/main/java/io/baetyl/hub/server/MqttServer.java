@@ -3,6 +3,8 @@ package io.baetyl.hub.server;
 import io.baetyl.hub.auth.Authenticator;
 import io.baetyl.hub.broker.Broker;
 import io.baetyl.hub.config.HubConfig;
+import io.baetyl.sdk.config.ConfigException;
+import io.baetyl.sdk.tls.TlsFiles;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -22,12 +24,12 @@ import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.util.concurrent.GlobalEventExecutor;
-import java.io.File;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,7 +64,11 @@ public final class MqttServer {
         for (String url : config.listen) {
             HubConfig.Listener l = HubConfig.Listener.parse(url);
             if (l.tls() && ssl == null) {
-                ssl = sslContext(config.certificate);
+                try {
+                    ssl = sslContext(config.certificate);
+                } catch (IllegalArgumentException e) {
+                    throw new ConfigException(e.getMessage(), e); // one line: key, host file, what it holds
+                }
             }
             ServerBootstrap b = new ServerBootstrap()
                     .group(boss, workers)
@@ -119,17 +125,25 @@ public final class MqttServer {
         p.addLast(PipelineNames.CONNECTION, new MqttConnection(broker, auth));
     }
 
+    /**
+     * The listeners' TLS: PKCS#1, PKCS#8, SEC 1 EC or encrypted keys ({@link TlsFiles}); errors name
+     * {@code certificate.key} (or {@code .cert}, {@code .ca}), the host file and what it holds.
+     */
     static SslContext sslContext(HubConfig.Certificate c) {
+        TlsFiles files = new TlsFiles("certificate", c.ca, c.cert, c.key, c.passphrase);
+        TlsFiles.KeyPair pair = files.keyPair();
         try {
-            SslContextBuilder b = SslContextBuilder.forServer(new File(c.cert), new File(c.key));
-            if (c.ca != null && !c.ca.isBlank()) {
+            SslContextBuilder b = SslContextBuilder.forServer(pair.key(), pair.chain());
+            if (files.hasCa()) {
                 // like baetyl-hub: a client certificate is verified if given, and then it is a login without password
-                b.trustManager(new File(c.ca)).clientAuth(ClientAuth.OPTIONAL);
+                b.trustManager(files.trustedCas()).clientAuth(ClientAuth.OPTIONAL);
             }
+            log.info("tls: certificate {}, key format {}", pair.chain()[0].getSubjectX500Principal().getName(),
+                    pair.keyFormat());
             return b.build();
-        } catch (Exception e) {
-            throw new IllegalArgumentException("certificate: cannot load cert=" + c.cert + ", key=" + c.key + ", ca=" + c.ca
-                    + " (PEM; the key must be PKCS#8, e.g. openssl pkcs8 -topk8 -nocrypt): " + e.getMessage(), e);
+        } catch (SSLException e) {
+            throw new IllegalArgumentException("certificate: cannot set up TLS with cert=" + c.cert + ", key=" + c.key
+                    + ", ca=" + c.ca + ": " + e.getMessage(), e);
         }
     }
 

@@ -98,6 +98,7 @@ class HubConfigTest {
     @Test
     void budgetKeysAreReadAndUnsetOnesStayUnsetForTheHeapDerivedDefaults() {
         HubConfig c = parse("""
+                listen: [tcp://:1883]
                 connect:
                   timeout: 3s
                 storage:
@@ -133,13 +134,23 @@ class HubConfigTest {
         assertThat(d.storage.size.max).isNull();
         assertThat(d.message.retained.count.max).isNull();
         assertThat(d.message.egress.qos0.total.size.max).isNull();
-        assertThatThrownBy(() -> parse("storage: {size: {max: 1k}}"))
+        assertThatThrownBy(() -> parse("listen: [tcp://:1883]\n" + "storage: {size: {max: 1k}}"))
                 .hasMessageContaining("storage.size.max: less than min (65536 bytes)");
-        assertThatThrownBy(() -> parse("connect: {timeout: 0s}")).hasMessageContaining("connect.timeout: must be positive");
-        assertThatThrownBy(() -> parse("message: {retained: {count: {max: -1}}}"))
+        assertThatThrownBy(() -> parse("listen: [tcp://:1883]\n" + "connect: {timeout: 0s}")).hasMessageContaining("connect.timeout: must be positive");
+        assertThatThrownBy(() -> parse("listen: [tcp://:1883]\n" + "message: {retained: {count: {max: -1}}}"))
                 .hasMessageContaining("message.retained.count.max: less than min");
-        assertThatThrownBy(() -> parse("message: {egress: {qos0: {session: {size: {max: 0}}}}}"))
+        assertThatThrownBy(() -> parse("listen: [tcp://:1883]\n" + "message: {egress: {qos0: {session: {size: {max: 0}}}}}"))
                 .hasMessageContaining("message.egress.qos0.session.size.max");
+    }
+
+    @Test
+    void aHubWithoutListenerIsAnError() {
+        String error = "service.yml: listen: no listener, the hub would accept no client (add for example "
+                + "listen: [tcp://0.0.0.0:1883])";
+        assertThatThrownBy(() -> parse("")).isInstanceOf(ConfigException.class).hasMessage(error);
+        assertThatThrownBy(() -> parse("listen: []")).hasMessage(error);
+        // a misspelled key: the unknown key is warned about and the hub does not start with zero listeners
+        assertThatThrownBy(() -> parse("listens: [tcp://0.0.0.0:1883]")).hasMessage(error);
     }
 
     @Test

@@ -2,6 +2,8 @@ package io.baetyl.master.api;
 
 import io.baetyl.master.config.ServerConfig;
 import io.baetyl.master.security.LogSafe;
+import io.baetyl.sdk.net.UnixSockets;
+import io.baetyl.sdk.tls.TlsFiles;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -11,11 +13,9 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollEventLoopGroup;
-import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
@@ -101,10 +101,6 @@ public final class ApiServer implements AutoCloseable {
     }
 
     private void bindUnix(ApiRouter router, SslContext ssl) throws IOException {
-        if (!Epoll.isAvailable()) {
-            throw new IOException("server.address " + cfg.address + ": unix sockets need Netty's native epoll "
-                    + "transport, which is unavailable: " + Epoll.unavailabilityCause());
-        }
         Path path = workDir.resolve(cfg.unixPath()).toAbsolutePath().normalize();
         if (path.toString().getBytes(StandardCharsets.UTF_8).length > MAX_UNIX_PATH_BYTES) {
             throw new IOException("server.address: unix socket path too long (max " + MAX_UNIX_PATH_BYTES
@@ -119,19 +115,22 @@ public final class ApiServer implements AutoCloseable {
         if (Files.deleteIfExists(path)) {
             log.info("removed stale api socket: path={}", path);
         }
-        group = new EpollEventLoopGroup(1, new DefaultThreadFactory("api-io", true));
+        // Netty's epoll where its native library loads, else the JDK's own unix-domain sockets (arm boards etc.)
+        UnixSockets.Transport transport = UnixSockets.transport();
+        group = UnixSockets.group(transport, 1, new DefaultThreadFactory("api-io", true));
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)
-                .channel(EpollServerDomainSocketChannel.class)
+                .channel(UnixSockets.serverChannel(transport))
                 .childHandler(initializer(router, ssl));
-        serverChannel = bind(b, new DomainSocketAddress(path.toString()));
+        serverChannel = bind(b, UnixSockets.address(transport, path));
         socketPath = path;
         try {
             Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-rw----"));
         } catch (IOException | UnsupportedOperationException e) {
             log.warn("cannot set api socket permissions: path={}, error={}", path, e.toString());
         }
-        log.info("api server listening: address={}, socket={}, tls={}", LogSafe.q(cfg.address), path, ssl != null);
+        log.info("api server listening: address={}, socket={}, tls={}, transport={}", LogSafe.q(cfg.address), path,
+                ssl != null, transport.name().toLowerCase(java.util.Locale.ROOT));
     }
 
     private void bindTcp(ApiRouter router, SslContext ssl) throws IOException {
@@ -190,19 +189,27 @@ public final class ApiServer implements AutoCloseable {
         if (!hasCert || !hasKey) {
             throw new IOException("server: cert and key must be set together");
         }
+        // PKCS#1, PKCS#8, EC or encrypted keys; errors name server.key, the host file and what it holds
+        TlsFiles files = new TlsFiles("server", abs(cfg.ca), abs(cfg.cert), abs(cfg.key), cfg.passphrase);
         try {
-            SslContextBuilder b = SslContextBuilder.forServer(
-                    workDir.resolve(cfg.cert).toFile(), workDir.resolve(cfg.key).toFile());
-            if (cfg.ca != null && !cfg.ca.isBlank()) {
+            TlsFiles.KeyPair pair = files.keyPair();
+            SslContextBuilder b = SslContextBuilder.forServer(pair.key(), pair.chain());
+            if (files.hasCa()) {
                 // Go used tls.VerifyClientCertIfGiven: a client without a certificate still gets in (the token
                 // headers authenticate it), one with a certificate must present a valid one.
-                b.trustManager(workDir.resolve(cfg.ca).toFile()).clientAuth(ClientAuth.OPTIONAL);
+                b.trustManager(files.trustedCas()).clientAuth(ClientAuth.OPTIONAL);
             }
             return b.build();
+        } catch (IllegalArgumentException e) {
+            throw new IOException(e.getMessage(), e);
         } catch (IOException | RuntimeException e) {
-            throw new IOException("server: cannot load TLS files (cert=" + cfg.cert + ", key=" + cfg.key
+            throw new IOException("server: cannot set up TLS (cert=" + cfg.cert + ", key=" + cfg.key
                     + ", ca=" + cfg.ca + "): " + e.getMessage(), e);
         }
+    }
+
+    private String abs(String p) {
+        return p == null || p.isBlank() ? p : workDir.resolve(p).toString();
     }
 
     /** The bound TCP port (useful with {@code tcp://127.0.0.1:0}), or -1 for a unix socket or before start. */

@@ -1,6 +1,8 @@
 package io.baetyl.master.cli;
 
+import io.baetyl.master.check.CheckFailedException;
 import io.baetyl.master.config.MasterConfig;
+import io.baetyl.master.engine.EngineException;
 import io.baetyl.master.runtime.Master;
 import io.baetyl.master.security.LogSafe;
 import io.baetyl.sdk.config.ConfigException;
@@ -53,7 +55,7 @@ class StartCommand implements Callable<Integer> {
             log.info("master starting: workdir={} mode={}", options.workdir(), cfg.mode);
             master.start();
         } catch (Exception e) {
-            log.error("failed to start master: {}", LogSafe.q(e.getMessage(), 2000), e instanceof ConfigException ? null : e);
+            reportStartFailure(e);
             master.close();
             if (master.rollBackMasterUpdate(e.getMessage())) {
                 log.error("the previous master is back in place; it runs at the next start");
@@ -68,5 +70,20 @@ class StartCommand implements Callable<Integer> {
         }
         master.close();
         return 0;
+    }
+
+    /**
+     * One line per problem and no stack trace for what the user can fix (config, packages, engine errors, files);
+     * a stack trace only for what would be a bug.
+     */
+    private static void reportStartFailure(Exception e) {
+        if (e instanceof CheckFailedException c) {
+            log.error("failed to start master: {} problem(s), nothing was started:", c.problems().size());
+            c.problems().forEach(p -> log.error("{}", LogSafe.q(p, 2000)));
+        } else if (e instanceof ConfigException || e instanceof EngineException || e instanceof java.io.IOException) {
+            log.error("failed to start master: {}", LogSafe.q(e.getMessage(), 2000));
+        } else {
+            log.error("failed to start master: {}", LogSafe.q(e.getMessage(), 2000), e);
+        }
     }
 }

@@ -29,7 +29,7 @@ public class AppConfig implements Validated {
     @Override
     public void validate() {
         for (Map.Entry<String, ServiceSpec> e : services.entrySet()) {
-            String key = "services." + e.getKey();
+            String key = e.getValue() == null ? "services." + e.getKey() : e.getValue().keyIn(e.getKey());
             if (!ServiceSpec.NAME.matcher(e.getKey()).matches()) {
                 throw new IllegalArgumentException(key + ": invalid service name '" + e.getKey()
                         + "' (letters, digits, '_' and '-', starting with a letter or digit, at most 64)");

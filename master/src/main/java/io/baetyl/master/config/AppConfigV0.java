@@ -96,6 +96,7 @@ public class AppConfigV0 {
                 throw new IllegalArgumentException(key + ".name: duplicate service name '" + s.name + "'");
             }
             ServiceSpec spec = new ServiceSpec();
+            spec.origin = key;
             spec.image = s.image;
             spec.replica = s.replica;
             spec.networkMode = s.networkMode;

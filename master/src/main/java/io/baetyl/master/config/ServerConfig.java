@@ -18,6 +18,8 @@ public class ServerConfig implements Validated {
     public String ca = "";
     public String cert = "";
     public String key = "";
+    /** Not in Baetyl: the passphrase of an encrypted {@link #key}. */
+    public String passphrase = "";
     public Update update = new Update();
 
     /** {@code server.update:} who may call {@code PUT /v1/system/update} (and the v0 {@code /system/update}). */

@@ -48,6 +48,17 @@ public class ServiceSpec {
     public RestartPolicy restart = new RestartPolicy();
     public Resources resources = new Resources();
     public String runtime = "";
+    /**
+     * Where the user wrote this service, for errors: {@code services[3]} in a v0 file (a list); null for the compose
+     * format, whose key is {@code services.<name>}.
+     */
+    @com.fasterxml.jackson.annotation.JsonIgnore
+    public String origin;
+
+    /** The key of this service in errors: {@code services[3]} (v0) or {@code services.<name>} (compose). */
+    public String keyIn(String name) {
+        return origin != null ? origin : "services." + name;
+    }
 
     public static class ServiceNetwork {
         public List<String> aliases = new ArrayList<>();

@@ -1,6 +1,8 @@
 package io.baetyl.master.runtime;
 
 import io.baetyl.master.api.ApiException;
+import io.baetyl.master.check.AppCheck;
+import io.baetyl.master.check.CheckFailedException;
 import io.baetyl.master.config.AppConfig;
 import io.baetyl.master.config.AppConfigLoader;
 import io.baetyl.master.config.AppPaths;
@@ -18,7 +20,11 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -59,6 +65,8 @@ final class Ota implements AutoCloseable {
     private volatile Runnable restartRequest = () -> { };
     /** Guarded by this. */
     private AppConfig current;
+    /** The read-only volumes' content of each running service when it was started ({@link MountDigests}). */
+    private Map<String, Map<String, String>> digests = Map.of();
     private volatile String confVersion = "";
     private volatile String lastError = "";
 
@@ -120,8 +128,7 @@ final class Ota implements AutoCloseable {
             try {
                 applyApp(trace, resolved);
             } catch (Exception e) {
-                log.error("update failed: trace={} type=APP path={}: {}", LogSafe.q(trace), LogSafe.q(path),
-                        LogSafe.q(e.getMessage()));
+                logFailure("update failed: trace=" + LogSafe.q(trace) + " type=APP path=" + LogSafe.q(path), e);
                 lastError = LogSafe.q(e.getMessage(), 1000);
             }
         });
@@ -134,7 +141,7 @@ final class Ota implements AutoCloseable {
                 applyApp(null, null);
                 log.info("application reloaded: services={}", services.names());
             } catch (Exception e) {
-                log.error("reload failed, previous application kept: {}", LogSafe.q(e.getMessage()));
+                logFailure("reload failed, previous application kept", e);
             }
         });
     }
@@ -176,6 +183,7 @@ final class Ota implements AutoCloseable {
             } catch (IllegalArgumentException e) {
                 throw new ConfigException(appFile + ": " + e.getMessage(), e);
             }
+            check(next);
         } catch (ConfigException e) {
             if (target != null) {
                 restore(oldFile, appFile);
@@ -185,6 +193,9 @@ final class Ota implements AutoCloseable {
         }
         AppConfig previous = current != null ? current : loadOld(oldFile);
         Set<String> keep = AppDiff.unchanged(next, current);
+        // Read before anything starts: a file edited while its service starts then counts as changed next time.
+        Map<String, Map<String, String>> nextDigests = digestsOf(next);
+        keep = keepUnchangedFiles(next, keep, nextDigests);
         engine.prepare(next);
         services.stopExcept(keep);
         try {
@@ -200,6 +211,7 @@ final class Ota implements AutoCloseable {
                 try {
                     services.start(previous);
                     current = previous;
+                    digests = digestsOf(previous);
                     confVersion = previous.appVersion;
                 } catch (Exception e2) {
                     error = "failed to restart old app: " + e2.getMessage() + "; " + error;
@@ -215,10 +227,71 @@ final class Ota implements AutoCloseable {
             throw new EngineException(error, e);
         }
         current = next;
+        digests = nextDigests;
         confVersion = next.appVersion;
         lastError = "";
         Files.deleteIfExists(oldFile);
         ota.step(OtaLog.UPDATED, null);
+    }
+
+    /**
+     * What {@code start} would fail on, found before anything stops or starts ({@link AppCheck}): native packages,
+     * module configs. Warnings (unknown keys) are logged.
+     *
+     * @throws CheckFailedException with one line per problem
+     */
+    private void check(AppConfig next) {
+        AppCheck.Report report = AppCheck.run(workDir, engine.name(), next, AppConfig.DEFAULT_PATH, AppCheck.keys(next));
+        report.warnings().forEach(w -> log.warn("{}", LogSafe.q(w, 2000)));
+        if (!report.ok()) {
+            throw new CheckFailedException(report.errors());
+        }
+    }
+
+    private Map<String, Map<String, String>> digestsOf(AppConfig app) {
+        Map<String, Map<String, String>> out = new LinkedHashMap<>();
+        app.services.forEach((name, spec) -> out.put(name, MountDigests.of(workDir, spec, app.volumes.keySet())));
+        return out;
+    }
+
+    /**
+     * The services to keep running: those whose definition is unchanged ({@code keep}) and whose read-only volumes
+     * hold the same files as when they started. Logs each service that restarts, stops or starts, and why.
+     */
+    private Set<String> keepUnchangedFiles(AppConfig next, Set<String> keep, Map<String, Map<String, String>> nextDigests) {
+        if (current == null) {
+            return keep;
+        }
+        Set<String> out = new LinkedHashSet<>();
+        for (String name : next.services.keySet()) {
+            if (!current.services.containsKey(name)) {
+                log.info("service added: service={}", name);
+            } else if (!keep.contains(name)) {
+                log.info("service restarted: service={} reason=its definition in application.yml changed", name);
+            } else {
+                List<String> changed = MountDigests.changed(digests.getOrDefault(name, Map.of()),
+                        nextDigests.getOrDefault(name, Map.of()));
+                if (changed.isEmpty()) {
+                    out.add(name);
+                } else {
+                    log.info("service restarted: service={} reason=read-only volume {} changed", name,
+                            LogSafe.q(String.join(", ", changed)));
+                }
+            }
+        }
+        current.services.keySet().stream().filter(n -> !next.services.containsKey(n))
+                .forEach(n -> log.info("service removed: service={}", n));
+        return out;
+    }
+
+    /** Logs an update's failure, one line per problem when the check found several. */
+    static void logFailure(String what, Exception e) {
+        if (e instanceof CheckFailedException c) {
+            log.error("{}: {} problem(s) in the new application:", what, c.problems().size());
+            c.problems().forEach(p -> log.error("  {}", LogSafe.q(p, 2000)));
+        } else {
+            log.error("{}: {}", what, LogSafe.q(e.getMessage()));
+        }
     }
 
     /**

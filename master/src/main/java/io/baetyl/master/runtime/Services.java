@@ -5,6 +5,7 @@ import io.baetyl.master.engine.Engine;
 import io.baetyl.master.engine.EngineException;
 import io.baetyl.master.engine.ServiceDefinition;
 import io.baetyl.sdk.Env;
+import io.baetyl.sdk.net.ServiceHosts;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -65,6 +66,10 @@ final class Services {
             env.put(Env.SERVICE_TOKEN, token);
             env.put(Env.OE_SERVICE_NAME, name);
             env.put(Env.OE_SERVICE_TOKEN, token);
+            if ("native".equals(engine.name())) {
+                // Every service runs on this host: a module may dial another by its name (tcp://localhub:1883).
+                env.put(ServiceHosts.APP_SERVICES, String.join(",", app.services.keySet()));
+            }
             ServiceRunner runner = new ServiceRunner(new ServiceDefinition(name, app.services.get(name), app.volumes, env),
                     engine, stats, scheduler, clock, stopper, grace);
             synchronized (this) {

@@ -168,7 +168,7 @@ class AppConfigTest {
         assertThatThrownBy(() -> AppConfigLoader.parse("services: [{name: -bad, image: x}]", "application.yml"))
                 .hasMessageContaining("services[0].name: invalid service name '-bad'");
         assertThatThrownBy(() -> AppConfigLoader.parse("services: [{name: a}]", "application.yml"))
-                .hasMessage("application.yml: services.a.image: is required");
+                .hasMessage("application.yml: services[0].image: is required");
         assertThatThrownBy(() -> AppConfigLoader.parse("services: {a: {image: x, restart: {policy: sometimes}}}", "application.yml"))
                 .hasMessage("application.yml: services.a.restart.policy: must be always, on-failure or no, got 'sometimes'");
         assertThatThrownBy(() -> AppConfigLoader.parse("services: {a: {image: x, restart: {backoff: {min: 10ms}}}}", "application.yml"))

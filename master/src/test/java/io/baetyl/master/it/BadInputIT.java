@@ -62,8 +62,11 @@ class BadInputIT extends MasterITBase {
     void aPackageWithoutPackageYmlIsAStartupErrorNamingTheFile() throws Exception {
         Files.delete(baetyl.home.resolve("var/db/baetyl/recorder/package.yml"));
         assertThat(baetyl.startExpectingExit()).isEqualTo(1);
-        assertThat(baetyl.output()).contains("service a: " + baetyl.home.resolve("var/db/baetyl/recorder/package.yml")
-                + ": file not found");
+        // found before anything starts, one line naming the service, the image and the file
+        assertThat(baetyl.output()).contains("var/db/baetyl/application.yml: services[0] (a).image 'recorder': "
+                + "var/db/baetyl/recorder/package.yml not found (a native package needs package.yml with an entry)");
+        assertThat(baetyl.output()).doesNotContain("\tat ");
+        assertThat(baetyl.events()).isEmpty();
     }
 
     @Test
@@ -78,7 +81,9 @@ class BadInputIT extends MasterITBase {
     void anImageWithNoPackageIsAStartupError() throws Exception {
         baetyl.app("services: [{name: a, image: nothing-here, replica: 1}]\n");
         assertThat(baetyl.startExpectingExit()).isEqualTo(1);
-        assertThat(baetyl.output()).contains("service a: package 'nothing-here' not found: mount its directory at lib/baetyl/nothing-here");
+        assertThat(baetyl.output()).contains("services[0] (a).image 'nothing-here': no native package: "
+                + "var/db/baetyl/nothing-here/package.yml not found and no volume is mounted at lib/baetyl/nothing-here");
+        assertThat(baetyl.events()).isEmpty();
     }
 
     @Test

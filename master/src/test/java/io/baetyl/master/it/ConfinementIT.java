@@ -155,10 +155,11 @@ class ConfinementIT extends MasterITBase {
             try (HttpMasterClient agent = baetyl.clientAs("agent")) {
                 agent.updateSystem(c[0], "APP", "var/db/baetyl/" + c[0] + ".yml");
             }
+            // refused by the check before anything stops or starts (FAILURE; the engine refuses it too)
             await().atMost(Duration.ofSeconds(20)).until(() -> baetyl.otaLog().stream()
-                    .anyMatch(l -> "ROLLEDBACK".equals(l.get("step")) && c[0].equals(l.get("trace"))));
+                    .anyMatch(l -> "FAILURE".equals(l.get("step")) && c[0].equals(l.get("trace"))));
             String error = (String) baetyl.otaLog().stream().filter(l -> c[0].equals(l.get("trace"))
-                    && "ROLLEDBACK".equals(l.get("step"))).findFirst().orElseThrow().get("error");
+                    && "FAILURE".equals(l.get("step"))).findFirst().orElseThrow().get("error");
             assertThat(error).contains("package.yml: entry '" + c[1] + "' must be a file inside the package directory "
                     + pkg.getParent().toRealPath().resolve(c[0]));
         }

@@ -110,12 +110,20 @@ final class MasterHarness implements AutoCloseable {
         return master.exitValue();
     }
 
+    private final Map<String, String> extraEnv = new LinkedHashMap<>();
+
+    /** An environment variable for the master process of the next start (its native services inherit it). */
+    void env(String name, String value) {
+        extraEnv.put(name, value);
+    }
+
     private void launch() throws IOException {
         runs++;
         ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/baetyl").toString(), "start")
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile()));
         pb.environment().put("RECORD_DIR", records.toString());
+        pb.environment().putAll(extraEnv);
         Files.writeString(output, "=== run " + runs + "\n", StandardCharsets.UTF_8,
                 java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
         master = pb.start();

@@ -1,6 +1,7 @@
 package io.baetyl.sdk.api;
 
 import io.baetyl.sdk.Env;
+import io.baetyl.sdk.net.UnixSockets;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
@@ -12,12 +13,10 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.epoll.EpollEventLoopGroup;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -95,15 +94,13 @@ public final class HttpMasterClient implements MasterClient {
             if (path.isEmpty()) {
                 throw new IllegalArgumentException("master api address has no socket path: " + address);
             }
-            if (!Epoll.isAvailable()) {
-                throw new IllegalStateException("unix socket " + address + " needs Netty's native epoll transport: "
-                        + Epoll.unavailabilityCause());
-            }
-            // Resolved once: a relative path means relative to where the module was started.
-            this.remote = new DomainSocketAddress(Path.of(path).toAbsolutePath().normalize().toString());
+            // Resolved once: a relative path means relative to where the module was started. Epoll where Netty's
+            // native library loads, else the JDK's own unix-domain sockets (UnixSockets).
+            UnixSockets.Transport transport = UnixSockets.transport();
+            this.remote = UnixSockets.address(transport, Path.of(path).toAbsolutePath().normalize());
             this.hostHeader = "baetyl";
-            this.group = new EpollEventLoopGroup(1, new DefaultThreadFactory("master-client", true));
-            this.channelType = EpollDomainSocketChannel.class;
+            this.group = UnixSockets.group(transport, 1, new DefaultThreadFactory("master-client", true));
+            this.channelType = UnixSockets.clientChannel(transport);
         } else {
             URI uri;
             try {

@@ -140,7 +140,7 @@ public final class ConfigLoader {
             value = tree == null || tree.isMissingNode() || tree.isNull()
                     ? null : YAML.readerFor(type).withHandler(unknown).readValue(rendered);
         } catch (JsonParseException e) {
-            throw new ConfigException(source + ": invalid YAML: " + describeParseError(e), e);
+            throw new ConfigException(source + ": invalid YAML: " + describeParseError(e, rendered), e);
         } catch (JsonMappingException e) {
             throw new ConfigException(source + ": " + describe(e), e);
         } catch (IOException e) {
@@ -186,10 +186,19 @@ public final class ConfigLoader {
                 why = why.substring(0, cut);
             }
         }
+        if (e.getLocation() != null && e.getLocation().getLineNr() > 0) {
+            why = why + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
+        }
         return path.isEmpty() ? why : path + ": " + why;
     }
 
-    private static String describeParseError(JsonParseException e) {
+    private static String describeParseError(JsonParseException e, String text) {
+        // jackson-dataformat-yaml wraps SnakeYAML's error, which holds the whole story (problem, context, marks)
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof org.yaml.snakeyaml.error.MarkedYAMLException marked) {
+                return YamlErrors.describe(marked, text);
+            }
+        }
         String msg = e.getOriginalMessage();
         if (e.getLocation() != null && e.getLocation().getLineNr() > 0) {
             return "line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ": "
@@ -228,16 +237,26 @@ public final class ConfigLoader {
         @Override
         public boolean handleUnknownProperty(DeserializationContext ctxt, JsonParser p, JsonDeserializer<?> deserializer,
                                              Object beanOrClass, String propertyName) throws IOException {
-            List<String> parts = new ArrayList<>();
-            parts.add(propertyName);
-            JsonStreamContext c = p.getParsingContext().getParent();
-            while (c != null) {
-                if (c.inObject() && c.getCurrentName() != null) {
-                    parts.add(0, c.getCurrentName());
+            // the path with list indexes, e.g. services[3].replicas
+            List<Object> segments = new ArrayList<>(); // names and indexes, innermost first
+            segments.add(propertyName);
+            for (JsonStreamContext c = p.getParsingContext().getParent(); c != null && !c.inRoot(); c = c.getParent()) {
+                if (c.inArray()) {
+                    segments.add(Math.max(0, c.getCurrentIndex()));
+                } else if (c.inObject() && c.getCurrentName() != null) {
+                    segments.add(c.getCurrentName());
                 }
-                c = c.getParent();
             }
-            keys.add(String.join(".", parts));
+            StringBuilder path = new StringBuilder();
+            for (int i = segments.size() - 1; i >= 0; i--) {
+                Object s = segments.get(i);
+                if (s instanceof Integer index) {
+                    path.append('[').append(index).append(']');
+                } else {
+                    path.append(path.length() == 0 ? "" : ".").append(s);
+                }
+            }
+            keys.add(path.toString());
             p.skipChildren();
             return true;
         }

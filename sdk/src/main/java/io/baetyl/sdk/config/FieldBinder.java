@@ -61,16 +61,16 @@ final class FieldBinder {
         }
     }
 
-    /** Where a node sits: {@code path} for errors (with indexes), {@code keys} for unknown-key warnings (without). */
-    private record Where(String path, String keys) {
-        static final Where ROOT = new Where("", "");
+    /** Where a node sits: the key path with list indexes ({@code services[3].replicas}), for errors and warnings. */
+    private record Where(String path) {
+        static final Where ROOT = new Where("");
 
         Where key(String name) {
-            return new Where(path.isEmpty() ? name : path + "." + name, keys.isEmpty() ? name : keys + "." + name);
+            return new Where(path.isEmpty() ? name : path + "." + name);
         }
 
         Where index(int i) {
-            return new Where(path + "[" + i + "]", keys);
+            return new Where(path + "[" + i + "]");
         }
     }
 
@@ -183,7 +183,7 @@ final class FieldBinder {
             Field field = fields.get(key);
             if (field == null) {
                 if (!(ignore != null && ignore.ignoreUnknown()) && !ignored.contains(key)) {
-                    unknownKeys.add(where.key(key).keys);
+                    unknownKeys.add(where.key(key).path);
                 }
                 continue;
             }

@@ -8,7 +8,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
 import org.yaml.snakeyaml.nodes.Node;
@@ -32,9 +31,21 @@ public final class ServiceConfigLoader {
     private ServiceConfigLoader() {
     }
 
-    /** Loads a file that must exist. */
+    /**
+     * Loads a file that must exist. Errors name it as the user finds it on the host: a native service reads
+     * {@code etc/baetyl/service.yml} through the master's symlink, so they say
+     * {@code etc/baetyl/service.yml (host file /usr/local/var/db/baetyl/localhub-conf/service.yml): ...}.
+     */
     public static <T> T load(Path file, Class<T> type) {
-        return parse(ConfigFiles.read(file), file.toString(), type, () -> ConfigFiles.newInstance(type));
+        String source = HostPaths.describe(file);
+        String text;
+        try {
+            text = ConfigFiles.read(file);
+        } catch (ConfigException e) {
+            throw new ConfigException(e.getMessage().replaceFirst(java.util.regex.Pattern.quote(file.toString()),
+                    java.util.regex.Matcher.quoteReplacement(source)), e.getCause());
+        }
+        return parse(text, source, type, () -> ConfigFiles.newInstance(type));
     }
 
     /**
@@ -42,12 +53,16 @@ public final class ServiceConfigLoader {
      * document is read.
      */
     public static <T> T parse(String text, String source, Class<T> type, Supplier<T> empty) {
+        return parse(text, source, type, empty, key -> log.warn("{}: unknown key '{}' ignored", source, key));
+    }
+
+    /** {@link #parse(String, String, Class, Supplier)} handing each unknown key (with its path) to {@code unknown}. */
+    public static <T> T parse(String text, String source, Class<T> type, Supplier<T> empty,
+                              java.util.function.Consumer<String> unknown) {
         LoaderOptions options = options();
         FieldBinder binder = new FieldBinder(options);
         T value = bind(ConfigFiles.render(text, source), source, empty.get(), options, binder);
-        for (String key : binder.unknownKeys()) {
-            log.warn("{}: unknown key '{}' ignored", source, key);
-        }
+        binder.unknownKeys().forEach(unknown);
         ConfigFiles.validate(value, source);
         return value;
     }
@@ -65,7 +80,7 @@ public final class ServiceConfigLoader {
         try {
             root = new Yaml(options).compose(new StringReader(text));
         } catch (MarkedYAMLException e) {
-            throw new ConfigException(source + ": invalid YAML: " + describe(e), e);
+            throw new ConfigException(source + ": invalid YAML: " + YamlErrors.describe(e, text), e);
         } catch (YAMLException e) {
             throw new ConfigException(source + ": invalid YAML: " + e.getMessage(), e);
         }
@@ -83,12 +98,5 @@ public final class ServiceConfigLoader {
         LoaderOptions options = new LoaderOptions();
         options.setAllowDuplicateKeys(false);
         return options;
-    }
-
-    private static String describe(MarkedYAMLException e) {
-        Mark mark = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
-        String problem = e.getProblem() != null ? e.getProblem() : e.getContext();
-        return mark == null ? String.valueOf(problem)
-                : "line " + (mark.getLine() + 1) + ", column " + (mark.getColumn() + 1) + ": " + problem;
     }
 }

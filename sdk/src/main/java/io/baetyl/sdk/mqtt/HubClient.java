@@ -1,11 +1,13 @@
 package io.baetyl.sdk.mqtt;
 
+import io.baetyl.sdk.config.ConfigException;
+import io.baetyl.sdk.net.ServiceHosts;
+import io.baetyl.sdk.tls.TlsFiles;
 import io.baetyl.sdk.util.Backoff;
 import io.netty.handler.ssl.JdkSslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
-import java.io.File;
 import java.io.IOException;
 import java.net.Socket;
 import java.time.Duration;
@@ -48,6 +50,10 @@ public final class HubClient implements AutoCloseable {
     private static final int MAX_INFLIGHT = 1000;
 
     private final MqttClientConfig cfg;
+    private final String configKey;
+    /** The service of this app the address names (native mode, reached at 127.0.0.1), or null. */
+    private final String serviceHost;
+    private volatile String nameMismatch;
     private final Consumer<MqttMessage> handler;
     private final MqttAsyncClient client;
     private final MqttConnectOptions options;
@@ -96,8 +102,32 @@ public final class HubClient implements AutoCloseable {
      * @param handler receives every message of the configured subscriptions; may be null for publish-only clients
      */
     public HubClient(MqttClientConfig cfg, Consumer<MqttMessage> handler) {
-        cfg.validate();
+        this(cfg, "hub", handler);
+    }
+
+    /**
+     * @param configKey where {@code cfg} sits in the module's config ({@code hub}, {@code remotes[0]}), named in
+     *                  errors such as {@code remotes[0].key: ...}
+     * @param handler   receives every message of the configured subscriptions; may be null for publish-only clients
+     * @throws io.baetyl.sdk.config.ConfigException when a TLS file cannot be used
+     */
+    public HubClient(MqttClientConfig cfg, String configKey, Consumer<MqttMessage> handler) {
+        this(cfg, configKey, handler, ServiceHosts.fromEnv(System.getenv()));
+    }
+
+    /**
+     * @param hosts the app's service names that resolve to this host (native mode); see {@link ServiceHosts}
+     */
+    public HubClient(MqttClientConfig cfg, String configKey, Consumer<MqttMessage> handler, ServiceHosts hosts) {
+        cfg.validate(configKey);
         this.cfg = cfg;
+        this.configKey = configKey;
+        String dial = hosts.resolve(cfg.address);
+        this.serviceHost = dial.equals(cfg.address) ? null : ServiceHosts.hostOf(cfg.address);
+        if (serviceHost != null) {
+            log.info("{}.address: {} names the service {} of this app, which runs on this host in native mode: "
+                    + "connecting to {}", configKey, cfg.address, serviceHost, dial);
+        }
         this.handler = handler;
         this.backoff = new Backoff(Duration.ofMillis(500), max(cfg.interval, Duration.ofMillis(500)), 2);
         this.subscribeBackoff = new Backoff(Duration.ofMillis(500), max(cfg.interval, Duration.ofMillis(500)), 2);
@@ -107,14 +137,20 @@ public final class HubClient implements AutoCloseable {
             return t;
         });
         try {
-            client = new MqttAsyncClient(cfg.address, cfg.clientid, new MemoryPersistence());
+            client = new MqttAsyncClient(dial, cfg.clientid, new MemoryPersistence());
         } catch (MqttException | IllegalArgumentException e) {
-            throw new IllegalArgumentException("hub: cannot create MQTT client for " + cfg.address + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException(configKey + ": cannot create MQTT client for " + cfg.address + ": "
+                    + e.getMessage(), e);
         }
         client.setManualAcks(true);
         // No Paho disconnected buffer (see #buffered): once a drain of it fails half-way, Paho queues every later
         // publish and SUBSCRIBE behind it and refuses them when it is full, and the connection never recovers.
-        options = connectOptions(cfg, lastSocket::set);
+        options = connectOptions(cfg, configKey, lastSocket::set);
+        if (serviceHost != null && options.getSocketFactory() instanceof javax.net.ssl.SSLSocketFactory && !cfg.insecure) {
+            // The socket goes to 127.0.0.1, the certificate must still be the one of the name the user wrote.
+            options.setHttpsHostnameVerificationEnabled(false);
+            options.setSSLHostnameVerifier((ignoredLoopback, session) -> verifyServiceName(session));
+        }
         client.setCallback(new Callback());
     }
 
@@ -122,7 +158,8 @@ public final class HubClient implements AutoCloseable {
         return a.compareTo(b) >= 0 ? a : b;
     }
 
-    private static MqttConnectOptions connectOptions(MqttClientConfig cfg, Consumer<Socket> created) {
+    private static MqttConnectOptions connectOptions(MqttClientConfig cfg, String configKey,
+            Consumer<Socket> created) {
         MqttConnectOptions o = new MqttConnectOptions();
         o.setMqttVersion(MqttConnectOptions.MQTT_VERSION_3_1_1);
         o.setCleanSession(cfg.cleansession);
@@ -138,7 +175,7 @@ public final class HubClient implements AutoCloseable {
         }
         String scheme = cfg.scheme();
         if ("ssl".equals(scheme) || "wss".equals(scheme)) {
-            o.setSocketFactory(NoDelaySockets.tls(sslSocketFactory(cfg), created));
+            o.setSocketFactory(NoDelaySockets.tls(sslSocketFactory(cfg, configKey), created));
             o.setHttpsHostnameVerificationEnabled(!cfg.insecure);
         } else {
             o.setSocketFactory(NoDelaySockets.plain(created));
@@ -146,22 +183,44 @@ public final class HubClient implements AutoCloseable {
         return o;
     }
 
-    private static javax.net.ssl.SSLSocketFactory sslSocketFactory(MqttClientConfig cfg) {
+    private static javax.net.ssl.SSLSocketFactory sslSocketFactory(MqttClientConfig cfg, String configKey) {
+        TlsFiles files = new TlsFiles(configKey, cfg.ca, cfg.cert, cfg.key, cfg.passphrase);
         try {
             SslContextBuilder b = SslContextBuilder.forClient().sslProvider(SslProvider.JDK);
             if (cfg.insecure) {
                 b.trustManager(InsecureTrustManagerFactory.INSTANCE);
-            } else if (!cfg.ca.isEmpty()) {
-                b.trustManager(new File(cfg.ca));
+            } else if (files.hasCa()) {
+                b.trustManager(files.trustedCas());
             }
-            if (!cfg.cert.isEmpty()) {
-                b.keyManager(new File(cfg.cert), new File(cfg.key));
+            if (files.hasKeyPair()) {
+                TlsFiles.KeyPair pair = files.keyPair();
+                log.debug("{}: client certificate {}, key format {}", configKey,
+                        pair.chain()[0].getSubjectX500Principal().getName(), pair.keyFormat());
+                b.keyManager(pair.key(), pair.chain());
             }
             return ((JdkSslContext) b.build()).context().getSocketFactory();
-        } catch (SSLException | IllegalArgumentException e) {
-            throw new IllegalArgumentException("hub: cannot load TLS files (ca=" + cfg.ca + ", cert=" + cfg.cert
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage(), e); // names the key, the host file and what it holds
+        } catch (SSLException e) {
+            throw new ConfigException(configKey + ": cannot set up TLS (ca=" + cfg.ca + ", cert=" + cfg.cert
                     + ", key=" + cfg.key + "): " + e.getMessage(), e);
         }
+    }
+
+    private boolean verifyServiceName(javax.net.ssl.SSLSession session) {
+        try {
+            java.security.cert.Certificate[] peer = session.getPeerCertificates();
+            if (peer.length > 0 && peer[0] instanceof java.security.cert.X509Certificate x509
+                    && ServiceHosts.certificateNames(x509, serviceHost)) {
+                nameMismatch = null;
+                return true;
+            }
+            nameMismatch = "TLS handshake failed: the server certificate is not issued for '" + serviceHost
+                    + "' (the service named in " + configKey + ".address; set insecure only for tests)";
+        } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+            nameMismatch = "TLS handshake failed: no server certificate";
+        }
+        return false;
     }
 
     /** Sets the connection listener; call before {@link #start()}. */
@@ -315,6 +374,20 @@ public final class HubClient implements AutoCloseable {
      * reported as the likely certificate problem they are.
      */
     public String describeConnectFailure(Throwable e) {
+        String mismatch = nameMismatch;
+        if (mismatch != null) {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof javax.net.ssl.SSLPeerUnverifiedException) {
+                    return mismatch;
+                }
+            }
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.UnknownHostException) {
+                return "cannot resolve host '" + ServiceHosts.hostOf(cfg.address) + "': unknown to DNS and not a service "
+                        + "of this app run by a native-mode master (check " + configKey + ".address)";
+            }
+        }
         String d = describe(e);
         if (e instanceof MqttException me && me.getReasonCode() == MqttException.REASON_CODE_CLIENT_TIMEOUT) {
             return "no answer to CONNECT within timeout (" + cfg.timeout.toMillis() + "ms): " + d;

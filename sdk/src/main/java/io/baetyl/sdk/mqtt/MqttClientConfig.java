@@ -15,10 +15,15 @@ public class MqttClientConfig implements Validated {
     public String address = "";
     public String username = "";
     public String password = "";
-    /** PEM files: CA to trust, client certificate and its PKCS#8 key (two-way TLS). */
+    /**
+     * PEM files: CA to trust, client certificate and its key (two-way TLS). The key may be PKCS#1, PKCS#8 or SEC 1 EC,
+     * or encrypted with {@link #passphrase} (see {@link io.baetyl.sdk.tls.PemFiles}).
+     */
     public String ca = "";
     public String cert = "";
     public String key = "";
+    /** Not in Baetyl 1.x: the passphrase of an encrypted {@link #key}. */
+    public String passphrase = "";
     /** Skip server certificate verification (test setups only). */
     public boolean insecure;
     public String clientid = "";
@@ -58,6 +63,7 @@ public class MqttClientConfig implements Validated {
         c.ca = ca;
         c.cert = cert;
         c.key = key;
+        c.passphrase = passphrase;
         c.insecure = insecure;
         c.clientid = clientId == null || clientId.isEmpty() ? clientid : clientId;
         c.cleansession = cleansession;

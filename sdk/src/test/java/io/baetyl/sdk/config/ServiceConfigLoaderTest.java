@@ -220,7 +220,7 @@ class ServiceConfigLoaderTest {
     @Test
     void unknownKeysAreReportedWithTheirPathButDoNotFail() throws Exception {
         assertThat(ServiceConfigLoader.unknownKeys("nested: {max: 1, mxa: 2}\nextra: 1\nlist: [{lable: x}]\n",
-                Sample.class)).containsExactly("nested.mxa", "extra", "list.lable");
+                Sample.class)).containsExactly("nested.mxa", "extra", "list[0].lable");
         assertThat(parse("nested: {max: 1, mxa: 2}").nested.max).isEqualTo(1);
         assertThat(ServiceConfigLoader.unknownKeys("name: x\nhub: {address: y}\n", OnlyName.class)).isEmpty();
     }

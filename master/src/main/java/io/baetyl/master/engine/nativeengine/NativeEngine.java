@@ -1,6 +1,7 @@
 package io.baetyl.master.engine.nativeengine;
 
 import io.baetyl.master.config.AppConfig;
+import io.baetyl.master.check.NativePackages;
 import io.baetyl.master.config.ServiceVolume;
 import io.baetyl.master.engine.Engine;
 import io.baetyl.master.engine.EngineException;
@@ -94,6 +95,7 @@ public class NativeEngine implements Engine {
                 Files.deleteIfExists(target);
                 Files.createSymbolicLink(target, source);
             }
+            linkInstalledPackage(service, realDir);
             if (apiSocket != null) {
                 Path link = dir.resolve("var/run/baetyl.sock");
                 Files.createDirectories(link.getParent());
@@ -106,6 +108,28 @@ public class NativeEngine implements Engine {
             throw new EngineException("service " + service.name() + ": cannot prepare " + dir + ": "
                     + LogSafe.q(e.toString()), e);
         }
+    }
+
+    /**
+     * Links the installed package the image names ({@code var/db/baetyl/<name>}, see {@link NativePackages}) at the
+     * service's package path, unless a volume of the service is mounted there. So the docs' apps need no
+     * {@code *-bin} volumes.
+     */
+    private void linkInstalledPackage(ServiceDefinition service, Path realDir) throws IOException {
+        NativePackages.Resolved pkg = NativePackages.resolve(guard.root(), service.spec(), service.volumes().keySet());
+        if (pkg.source() != NativePackages.Source.INSTALLED) {
+            return;
+        }
+        String key = service.spec().keyIn(service.name()) + ".image";
+        Path installed = PathGuard.inside(key, service.spec().image, pkg.hostDir(), guard.root(), "the working dir");
+        Path link = confine(realDir, pkg.servicePath());
+        Path parent = PathGuard.inside(key, service.spec().image, link.getParent(), realDir, "the service dir");
+        Files.createDirectories(parent);
+        link = parent.resolve(link.getFileName());
+        Files.deleteIfExists(link);
+        Files.createSymbolicLink(link, installed);
+        log.info("package linked: service={} image={} package={}", service.name(), LogSafe.q(service.spec().image),
+                LogSafe.q(guard.root().relativize(installed)));
     }
 
     @Override
@@ -165,8 +189,10 @@ public class NativeEngine implements Engine {
             throw new EngineException("service " + svc + ": image '" + LogSafe.q(image) + "' leads outside lib/baetyl");
         }
         if (!Files.isDirectory(pkgDir)) {
-            throw new EngineException("service " + svc + ": package '" + LogSafe.q(pkg) + "' not found: mount its "
-                    + "directory at lib/baetyl/" + LogSafe.q(pkg) + " (no directory " + LogSafe.q(pkgDir) + ")");
+            String name = NativePackages.packageName(image);
+            throw new EngineException("service " + svc + ": package '" + LogSafe.q(pkg) + "' not found: install it as "
+                    + NativePackages.INSTALL_DIR.resolve(name == null ? "<name>" : name) + " or mount its directory at "
+                    + "lib/baetyl/" + LogSafe.q(pkg) + " (no directory " + LogSafe.q(pkgDir) + ")");
         }
         Path realPkg;
         try {
