@@ -152,7 +152,12 @@ final class ReportedMetrics {
             if (rule == null) {
                 continue;
             }
-            Labels l = base.add("rule", str(rule.get("rule"))).add("remote", str(rule.get("remote")));
+            // remote-mqtt puts the remote's name under "remote" and then its connection stats over it: the label is
+            // the name when it is one, else the remote's address.
+            Object remote = rule.get("remote");
+            Map<String, Object> remoteSide = map(remote);
+            String remoteLabel = remoteSide == null ? str(remote) : str(remoteSide.get("address"));
+            Labels l = base.add("rule", str(rule.get("rule"))).add("remote", remoteLabel);
             for (String direction : new String[] {"hub_to_remote", "remote_to_hub"}) {
                 Map<String, Object> d = map(rule, direction);
                 if (d == null) {
