@@ -170,10 +170,12 @@
         el('tbody', {}, rows)));
   }
 
+  // Offered to everyone: the master decides. A button the user may not use says so and gets the refusal.
   function restartButton(service, instance) {
-    if (!mayRestart(service)) return null;
+    const allowed = mayRestart(service);
     return el('button', {
-      type: 'button', class: 'small restart', 'data-service': service, 'data-instance': instance,
+      type: 'button', class: 'small restart' + (allowed ? '' : ' not-allowed'), 'data-service': service,
+      'data-instance': instance, title: allowed ? undefined : 'You may not restart this service: it will be refused.',
       onclick: () => restart(service, instance),
     }, 'Restart');
   }
@@ -327,7 +329,7 @@
   async function ota() {
     const log = el('div', {});
     const forms = [];
-    if (me.update) {
+    {
       const text = el('textarea', {id: 'app-yaml', rows: 12, spellcheck: false,
         placeholder: 'version: v0\nservices:\n  - name: ...'});
       const file = el('input', {type: 'file', id: 'app-file', accept: '.yml,.yaml,text/yaml'});
@@ -347,7 +349,8 @@
         }
         result.hidden = false;
       };
-      forms.push(el('section', {class: 'panel'}, el('h2', {}, 'Apply an application.yml'), text,
+      forms.push(el('section', {class: 'panel'}, el('h2', {}, 'Apply an application.yml'),
+        me.update ? null : el('p', {class: 'muted'}, 'You may not apply one: the master will refuse it.'), text,
         el('div', {class: 'buttons'}, file, el('button', {type: 'button', id: 'app-apply', onclick: apply}, 'Apply')),
         result));
     }

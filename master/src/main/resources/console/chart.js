@@ -35,6 +35,7 @@ const RateChart = (() => {
     const last = points.length ? points[points.length - 1] : null;
     svg.setAttribute('data-last-received', last ? last.received.toFixed(3) : '0');
     svg.setAttribute('data-last-sent', last ? last.sent.toFixed(3) : '0');
+    svg.setAttribute('data-max-received', Math.max(0, ...points.map(p => p.received)).toFixed(3));
     const max = niceMax(Math.max(0, ...points.map(p => Math.max(p.received, p.sent, p.dropped))));
     const x0 = PAD_L, x1 = W - PAD_R, y0 = H - PAD_B, y1 = PAD_T;
     for (let i = 0; i <= 4; i++) {
