@@ -15,7 +15,8 @@ import java.util.regex.Pattern;
 /**
  * What the modules report to the master (their instance's {@code report}), as Prometheus metrics with the service
  * and instance as labels. The module is known by the key it reports: {@code broker_stats} (hub),
- * {@code functions} (function manager), {@code remote_stats} (remote-mqtt bridge). Any other numeric value a
+ * {@code functions} (function manager), {@code remote_stats} (remote-mqtt bridge), {@code kafka_stats}
+ * (remote-kafka bridge). Any other numeric value a
  * service reports becomes {@code baetyl_instance_reported{key="a.b"}}, at most {@link #MAX_OTHER} per instance.
  */
 final class ReportedMetrics {
@@ -41,6 +42,7 @@ final class ReportedMetrics {
                 case "broker_stats" -> hub(base, map(value), f);
                 case "functions" -> functions(base, map(value), f);
                 case "remote_stats" -> bridge(base, map(value), f);
+                case "kafka_stats" -> kafka(base, map(value), f);
                 default -> other(base, key, value, 0, other, f);
             }
         });
@@ -159,36 +161,63 @@ final class ReportedMetrics {
             String remoteLabel = remoteSide == null ? str(remote) : str(remoteSide.get("address"));
             Labels l = base.add("rule", str(rule.get("rule"))).add("remote", remoteLabel);
             for (String direction : new String[] {"hub_to_remote", "remote_to_hub"}) {
-                Map<String, Object> d = map(rule, direction);
-                if (d == null) {
-                    continue;
-                }
-                Labels ld = l.add("direction", direction);
-                f.counter("baetyl_bridge_messages_forwarded", "Messages forwarded and acknowledged by the target.",
-                        null, ld, num(d, "forwarded"));
-                f.gauge("baetyl_bridge_messages_pending", "Messages sent to the target and not yet acknowledged.",
-                        null, ld, num(d, "pending"));
-                f.gauge("baetyl_bridge_messages_waiting_resend", "Messages waiting to be sent again.", null, ld,
-                        num(d, "waiting_for_resend"));
-                f.counter("baetyl_bridge_messages_resent", "Messages sent again after a failure.", null, ld,
-                        num(d, "resent"));
-                f.counter("baetyl_bridge_messages_dropped", "QoS 0 messages the target could not take.", null,
-                        ld.add("qos", "0"), num(d, "dropped_qos0"));
+                direction(l.add("direction", direction), map(rule, direction), f);
             }
             for (String side : new String[] {"hub", "remote"}) {
-                Map<String, Object> c = map(rule, side);
-                if (c == null) {
-                    continue;
-                }
-                Labels ls = l.add("side", side);
-                f.gauge("baetyl_bridge_connected", "1 when the rule's client on that side is connected.", null, ls,
-                        num(c, "connected"));
-                f.counter("baetyl_bridge_connects", "Successful connects of the rule's client on that side.", null,
-                        ls, num(c, "connects"));
-                f.counter("baetyl_bridge_connect_failures", "Failed connects of the rule's client on that side.",
-                        null, ls, num(c, "connect_failures"));
+                side(l.add("side", side), map(rule, side), f);
             }
         }
+    }
+
+    /** remote-kafka: outbound rules (hub to Kafka) and inbound entries (Kafka to hub), labelled like remote-mqtt's. */
+    private static void kafka(Labels base, Map<String, Object> s, Families f) {
+        for (Object r : list(s == null ? null : s.get("rules"))) {
+            Map<String, Object> rule = map(r);
+            if (rule != null) {
+                Labels l = base.add("rule", str(rule.get("rule"))).add("remote", str(rule.get("kafka_topic")));
+                direction(l.add("direction", "hub_to_kafka"), map(rule, "hub_to_kafka"), f);
+                side(l.add("side", "hub"), map(rule, "hub"), f);
+            }
+        }
+        for (Object r : list(s == null ? null : s.get("inbound"))) {
+            Map<String, Object> in = map(r);
+            if (in != null) {
+                Labels l = base.add("rule", "inbound-" + str(in.get("inbound")))
+                        .add("remote", String.join(",", list(in.get("kafka_topics")).stream().map(Values::str).toList()));
+                direction(l.add("direction", "kafka_to_hub"), map(in, "kafka_to_hub"), f);
+                side(l.add("side", "hub"), map(in, "hub"), f);
+            }
+        }
+    }
+
+    private static void direction(Labels l, Map<String, Object> d, Families f) {
+        if (d == null) {
+            return;
+        }
+        f.counter("baetyl_bridge_messages_forwarded", "Messages forwarded and acknowledged by the target.", null, l,
+                num(d, "forwarded"));
+        f.gauge("baetyl_bridge_messages_pending", "Messages sent to the target and not yet acknowledged.", null, l,
+                num(d, "pending"));
+        f.gauge("baetyl_bridge_messages_waiting_resend", "Messages waiting to be sent again.", null, l,
+                num(d, "waiting_for_resend"));
+        f.gauge("baetyl_bridge_messages_queued", "Messages in the bridge's buffer, not sent yet.", null, l,
+                num(d, "queued"));
+        f.counter("baetyl_bridge_messages_resent", "Messages sent again after a failure.", null, l,
+                num(d, "resent"));
+        f.counter("baetyl_bridge_messages_dropped", "QoS 0 messages the target could not take.", null,
+                l.add("qos", "0"), num(d, "dropped_qos0"));
+    }
+
+    private static void side(Labels l, Map<String, Object> c, Families f) {
+        if (c == null) {
+            return;
+        }
+        f.gauge("baetyl_bridge_connected", "1 when the rule's client on that side is connected.", null, l,
+                num(c, "connected"));
+        f.counter("baetyl_bridge_connects", "Successful connects of the rule's client on that side.", null, l,
+                num(c, "connects"));
+        f.counter("baetyl_bridge_connect_failures", "Failed connects of the rule's client on that side.", null, l,
+                num(c, "connect_failures"));
     }
 
     // ---- anything else ----
