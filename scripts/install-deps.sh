@@ -1,13 +1,16 @@
 #!/bin/bash
 # Installs the Debian packages Baetyl for Java needs at run time (Java, Python runtime deps) and, with --test,
 # what the tests need as well (Mosquitto and its clients as a second broker and independent MQTT clients, curl,
-# openssl). Idempotent: packages already present are skipped by apt.
+# openssl, Chromium and its driver for the console, the Prometheus Python client for /metrics). Idempotent: packages
+# already present are skipped by apt.
 set -euo pipefail
 sudo=""
 if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
 pkgs=(openjdk-17-jre-headless python3 python3-grpcio python3-protobuf python3-yaml openssl mosquitto-clients)
 if [ "${1:-}" = "--test" ]; then
   pkgs+=(maven mosquitto curl)
+  # The console's browser tests (Selenium drives Debian's chromium) and the Prometheus client's parser for /metrics.
+  pkgs+=(chromium chromium-driver python3-prometheus-client)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

@@ -254,6 +254,9 @@ class OperatorViewIT {
         // The hub's page and the function pools (the functions ran in the metrics test).
         browser.findElement(By.id("nav-hub")).click();
         waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.id("page"), "localhub / localhub"));
+        WebElement us = waiting().until(ExpectedConditions.presenceOfElementLocated(
+                By.cssSelector("#clients-table tr[data-client='e2e-operator']")));
+        assertThat(us.getText()).contains("test").contains("console/#");
         shot("hub");
         browser.findElement(By.id("nav-functions")).click();
         waiting().until(ExpectedConditions.presenceOfElementLocated(

@@ -34,6 +34,8 @@ public final class Broker {
     private final Set<LogReader> readers = ConcurrentHashMap.newKeySet();
     private final Map<String, Object> sessions = new ConcurrentHashMap<>();
     private final Map<String, Message> retained = new ConcurrentHashMap<>();
+    /** Retained $SYS messages: in memory only, and not counted as the clients' retained messages. */
+    private final Map<String, Message> sysRetained = new ConcurrentHashMap<>();
     private final Map<String, Long> offsets = new ConcurrentHashMap<>();
     private final Set<String> dirtyOffsets = ConcurrentHashMap.newKeySet();
     private final List<Route> routes = new ArrayList<>();
@@ -117,6 +119,11 @@ public final class Broker {
 
     public Object session(String clientId) {
         return sessions.get(clientId);
+    }
+
+    /** Calls {@code action} for each registered session (for the report's client list and counts). */
+    public void forEachSession(Consumer<Object> action) {
+        sessions.values().forEach(action);
     }
 
     public void subscribe(String filter, Subscriber s, int qos) {
@@ -215,6 +222,10 @@ public final class Broker {
 
     /** Stores or (empty payload) deletes the retained message of the topic. */
     void retain(Message m) {
+        if (m.topic.startsWith("$")) {
+            sysRetained.put(m.topic, m.withSeq(0));
+            return;
+        }
         if (m.payload.length == 0) {
             if (retained.remove(m.topic) != null) {
                 store.retained().remove(m.topic);
@@ -252,6 +263,13 @@ public final class Broker {
         for (Message m : retained.values()) {
             if (Topics.matches(filter, m.topic)) {
                 out.add(m);
+            }
+        }
+        if (filter.startsWith("$")) {
+            for (Message m : sysRetained.values()) {
+                if (Topics.matches(filter, m.topic)) {
+                    out.add(m);
+                }
             }
         }
         return out;

@@ -28,6 +28,7 @@ public class HubConfig implements Validated {
     public Storage storage = new Storage();
     public Shutdown shutdown = new Shutdown();
     public Metrics metrics = new Metrics();
+    public Sys sys = new Sys();
     public LoggerConfig logger = new LoggerConfig();
     // Keys every Baetyl service.yml may carry; accepted so they do not warn.
     public String id;
@@ -180,6 +181,11 @@ public class HubConfig implements Validated {
         public Report report = new Report();
     }
 
+    /** {@code sys:} the broker's {@code $SYS/broker/...} topics, published every {@code interval}; 0 turns them off. */
+    public static class Sys {
+        public Duration interval = Duration.ofSeconds(10);
+    }
+
     public static class Report {
         public Duration interval = Duration.ofMinutes(1);
     }
@@ -215,6 +221,9 @@ public class HubConfig implements Validated {
         positive("message.ingress.qos1.cleanup.retention", message.ingress.qos1.cleanup.retention);
         positive("message.ingress.qos1.cleanup.interval", message.ingress.qos1.cleanup.interval);
         positive("metrics.report.interval", metrics.report.interval);
+        if (sys.interval == null || sys.interval.isNegative()) {
+            throw new IllegalArgumentException("sys.interval: must not be negative (0 turns $SYS off), got " + sys.interval);
+        }
         positive("shutdown.timeout", shutdown.timeout);
         if (storage.dir == null || storage.dir.isBlank()) {
             throw new IllegalArgumentException("storage.dir: must not be empty");
@@ -252,7 +261,7 @@ public class HubConfig implements Validated {
                     throw new IllegalArgumentException("principals: action (" + perm.action + ") must be pub or sub");
                 }
                 for (String permit : perm.permits) {
-                    if (!Topics.isValidFilter(permit)) {
+                    if (!Topics.isValidFilter(permit) && !Topics.isSysFilter(permit)) {
                         throw new IllegalArgumentException("principals: " + perm.action + " topic(" + permit + ") invalid");
                     }
                 }
