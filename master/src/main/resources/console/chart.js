@@ -36,6 +36,8 @@ const RateChart = (() => {
     svg.setAttribute('data-last-received', last ? last.received.toFixed(3) : '0');
     svg.setAttribute('data-last-sent', last ? last.sent.toFixed(3) : '0');
     svg.setAttribute('data-max-received', Math.max(0, ...points.map(p => p.received)).toFixed(3));
+    // The last points as [time, received/s], for tests and for anyone reading the page's markup.
+    svg.setAttribute('data-recent', JSON.stringify(points.slice(-20).map(p => [p.t, +p.received.toFixed(3)])));
     const max = niceMax(Math.max(0, ...points.map(p => Math.max(p.received, p.sent, p.dropped))));
     const x0 = PAD_L, x1 = W - PAD_R, y0 = H - PAD_B, y1 = PAD_T;
     for (let i = 0; i <= 4; i++) {
