@@ -287,8 +287,8 @@
         body.appendChild(el('section', {class: 'panel'},
           el('h2', {}, `${x.service} / ${x.instance}`),
           el('p', {class: 'muted'}, 'Reported ' + since(new Date(x.reported_at).toISOString()) + ' ago.'),
-          table(['Counter', 'Value'], Object.entries(st).map(([k, v]) =>
-            el('tr', {}, el('td', {}, k), el('td', {class: 'num'}, String(v)))), {class: 'kv'}),
+          el('dl', {class: 'kv'}, Object.entries(st).map(([k, v]) =>
+            el('div', {}, el('dt', {}, k.replace(/_/g, ' ')), el('dd', {}, String(v))))),
           clients(x.broker_clients)));
       }
     });

@@ -29,6 +29,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
+import org.openqa.selenium.ElementNotInteractableException;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.StaleElementReferenceException;
@@ -59,14 +60,17 @@ class OperatorViewIT {
     private MqttClient client;
     private WebDriver browser;
     private Path shots;
-    private final int consolePort = FreePorts.next();
-    private final int metricsPort = FreePorts.next();
+    private int consolePort;
+    private int metricsPort;
     private final HttpClient http = HttpClient.newHttpClient();
 
     @BeforeAll
     void start() throws Exception {
         dir = Files.createTempDirectory("e2e-ops-");
         baetyl = BaetylHome.install(dir.resolve("baetyl"));
+        // Chosen after the install (which takes a while), so that little time passes before the master binds them.
+        consolePort = FreePorts.next();
+        metricsPort = FreePorts.next();
         String admin = hash("admin-secret", "e2e-admin");
         String viewer = hash("viewer-secret", "e2e-viewer");
         Path conf = baetyl.path("etc/baetyl/conf.yml");
@@ -182,8 +186,15 @@ class OperatorViewIT {
         return new WebDriverWait(browser, Duration.ofSeconds(30));
     }
 
+    /** The whole page (up to 2000 px high), through Chromium's DevTools; the window on a phone. */
     private void shot(String name) throws Exception {
-        Files.write(shots.resolve(name + ".png"), ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+        Number width = (Number) ((JavascriptExecutor) browser).executeScript("return window.innerWidth;");
+        Number height = (Number) ((JavascriptExecutor) browser).executeScript(
+                "return Math.min(2000, document.documentElement.scrollHeight);");
+        Map<String, Object> shot = ((ChromeDriver) browser).executeCdpCommand("Page.captureScreenshot", Map.of(
+                "captureBeyondViewport", true, "clip", Map.of("x", 0, "y", 0, "width", width, "height", height,
+                        "scale", 1)));
+        Files.write(shots.resolve(name + ".png"), java.util.Base64.getDecoder().decode((String) shot.get("data")));
     }
 
     private void login(String user, String password) {
@@ -195,9 +206,10 @@ class OperatorViewIT {
         browser.findElement(By.id("login-submit")).click();
     }
 
-    /** Clicks the element once it is there, looking it up again if the page redrew it meanwhile. */
+    /** Clicks the element once it is there and shown, looking it up again if the page redrew it meanwhile. */
     private void click(By by) {
-        waiting().ignoring(StaleElementReferenceException.class).until(d -> {
+        waiting().ignoring(StaleElementReferenceException.class).ignoring(ElementNotInteractableException.class)
+                .until(d -> {
             d.findElement(by).click();
             return true;
         });
@@ -274,18 +286,27 @@ class OperatorViewIT {
                 By.cssSelector("#functions-table tr[data-function='sql-filter']")));
         shot("functions");
 
-        // An application.yml that does not parse: the error is shown and nothing is applied.
+        // Applying an application.yml goes the OTA way: here the running one again, so nothing needs to restart.
         Path app = baetyl.path("var/db/baetyl/application.yml");
         String before = Files.readString(app);
         browser.findElement(By.id("nav-ota")).click();
         WebElement yaml = waiting().until(ExpectedConditions.visibilityOfElementLocated(By.id("app-yaml")));
+        ((JavascriptExecutor) browser).executeScript("arguments[0].value = arguments[1];", yaml, before);
+        browser.findElement(By.id("app-apply")).click();
+        waiting().until(ExpectedConditions.visibilityOfElementLocated(By.id("confirm")));
+        browser.findElement(By.id("confirm-ok")).click();
+        waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.id("app-result"), "Queued as update console-"));
+        waiting().ignoring(StaleElementReferenceException.class).until(d ->
+                !d.findElements(By.cssSelector("#ota-table tr[data-step='UPDATED']")).isEmpty());
+
+        // An application.yml that does not parse: the error is shown and nothing is applied.
+        yaml.clear();
         yaml.sendKeys("services:\n  - name: broken\n    image: [\n");
         browser.findElement(By.id("app-apply")).click();
         waiting().until(ExpectedConditions.visibilityOfElementLocated(By.id("confirm")));
         browser.findElement(By.id("confirm-ok")).click();
-        WebElement result = waiting().until(ExpectedConditions.visibilityOfElementLocated(By.id("app-result")));
-        assertThat(result.getText()).startsWith("Not applied: application.yml: ");
-        waiting().until(ExpectedConditions.presenceOfElementLocated(By.id("ota-table")));
+        waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.id("app-result"), "Not applied: "));
+        assertThat(browser.findElement(By.id("app-result")).getText()).startsWith("Not applied: application.yml: ");
         shot("ota");
         assertThat(Files.readString(app)).isEqualTo(before);
 
@@ -293,6 +314,7 @@ class OperatorViewIT {
         long hubPid = baetyl.instances("localhub").get("localhub");
         browser.findElement(By.id("logout")).click();
         login("viewer", "viewer-secret");
+        click(By.id("nav-overview"));
         click(By.cssSelector("#services-table button.restart[data-instance='localhub']"));
         waiting().until(ExpectedConditions.visibilityOfElementLocated(By.id("confirm")));
         browser.findElement(By.id("confirm-ok")).click();
