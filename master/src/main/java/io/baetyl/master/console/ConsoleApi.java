@@ -17,8 +17,6 @@ import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
 import io.netty.handler.codec.http.cookie.ServerCookieEncoder;
 import java.io.IOException;
 import java.time.Clock;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Semaphore;
@@ -35,8 +33,6 @@ final class ConsoleApi implements WebHandler {
     private static final Logger log = LoggerFactory.getLogger(ConsoleApi.class);
     static final String COOKIE = "baetyl_console";
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final DateTimeFormatter TRACE_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS")
-            .withZone(ZoneOffset.UTC);
     /** Page, script and style come from this address only; nothing inline, nothing from elsewhere. */
     private static final String CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
             + "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
@@ -140,7 +136,7 @@ final class ConsoleApi implements WebHandler {
         }
         if (path.equals("/api/app")) {
             who.checkUpdate(ops.policy());
-            String trace = "console-" + TRACE_TIME.format(clock.instant()) + "-" + who.name();
+            String trace = "console-" + clock.millis() + "-" + who.name();
             try {
                 ops.applyApplication(trace, req.body());
             } catch (IllegalArgumentException e) {

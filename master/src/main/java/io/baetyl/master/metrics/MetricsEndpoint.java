@@ -36,11 +36,11 @@ public final class MetricsEndpoint implements MultiCollector {
     }
 
     /** Starts serving; the returned handle stops it. */
-    public static AutoCloseable start(Operations ops) throws IOException {
+    public static AutoCloseable start(Operations ops, WebServer.Shared shared) throws IOException {
         MetricsConfig cfg = ops.config().metrics;
         MetricsEndpoint endpoint = new MetricsEndpoint(ops);
         return new WebServer("metrics", "metrics.address", WebAddress.parse("metrics.address", cfg.address), 1024,
-                endpoint::handle).start(null, null);
+                endpoint::handle, shared).start(null, null);
     }
 
     WebResponse handle(WebRequest req) throws IOException {

@@ -21,15 +21,18 @@ public final class OperatorWeb implements AutoCloseable {
     public static AutoCloseable start(Operations ops) throws IOException {
         List<AutoCloseable> parts = new ArrayList<>();
         OperatorWeb web = new OperatorWeb(parts);
+        WebServer.Shared shared = new WebServer.Shared();
         try {
             if (ops.config().metrics.enabled) {
-                parts.add(io.baetyl.master.metrics.MetricsEndpoint.start(ops));
+                parts.add(io.baetyl.master.metrics.MetricsEndpoint.start(ops, shared));
             }
             if (ops.config().console.enabled) {
-                parts.add(io.baetyl.master.console.Console.start(ops));
+                parts.add(io.baetyl.master.console.Console.start(ops, shared));
             }
+            parts.add(shared); // closed last
         } catch (IOException | RuntimeException e) {
             web.close();
+            shared.close();
             throw e;
         }
         return web;

@@ -3,6 +3,7 @@ package io.baetyl.master.web;
 import io.baetyl.master.config.WebAddress;
 import io.baetyl.master.security.LogSafe;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
@@ -32,16 +33,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A small HTTP/1.1 server on a TCP address for the master's web endpoints (the console, {@code /metrics}), on one
- * event-loop thread. Bounded: a request body over {@code maxBodyBytes} is refused (413), at most
- * {@link #MAX_CONNECTIONS} connections are open at once (more are closed at accept), requests run on at most
- * {@link #WORKERS} threads with {@link #QUEUE} waiting (then 503), and idle connections close after
- * {@link #IDLE_SECONDS}.
+ * A small HTTP/1.1 server on a TCP address for the master's web endpoints (the console, {@code /metrics}). The
+ * endpoints share one event-loop thread and one small worker pool ({@link Shared}), and use unpooled buffers: they
+ * see a few requests a minute, and Netty's pooled allocator would reserve a 4 MB chunk per event loop. Bounded: a
+ * request body over {@code maxBodyBytes} is refused (413), at most {@link #MAX_CONNECTIONS} connections are open at
+ * once per endpoint (more are closed at accept), requests run on at most {@link #WORKERS} threads with
+ * {@link #QUEUE} waiting (then 503), and idle connections close after {@link #IDLE_SECONDS}.
  */
 public final class WebServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(WebServer.class);
     static final int MAX_CONNECTIONS = 64;
-    static final int WORKERS = 4;
+    static final int WORKERS = 2;
     static final int QUEUE = 64;
     static final int IDLE_SECONDS = 120;
 
@@ -52,8 +54,7 @@ public final class WebServer implements AutoCloseable {
     private final WebHandler handler;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicInteger connections = new AtomicInteger();
-    private EventLoopGroup group;
-    private ThreadPoolExecutor workers;
+    private final Shared shared;
     private Channel serverChannel;
     private int port = -1;
 
@@ -61,7 +62,8 @@ public final class WebServer implements AutoCloseable {
      * @param name what it is, for logs ({@code console}, {@code metrics})
      * @param key  the conf.yml key of the address, for errors ({@code console.address})
      */
-    public WebServer(String name, String key, WebAddress address, int maxBodyBytes, WebHandler handler) {
+    public WebServer(String name, String key, WebAddress address, int maxBodyBytes, WebHandler handler, Shared shared) {
+        this.shared = shared;
         this.name = name;
         this.key = key;
         this.address = address;
@@ -84,17 +86,13 @@ public final class WebServer implements AutoCloseable {
                         + e.getMessage(), e);
             }
         }
-        workers = new ThreadPoolExecutor(0, WORKERS, 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(QUEUE),
-                new DefaultThreadFactory(name + "-worker", true));
         ServerBootstrap b = new ServerBootstrap().childHandler(initializer(ssl))
-                .option(ChannelOption.SO_REUSEADDR, true);
-        if (Epoll.isAvailable()) {
-            group = new EpollEventLoopGroup(1, new DefaultThreadFactory(name + "-io", true));
-            b.group(group).channel(EpollServerSocketChannel.class);
-        } else {
-            group = new NioEventLoopGroup(1, new DefaultThreadFactory(name + "-io", true));
-            b.group(group).channel(NioServerSocketChannel.class);
-        }
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .option(ChannelOption.ALLOCATOR, UnpooledByteBufAllocator.DEFAULT)
+                .childOption(ChannelOption.ALLOCATOR, UnpooledByteBufAllocator.DEFAULT)
+                .group(shared.group)
+                .channel(shared.group instanceof EpollEventLoopGroup ? EpollServerSocketChannel.class
+                        : NioServerSocketChannel.class);
         var future = b.bind(new InetSocketAddress(address.host(), address.port())).awaitUninterruptibly();
         if (!future.isSuccess()) {
             close();
@@ -135,7 +133,7 @@ public final class WebServer implements AutoCloseable {
                 p.addLast("idle", new IdleStateHandler(0, 0, IDLE_SECONDS, TimeUnit.SECONDS));
                 p.addLast("http", new HttpServerCodec(4096, 16 * 1024, 8192));
                 p.addLast("aggregator", new TooLarge(maxBodyBytes));
-                p.addLast("web", new WebChannelHandler(name, handler, workers, ssl != null));
+                p.addLast("web", new WebChannelHandler(name, handler, shared.workers, ssl != null));
             }
         };
     }
@@ -169,12 +167,6 @@ public final class WebServer implements AutoCloseable {
         if (serverChannel != null) {
             serverChannel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
-        if (group != null) {
-            group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
-        }
-        if (workers != null) {
-            workers.shutdown();
-        }
         if (port > 0) {
             log.info("{} closed", name);
         }
@@ -183,5 +175,29 @@ public final class WebServer implements AutoCloseable {
     /** Used by tests to see that nothing is left open. */
     int openConnections() {
         return connections.get();
+    }
+
+    /** The event-loop thread and worker pool the endpoints share; closed after every endpoint using them. */
+    public static final class Shared implements AutoCloseable {
+        final EventLoopGroup group;
+        final ThreadPoolExecutor workers;
+
+        public Shared() {
+            DefaultThreadFactory io = new DefaultThreadFactory("web-io", true);
+            group = Epoll.isAvailable() ? new EpollEventLoopGroup(1, io) : new NioEventLoopGroup(1, io);
+            workers = new ThreadPoolExecutor(0, WORKERS, 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(QUEUE),
+                    new DefaultThreadFactory("web-worker", true));
+        }
+
+        /** For light periodic work (the console's sampling), on the event-loop thread. */
+        public java.util.concurrent.ScheduledExecutorService scheduler() {
+            return group.next();
+        }
+
+        @Override
+        public void close() {
+            group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+            workers.shutdown();
+        }
     }
 }
