@@ -1,7 +1,8 @@
 #!/bin/bash
 # Installs the Debian packages Baetyl for Java needs at run time (Java, Python runtime deps) and, with --test,
 # what the tests need as well (Mosquitto and its clients as a second broker and independent MQTT clients, curl,
-# openssl). Idempotent: packages already present are skipped by apt.
+# openssl, Chromium and its driver for the console, the Prometheus Python client for /metrics). Idempotent: packages
+# already present are skipped by apt.
 # video-infer: OpenCV's Java binding with FFmpeg/GStreamer video I/O (libopencv-java, also needed to build it) and
 # numpy for the docs' analyse.py; its tests make their model and videos with python3-onnx and ffmpeg.
 set -euo pipefail
@@ -12,6 +13,8 @@ pkgs+=(libopencv-java python3-numpy)
 if [ "${1:-}" = "--test" ]; then
   pkgs+=(maven mosquitto curl)
   pkgs+=(ffmpeg python3-onnx)
+  # The console's browser tests (Selenium drives Debian's chromium) and the Prometheus client's parser for /metrics.
+  pkgs+=(chromium chromium-driver python3-prometheus-client)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

@@ -8,10 +8,12 @@ import io.baetyl.hub.persist.FileMessageLog;
 import io.baetyl.hub.persist.MapDbStore;
 import io.baetyl.hub.persist.MemoryStore;
 import io.baetyl.hub.persist.Store;
+import io.baetyl.hub.server.ClientListing;
 import io.baetyl.hub.server.MqttConnection;
 import io.baetyl.hub.server.MqttServer;
 import io.baetyl.hub.server.PipelineNames;
 import io.baetyl.hub.server.Transport;
+import io.baetyl.hub.sys.SysTopics;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -50,7 +52,8 @@ public final class Hub implements AutoCloseable {
 
     /**
      * @param baseDir  the working directory a relative {@code storage.dir} is resolved against; null keeps the store in memory
-     * @param reporter receives the metrics every {@code metrics.report.interval}
+     * @param reporter receives the report every {@code metrics.report.interval}: {@code broker_stats} (counters) and
+     *                 {@code broker_clients} (clients and their subscriptions)
      */
     public Hub(HubConfig config, Path baseDir, Consumer<Map<String, Object>> reporter) {
         this.config = config;
@@ -98,14 +101,28 @@ public final class Hub implements AutoCloseable {
         }
         long every = config.metrics.report.interval.toMillis();
         scheduler.scheduleAtFixedRate(this::report, every, every, TimeUnit.MILLISECONDS);
+        long sysEvery = config.sys.interval.toMillis();
+        if (sysEvery > 0) {
+            SysTopics sys = new SysTopics(broker, "baetyl-hub " + HubMain.version());
+            scheduler.scheduleAtFixedRate(() -> {
+                try {
+                    sys.publish();
+                } catch (RuntimeException e) {
+                    log.warn("$SYS publish failed: {}", e.toString());
+                }
+            }, 0, sysEvery, TimeUnit.MILLISECONDS);
+        }
         log.info("hub started: listeners={}, principals={}, subscriptions={}", config.listen.size(), config.principals.size(),
                 config.subscriptions.size());
         return this;
     }
 
+    /** {@code {broker_stats: {...}, broker_clients: {...}}}: the counters, and who is connected with what. */
     private void report() {
         try {
-            reporter.accept(broker.metricsSnapshot());
+            Map<String, Object> stats = new java.util.LinkedHashMap<>(broker.metricsSnapshot());
+            stats.put("subscriptions", ClientListing.subscriptionCount(broker));
+            reporter.accept(Map.of("broker_stats", stats, "broker_clients", ClientListing.list(broker)));
         } catch (RuntimeException e) {
             log.warn("metrics report failed: {}", e.toString());
         }

@@ -109,6 +109,8 @@ final class ManagedFunction implements AutoCloseable {
         m.put("errors", errors.get());
         m.put("latency_avg_ms", n == 0 ? 0.0 : Math.round(latencyNanos.get() / (double) n / 1e4) / 100.0);
         m.put("latency_max_ms", Math.round(maxLatencyNanos.get() / 1e4) / 100.0);
+        // The sum, so that the master's /metrics can show a summary (count and sum) rather than an average.
+        m.put("latency_total_ms", Math.round(latencyNanos.get() / 1e4) / 100.0);
         return m;
     }
 

@@ -143,6 +143,11 @@ public final class Broker {
         return sessions.get(clientId);
     }
 
+    /** Calls {@code action} for each registered session (for the report's client list and counts). */
+    public void forEachSession(Consumer<Object> action) {
+        sessions.values().forEach(action);
+    }
+
     public void subscribe(String filter, Subscriber s, int qos) {
         tree.add(filter, s, new Sub(s, qos));
     }

@@ -29,6 +29,11 @@ public final class RetainedStore {
     /** topic → size of the stored encoding; guarded by this for writes. */
     private final Map<String, Integer> sizes = new ConcurrentHashMap<>();
     private final AtomicLong bytes = new AtomicLong();
+    /**
+     * The hub's own {@code $SYS} messages: in memory only (they are rebuilt every sys.interval), outside the budget
+     * and the counts, since they are not the clients' (clients cannot publish to {@code $} topics).
+     */
+    private final Map<String, Message> sys = new ConcurrentHashMap<>();
 
     /**
      * Loads the index. A store from a version without sizes gets them computed once; a store holding more than today's
@@ -73,6 +78,14 @@ public final class RetainedStore {
      * payload. Returns true if the store changed (it must then be committed).
      */
     public synchronized boolean put(Message m) {
+        if (m.topic.startsWith("$")) {
+            if (m.payload.length == 0) {
+                sys.remove(m.topic);
+            } else {
+                sys.put(m.topic, m.withSeq(0));
+            }
+            return false; // nothing to commit
+        }
         if (m.payload.length == 0) {
             return remove(m.topic);
         }
@@ -114,11 +127,21 @@ public final class RetainedStore {
                 out.add(t);
             }
         }
+        if (filter.startsWith("$")) { // only a filter starting with '$' may match a '$' topic (MQTT 4.7.2)
+            for (String t : sys.keySet()) {
+                if (Topics.matches(filter, t)) {
+                    out.add(t);
+                }
+            }
+        }
         return out;
     }
 
     /** The topic's retained message, read from the store; null if it was deleted meanwhile. */
     public Message get(String topic) {
+        if (topic.startsWith("$")) {
+            return sys.get(topic);
+        }
         byte[] data = durable.get(topic);
         return data == null ? null : Message.decode(data, 0);
     }

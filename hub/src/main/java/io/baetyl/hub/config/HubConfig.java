@@ -29,6 +29,7 @@ public class HubConfig implements Validated {
     public Connect connect = new Connect();
     public Shutdown shutdown = new Shutdown();
     public Metrics metrics = new Metrics();
+    public Sys sys = new Sys();
     public LoggerConfig logger = new LoggerConfig();
     // Keys every Baetyl service.yml may carry; accepted so they do not warn.
     public String id;
@@ -224,6 +225,11 @@ public class HubConfig implements Validated {
         public Report report = new Report();
     }
 
+    /** {@code sys:} the broker's {@code $SYS/broker/...} topics, published every {@code interval}; 0 turns them off. */
+    public static class Sys {
+        public Duration interval = Duration.ofSeconds(10);
+    }
+
     public static class Report {
         public Duration interval = Duration.ofMinutes(1);
     }
@@ -259,6 +265,9 @@ public class HubConfig implements Validated {
         positive("message.ingress.qos1.cleanup.retention", message.ingress.qos1.cleanup.retention);
         positive("message.ingress.qos1.cleanup.interval", message.ingress.qos1.cleanup.interval);
         positive("metrics.report.interval", metrics.report.interval);
+        if (sys.interval == null || sys.interval.isNegative()) {
+            throw new IllegalArgumentException("sys.interval: must not be negative (0 turns $SYS off), got " + sys.interval);
+        }
         positive("shutdown.timeout", shutdown.timeout);
         positive("connect.timeout", connect.timeout);
         atLeast("storage.size.max", storage.size.max, 64 * 1024);
@@ -322,7 +331,7 @@ public class HubConfig implements Validated {
                     throw new IllegalArgumentException("principals: action (" + perm.action + ") must be pub or sub");
                 }
                 for (String permit : perm.permits) {
-                    if (!Topics.isValidFilter(permit)) {
+                    if (!Topics.isValidFilter(permit) && !Topics.isSysFilter(permit)) {
                         throw new IllegalArgumentException("principals: " + perm.action + " topic(" + permit + ") invalid");
                     }
                 }

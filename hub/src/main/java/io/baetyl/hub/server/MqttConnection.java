@@ -500,7 +500,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         for (MqttTopicSubscription s : msg.payload().topicSubscriptions()) {
             String filter = s.topicName();
             int qos = s.qualityOfService().value();
-            if (!Topics.isValidFilter(filter)) {
+            if (!Topics.isValidFilter(filter) && !Topics.isSysFilter(filter)) {
                 log.info("subscribe refused: clientId={}, topic={}, reason=topic invalid", clientId, filter);
                 codes.add(0x80);
                 continue;
@@ -582,6 +582,42 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
             broker.store().subscriptions().put(clientId, SubscriptionCodec.encode(subscriptions));
         }
         broker.markDirty();
+    }
+
+    /** Subscriptions now; read from another thread, so a close count. */
+    int subscriptionCount() {
+        Map<String, Integer> s = subscriptions;
+        return s == null ? 0 : s.size();
+    }
+
+    String clientIdOrNull() {
+        return state == State.CONNECTED ? clientId : null;
+    }
+
+    /** Who this client is and what it subscribed to, taken on its own event loop; null when it is not connected. */
+    CompletableFuture<Map<String, Object>> describe(int maxSubscriptions) {
+        CompletableFuture<Map<String, Object>> f = new CompletableFuture<>();
+        Channel c = ch;
+        if (c == null) {
+            f.complete(null);
+            return f;
+        }
+        c.eventLoop().execute(() -> {
+            if (state != State.CONNECTED) {
+                f.complete(null);
+                return;
+            }
+            Map<String, Object> d = new LinkedHashMap<>();
+            d.put("clientid", clientId);
+            d.put("username", account == null ? "" : account.username());
+            d.put("address", remote);
+            d.put("connected", true);
+            d.put("clean_session", !persistent);
+            d.put("subscriptions", ClientListing.subscriptions(subscriptions == null ? Map.of() : subscriptions,
+                    maxSubscriptions));
+            f.complete(d);
+        });
+        return f;
     }
 
     // ---- egress ---------------------------------------------------------------------------------------------------

@@ -90,6 +90,14 @@ public final class TopicTree<K, V> {
     }
 
     private void match(Node<K, V> n, String[] levels, int i, Consumer<V> sink) {
+        if (i == 0 && !levels[0].isEmpty() && levels[0].charAt(0) == '$') {
+            // MQTT 3.1.1 4.7.2: '#' and '+' at the first level do not match topics starting with '$'
+            Node<K, V> exact = n.children == null ? null : n.children.get(levels[0]);
+            if (exact != null) {
+                match(exact, levels, 1, sink);
+            }
+            return;
+        }
         if (n.children == null) {
             if (i == levels.length && n.values != null) {
                 n.values.values().forEach(sink);

@@ -78,8 +78,25 @@ public final class Topics {
         return true;
     }
 
+    /**
+     * A filter on the broker's {@code $SYS/...} topics (otherwise following the filter rules). Subscribing to one needs
+     * a permit that covers it, such as {@code $SYS/#}.
+     */
+    public static boolean isSysFilter(String filter) {
+        return filter != null && filter.startsWith("$SYS/") && isValidFilter(filter.substring(1));
+    }
+
+    /** MQTT 3.1.1 4.7.2: a filter starting with a wildcard never matches a topic starting with '$'. */
+    static boolean wildcardMissesDollar(String filter, String topic) {
+        return !topic.isEmpty() && topic.charAt(0) == '$' && !filter.isEmpty()
+                && (filter.charAt(0) == '#' || filter.charAt(0) == '+');
+    }
+
     /** True if the (valid) filter matches the (valid, wildcard-free) topic. */
     public static boolean matches(String filter, String topic) {
+        if (wildcardMissesDollar(filter, topic)) {
+            return false;
+        }
         int f = 0;
         int t = 0;
         int fl = filter.length();
@@ -127,6 +144,9 @@ public final class Topics {
      * a permit "a/+" does not allow subscribing to "a/#".
      */
     public static boolean covers(String permit, String filter) {
+        if (wildcardMissesDollar(permit, filter)) {
+            return false; // a permit "#" does not give $SYS: it needs a permit starting with "$SYS"
+        }
         String[] p = permit.split("/", -1);
         String[] f = filter.split("/", -1);
         for (int i = 0; i < p.length; i++) {

@@ -22,6 +22,17 @@ class TopicTreeTest {
     }
 
     @Test
+    void wildcardsAtTheFirstLevelDoNotMatchDollarTopics() {
+        TopicTree<String, String> t = new TopicTree<>();
+        t.add("#", "k1", "all");
+        t.add("+/broker/#", "k2", "plus");
+        t.add("$SYS/#", "k3", "sys");
+        t.add("$SYS/broker/+", "k4", "sys-plus");
+        assertThat(t.match("$SYS/broker/uptime")).containsExactlyInAnyOrder("sys", "sys-plus");
+        assertThat(t.match("x/broker/uptime")).containsExactlyInAnyOrder("all", "plus");
+    }
+
+    @Test
     void sameKeyReplacesAndRemovePrunes() {
         TopicTree<String, Integer> t = new TopicTree<>();
         t.add("a/b", "k", 0);

@@ -62,6 +62,31 @@ class TopicsTest {
         assertThat(Topics.covers(permit, filter)).as("%s covers %s", permit, filter).isEqualTo(expected);
     }
 
+    /** MQTT 3.1.1 4.7.2: filters starting with a wildcard do not match topics starting with '$'. */
+    @ParameterizedTest
+    @CsvSource({
+            "#, $SYS/broker/uptime, false", "+/broker/uptime, $SYS/broker/uptime, false", "+/#, $SYS/a, false",
+            "$SYS/#, $SYS/broker/uptime, true", "$SYS/broker/+, $SYS/broker/uptime, true",
+            "$SYS/+/uptime, $SYS/broker/uptime, true", "$SYS/broker/uptime, $SYS/broker/uptime, true"
+    })
+    void wildcardsDoNotMatchDollarTopics(String filter, String topic, boolean expected) {
+        assertThat(Topics.matches(filter, topic)).as("%s ~ %s", filter, topic).isEqualTo(expected);
+    }
+
+    @Test
+    void onlyADollarSysPermitCoversDollarSysFilters() {
+        assertThat(Topics.covers("#", "$SYS/#")).isFalse();
+        assertThat(Topics.covers("+/#", "$SYS/broker/uptime")).isFalse();
+        assertThat(Topics.covers("$SYS/#", "$SYS/#")).isTrue();
+        assertThat(Topics.covers("$SYS/#", "$SYS/broker/clients/+")).isTrue();
+        assertThat(Topics.covers("$SYS/broker/uptime", "$SYS/#")).isFalse();
+        assertThat(Topics.isSysFilter("$SYS/#")).isTrue();
+        assertThat(Topics.isSysFilter("$SYS/broker/+/count")).isTrue();
+        assertThat(Topics.isSysFilter("$SYS/a#")).isFalse();
+        assertThat(Topics.isSysFilter("$other/#")).isFalse();
+        assertThat(Topics.isValidFilter("$SYS/#")).as("not an ordinary filter").isFalse();
+    }
+
     @Test
     void clientIds() {
         assertThat(Topics.isValidClientId("")).isTrue();

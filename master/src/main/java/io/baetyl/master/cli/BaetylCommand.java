@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
 @Command(name = "baetyl", mixinStandardHelpOptions = true,
         versionProvider = BaetylCommand.VersionProvider.class,
         description = "Baetyl for Java: the edge computing runtime's master.",
-        subcommands = {StartCommand.class, CheckCommand.class, VersionCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {StartCommand.class, CheckCommand.class, VersionCommand.class, HashPasswordCommand.class,
+                CommandLine.HelpCommand.class})
 public class BaetylCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -19,6 +19,9 @@ public class MasterConfig implements Validated {
     /** A file whose trimmed content becomes BAETYL_HOST_SN. */
     public String snfile = "";
     public DockerConfig docker = new DockerConfig();
+    /** The web console and Prometheus metrics: off unless enabled (their code is not even loaded then). */
+    public ConsoleConfig console = new ConsoleConfig();
+    public MetricsConfig metrics = new MetricsConfig();
 
     /** {@code otalog:} where OTA steps are written as JSON lines. */
     public static class OtaLogConfig {
@@ -42,5 +45,11 @@ public class MasterConfig implements Validated {
         }
         server.validate();
         logger.validate();
+        console.validate();
+        metrics.validate();
+        if (console.enabled && metrics.enabled && console.address.equals(metrics.address)) {
+            throw new IllegalArgumentException("metrics.address: must differ from console.address, both are '"
+                    + metrics.address + "'");
+        }
     }
 }

@@ -50,6 +50,8 @@ public final class Master implements AutoCloseable {
     private final PathGuard guard;
     private final AtomicBoolean closed = new AtomicBoolean();
     private ApiServer api;
+    /** The console and /metrics, when conf.yml turns one of them on; their classes are not loaded otherwise. */
+    private AutoCloseable web;
 
     public Master(Path workDir, MasterConfig config) {
         this(workDir, config, MasterConfig.DEFAULT_PATH);
@@ -100,6 +102,10 @@ public final class Master implements AutoCloseable {
         api = new ApiServer(config.server, workDir, new MasterApiImpl(this,
                 new AccessPolicy(config.server.update.allowed)));
         api.start();
+        if (config.console.enabled || config.metrics.enabled) {
+            web = io.baetyl.master.web.OperatorWeb.start(new Operations(this,
+                    new AccessPolicy(config.server.update.allowed)));
+        }
         ota.applyApp(null, null);
         log.info("services started: {}", services.names());
     }
@@ -170,6 +176,10 @@ public final class Master implements AutoCloseable {
         return ota;
     }
 
+    PathGuard guard() {
+        return guard;
+    }
+
     /** Stops the API, every service (dependents first, each with its grace period) and the engine. Idempotent. */
     @Override
     public void close() {
@@ -177,6 +187,13 @@ public final class Master implements AutoCloseable {
             return;
         }
         log.info("master stopping");
+        if (web != null) {
+            try {
+                web.close();
+            } catch (Exception e) {
+                log.warn("closing the console and metrics failed: {}", e.toString());
+            }
+        }
         if (api != null) {
             api.close();
         }

@@ -69,6 +69,7 @@ final class Ota implements AutoCloseable {
     private Map<String, Map<String, String>> digests = Map.of();
     private volatile String confVersion = "";
     private volatile String lastError = "";
+    private final OtaStepCounts stepCounts = new OtaStepCounts();
 
     /** @param otaLogFile conf.yml's otalog.path, resolved */
     Ota(Path workDir, PathGuard guard, Engine engine, Services services, MasterJar masterJar, Path otaLogFile) {
@@ -91,6 +92,14 @@ final class Ota implements AutoCloseable {
 
     String lastError() {
         return lastError;
+    }
+
+    OtaStepCounts stepCounts() {
+        return stepCounts;
+    }
+
+    Path otaLogFile() {
+        return otaLogFile;
     }
 
     /**
@@ -317,7 +326,7 @@ final class Ota implements AutoCloseable {
 
     /** As in Baetyl, the OTA log is written when an update names a target ({@code force}) or the file exists. */
     OtaLog otaLog(String trace, String type, boolean force) {
-        return new OtaLog(otaLogFile, force, trace, type);
+        return new OtaLog(otaLogFile, force, trace, type, stepCounts);
     }
 
     private static void backupAndCopy(Path appFile, Path oldFile, Path target) throws IOException {

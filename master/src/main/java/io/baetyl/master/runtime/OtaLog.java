@@ -36,8 +36,15 @@ public final class OtaLog {
     private final boolean enabled;
     private final String trace;
     private final String type;
+    private final OtaStepCounts counts;
 
     public OtaLog(Path file, boolean force, String trace, String type) {
+        this(file, force, trace, type, null);
+    }
+
+    /** @param counts counts every step taken, written to the file or not; may be null */
+    OtaLog(Path file, boolean force, String trace, String type, OtaStepCounts counts) {
+        this.counts = counts;
         this.file = file;
         this.enabled = force || Files.exists(file);
         this.trace = trace == null ? "" : LogSafe.q(trace, 256);
@@ -45,6 +52,9 @@ public final class OtaLog {
     }
 
     public void step(String step, String error) {
+        if (counts != null) {
+            counts.count(type, step);
+        }
         if (error == null) {
             log.info("ota step={} trace={} type={}", step, LogSafe.q(trace), type);
         } else {

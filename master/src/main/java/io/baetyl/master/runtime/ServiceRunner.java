@@ -159,6 +159,14 @@ public final class ServiceRunner {
         return i == null ? null : i.state();
     }
 
+    /** Supervised instances now, with their state and total restarts (for the console and /metrics). */
+    synchronized List<Operations.InstanceFacts> instanceFacts() {
+        List<Operations.InstanceFacts> out = new ArrayList<>();
+        instances.values().forEach(i -> out.add(new Operations.InstanceFacts(i.name(), i.state().status(),
+                i.kind() == Kind.REPLICA, i.restartsTotal())));
+        return out;
+    }
+
     /** Drops an instance that ended for good, unless a newer one of the same name has replaced it. */
     private synchronized void forget(SupervisedInstance inst) {
         instances.remove(inst.name(), inst);

@@ -44,6 +44,8 @@ public final class StatsStore {
         final Map<String, Integer> reportedSizes = new HashMap<>();
         int reportedBytes;
         long refused;
+        /** When the last report was merged (epoch millis), 0 before the first. */
+        long reportedAt;
     }
 
     public StatsStore(Path file) {
@@ -154,6 +156,7 @@ public final class StatsStore {
         e.reported.putAll(partial);
         e.reportedSizes.putAll(sizes);
         e.reportedBytes = (int) total;
+        e.reportedAt = System.currentTimeMillis();
     }
 
     /** Bytes a key and its value take as JSON: what the limit counts. */
@@ -183,6 +186,13 @@ public final class StatsStore {
     public synchronized Map<String, Map<String, Object>> service(String service) {
         Map<String, Map<String, Object>> out = new LinkedHashMap<>();
         services.getOrDefault(service, Map.of()).forEach((name, e) -> out.put(name, view(e)));
+        return out;
+    }
+
+    /** When each instance of a service last reported (epoch millis; 0: never), for rates computed from reports. */
+    public synchronized Map<String, Long> reportTimes(String service) {
+        Map<String, Long> out = new LinkedHashMap<>();
+        services.getOrDefault(service, Map.of()).forEach((name, e) -> out.put(name, e.reportedAt));
         return out;
     }
 

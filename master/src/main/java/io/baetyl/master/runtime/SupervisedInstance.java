@@ -48,6 +48,8 @@ final class SupervisedInstance {
     private Instance current;
     private Scheduler.Cancellable pendingRestart;
     private int restarts;
+    /** Every restart of this instance, never reset (restart_count is, after a long enough run); for /metrics. */
+    private long restartsTotal;
     private Instant runStarted;
 
     SupervisedInstance(InstanceSpec spec, Kind kind, Engine engine, StatsStore stats, Scheduler scheduler, Clock clock,
@@ -74,6 +76,10 @@ final class SupervisedInstance {
 
     synchronized InstanceState state() {
         return state;
+    }
+
+    synchronized long restartsTotal() {
+        return restartsTotal;
     }
 
     /** First start: a failure is the caller's to handle (no restart policy applies yet), and ends this instance. */
@@ -149,6 +155,7 @@ final class SupervisedInstance {
                 return;
             }
             restarts++;
+            restartsTotal++;
             if (policy.retry.max > 0 && restarts > policy.retry.max) {
                 log.error("instance gave up after {} restarts (retry.max={}): service={} instance={}",
                         restarts - 1, policy.retry.max, spec.service().name(), LogSafe.q(spec.name()));

@@ -31,6 +31,8 @@ final class MasterHarness implements AutoCloseable {
     private final Path output;
     private Process master;
     private int runs;
+    /** JVM options for the master (BAETYL_JAVA_OPTS of the launcher), or null for the launcher's own. */
+    String javaOpts;
 
     MasterHarness(Path tmp) throws IOException {
         home = tmp.resolve("baetyl");
@@ -124,6 +126,9 @@ final class MasterHarness implements AutoCloseable {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile()));
         pb.environment().put("RECORD_DIR", records.toString());
         pb.environment().putAll(extraEnv);
+        if (javaOpts != null) {
+            pb.environment().put("BAETYL_JAVA_OPTS", javaOpts);
+        }
         Files.writeString(output, "=== run " + runs + "\n", StandardCharsets.UTF_8,
                 java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
         master = pb.start();
