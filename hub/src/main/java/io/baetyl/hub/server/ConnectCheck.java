@@ -37,7 +37,7 @@ final class ConnectCheck {
         return refusal != null;
     }
 
-    static ConnectCheck of(MqttConnectMessage msg, Authenticator auth, Channel ch) {
+    static ConnectCheck authenticate(MqttConnectMessage msg, Authenticator auth, Channel ch) {
         var vh = msg.variableHeader();
         var pl = msg.payload();
         String id = pl.clientIdentifier();

@@ -1,0 +1,155 @@
+package io.baetyl.hub.server;
+
+import io.baetyl.hub.broker.Broker;
+import io.baetyl.hub.broker.Message;
+import io.baetyl.hub.broker.Metrics;
+import io.baetyl.hub.broker.NotStoredException;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.Channel;
+import io.netty.handler.codec.mqtt.MqttMessageType;
+import io.netty.handler.codec.mqtt.MqttPublishMessage;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What a session receives: PUBLISH from the client. QoS 0 is routed at once; QoS 1 and 2 are appended to the log during
+ * a socket read and acknowledged together at its end ({@link #ackPersisted()}), after the one flush that makes them
+ * durable. A QoS 2 packet id is remembered from the first PUBLISH until its PUBREL, so a resent PUBLISH is stored once.
+ * Event-loop only.
+ */
+final class Inbox {
+    private static final Logger log = LoggerFactory.getLogger(Inbox.class);
+    private static final int QOS2_FLAG = 0x10000;
+
+    private final Session session;
+    private final Broker broker;
+    private final Channel ch;
+    private final Metrics metrics;
+    private final Set<String> permittedTopics = new HashSet<>();
+    private Set<Integer> qos2Received;
+
+    // appended to the log during this socket read, acknowledged at its end (packet id, | QOS2_FLAG for QoS 2)
+    private int[] unacked = new int[16];
+    private int unackedCount;
+    private long unackedEpoch;
+
+    Inbox(Session session, Broker broker, Channel ch) {
+        this.session = session;
+        this.broker = broker;
+        this.ch = ch;
+        this.metrics = broker.metrics();
+    }
+
+    void onPublish(MqttPublishMessage msg) {
+        String topic = msg.variableHeader().topicName();
+        int qos = msg.fixedHeader().qosLevel().value();
+        int pid = msg.variableHeader().packetId();
+        if (!permittedTopics.contains(topic)) {
+            String refused = session.authorizePublish(topic);
+            if (refused != null) {
+                log.warn("closing connection: clientId={}, reason=publish topic ({}) {}", session.clientId(), topic, refused);
+                session.closeConnection();
+                return;
+            }
+            if (permittedTopics.size() < 10_000) {
+                permittedTopics.add(topic);
+            }
+        }
+        ByteBuf content = msg.content();
+        byte[] payload = ByteBufUtil.getBytes(content, content.readerIndex(), content.readableBytes(), false);
+        // QoS 2 is stored as QoS 1: exactly-once towards the hub, delivered at QoS 1 at most
+        Message m = new Message(topic, payload, Math.min(qos, 1), msg.fixedHeader().isRetain(), session.clientId());
+        if (qos == 0) {
+            metrics.messagesInQos0.increment();
+            m = session.messagePublish(m);
+            if (m != null) {
+                broker.publish(m, null);
+            }
+            return;
+        }
+        metrics.messagesInQos1.increment();
+        if (qos == 2) {
+            if (qos2Received == null) {
+                qos2Received = new HashSet<>();
+            }
+            if (!qos2Received.add(pid)) {
+                // a resent PUBLISH before its PUBREL: stored already, answered again
+                ch.writeAndFlush(session.protocol.ack(MqttMessageType.PUBREC, pid));
+                return;
+            }
+        }
+        m = session.messagePublish(m);
+        int packed = qos == 2 ? pid | QOS2_FLAG : pid;
+        if (m != null) {
+            if (unackedCount == 0) {
+                unackedEpoch = broker.qos1Epoch();
+            }
+            try {
+                broker.appendQos1(m);
+            } catch (NotStoredException e) {
+                ackPersisted(); // what this read stored before is acknowledged
+                notStored(1, e.getMessage());
+                return;
+            }
+        }
+        if (unacked.length == unackedCount) {
+            unacked = Arrays.copyOf(unacked, unackedCount * 2);
+        }
+        unacked[unackedCount++] = packed;
+    }
+
+    /**
+     * Flushes the QoS 1 log once for everything this socket read published, then sends the PUBACKs (PUBRECs for QoS
+     * 2): an ack always follows the write that makes the message durable.
+     */
+    void ackPersisted() {
+        if (unackedCount == 0) {
+            return;
+        }
+        int n = unackedCount;
+        unackedCount = 0;
+        try {
+            broker.flushQos1();
+        } catch (NotStoredException e) {
+            notStored(n, e.getMessage());
+            return;
+        }
+        if (broker.qos1Epoch() != unackedEpoch) {
+            // another connection's flush failed while these were waiting in the same batch: they are gone
+            notStored(n, "QoS 1 log write failed");
+            return;
+        }
+        if (ch.isActive()) {
+            for (int i = 0; i < n; i++) {
+                int packed = unacked[i];
+                MqttMessageType type = (packed & QOS2_FLAG) != 0 ? MqttMessageType.PUBREC : MqttMessageType.PUBACK;
+                ch.write(session.protocol.ack(type, packed & 0xFFFF), ch.voidPromise());
+            }
+            ch.flush();
+        }
+        if (unacked.length > 64) {
+            unacked = new int[16];
+        }
+    }
+
+    /** QoS 1 publishes that could not be stored: no PUBACK, and the connection is closed so the client resends later. */
+    private void notStored(int n, String why) {
+        metrics.refusedQos1.add(n);
+        if (session.connected() && ch.isActive()) {
+            log.warn("closing connection: clientId={}, remote={}, reason=QoS 1 publish not stored, not acknowledged ({} messages): {}",
+                    session.clientId(), session.remote, n, why);
+            session.closeConnection();
+        }
+    }
+
+    void onPubRel(int pid) {
+        if (qos2Received != null) {
+            qos2Received.remove(pid);
+        }
+        ch.writeAndFlush(session.protocol.ack(MqttMessageType.PUBCOMP, pid));
+    }
+}
