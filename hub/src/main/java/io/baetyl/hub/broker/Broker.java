@@ -39,6 +39,7 @@ public final class Broker {
     private final OffsetStore offsets;
     private final SubscriptionStore subscriptions;
     private final WillStore wills;
+    private final InflightStore inflight;
     private final List<Route> routes = new ArrayList<>();
     private final MessageCache cache;
     private final ByteBudget qos0Budget;
@@ -84,6 +85,7 @@ public final class Broker {
         retained = new RetainedStore(store.retained(), store.retainedSizes(), limits.retainedSizeMax(),
                 limits.retainedCountMax(), metrics);
         wills = new WillStore(store.wills(), dirty);
+        inflight = new InflightStore(store.inflight(), dirty, last);
         for (HubConfig.Subscription s : config.subscriptions) {
             Route r = new Route(s);
             routes.add(r);
@@ -128,6 +130,17 @@ public final class Broker {
     /** Persistent sessions' subscriptions. */
     public SubscriptionStore subscriptions() {
         return subscriptions;
+    }
+
+    /** Persistent sessions' QoS 2 state. */
+    public InflightStore inflight() {
+        return inflight;
+    }
+
+    /** Makes what the typed stores hold durable now (QoS 2 state that must precede a packet on the wire). */
+    public void commitNow() {
+        dirty.take();
+        store.commit();
     }
 
     /** Connected clients' wills. */
@@ -218,7 +231,7 @@ public final class Broker {
             }
             routeQos0(m);
         } else {
-            persister.append(m);
+            persister.append(m, null);
             persister.flush();
         }
         if (onPersisted != null) {
@@ -227,12 +240,21 @@ public final class Broker {
     }
 
     /**
-     * Appends a QoS 1 message to the log; it is durable, and delivered, after the next {@link #flushQos1()}.
+     * Appends a QoS 1 or 2 message to the log; it is durable, and delivered, after the next {@link #flushQos1()}.
+     * Returns its log position.
      *
      * @throws NotStoredException the log is at its cap or a write failed; nothing was appended
      */
-    public void appendQos1(Message m) {
-        persister.append(m);
+    public long appendQos1(Message m) {
+        return persister.append(m, null);
+    }
+
+    /**
+     * Appends like {@link #appendQos1(Message)} and tells {@code beforeDurable} its log position at once (QoS 2: the
+     * packet id is recorded); the next flush commits the store's maps before it writes the log.
+     */
+    public long appendQos1(Message m, java.util.function.LongConsumer beforeDurable) {
+        return persister.append(m, beforeDurable);
     }
 
     /**
@@ -294,9 +316,10 @@ public final class Broker {
     void routeLogged(Message m, Consumer<Message> again) {
         for (Route r : routes) {
             if (Topics.matches(r.config.source.topic, m.topic)) {
-                int eff = Math.min(r.config.source.qos, m.qos);
-                if (eff == 1 && r.config.target.qos == 1) {
-                    again.accept(m.withTopicQos(r.config.target.topic, 1));
+                // the lowest of the source's, the target's and the message's QoS
+                int eff = Math.min(Math.min(r.config.source.qos, m.qos), r.config.target.qos);
+                if (eff >= 1) {
+                    again.accept(m.withTopicQos(r.config.target.topic, eff));
                 } else {
                     routeQos0(m.withTopicQos(r.config.target.topic, 0));
                 }

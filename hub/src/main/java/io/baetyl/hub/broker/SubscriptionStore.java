@@ -6,8 +6,9 @@ import java.util.Map;
 import java.util.function.BiConsumer;
 
 /**
- * Persistent sessions' subscriptions (filter → granted QoS) by client id, stored one {@code <qos> <filter>} line each
- * (the format of earlier versions, so an upgraded hub keeps its sessions).
+ * Persistent sessions' subscriptions (filter → granted QoS, with MQTT 5 subscription options in the bits above it) by
+ * client id, stored one {@code <options> <filter>} line each (earlier versions wrote the QoS there: an upgraded hub
+ * keeps its sessions).
  */
 public final class SubscriptionStore {
     private final Map<String, byte[]> map;
@@ -62,8 +63,9 @@ public final class SubscriptionStore {
     static Map<String, Integer> decode(byte[] data) {
         Map<String, Integer> out = new LinkedHashMap<>();
         for (String line : new String(data, StandardCharsets.UTF_8).split("\n")) {
-            if (line.length() > 2) {
-                out.put(line.substring(2), line.charAt(0) - '0');
+            int sp = line.indexOf(' ');
+            if (sp > 0 && sp < line.length() - 1) {
+                out.put(line.substring(sp + 1), Integer.parseInt(line.substring(0, sp)));
             }
         }
         return out;

@@ -91,7 +91,7 @@ public final class ClientListing {
             }
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("topic", s.getKey());
-            m.put("qos", s.getValue());
+            m.put("qos", SubscriptionOptions.qos(s.getValue()));
             out.add(m);
         }
         return out;

@@ -30,7 +30,6 @@ final class Inbox {
     private final Channel ch;
     private final Metrics metrics;
     private final Set<String> permittedTopics = new HashSet<>();
-    private Set<Integer> qos2Received;
 
     // appended to the log during this socket read, acknowledged at its end (packet id, | QOS2_FLAG for QoS 2)
     private int[] unacked = new int[16];
@@ -45,7 +44,13 @@ final class Inbox {
     }
 
     void onPublish(MqttPublishMessage msg) {
-        String topic = msg.variableHeader().topicName();
+        String topic = session.protocol.inboundTopic(msg);
+        if (topic == null) {
+            log.warn("closing connection: clientId={}, reason=protocol violation: topic alias unknown or out of range",
+                    session.clientId());
+            session.closeConnection();
+            return;
+        }
         int qos = msg.fixedHeader().qosLevel().value();
         int pid = msg.variableHeader().packetId();
         if (!permittedTopics.contains(topic)) {
@@ -61,8 +66,7 @@ final class Inbox {
         }
         ByteBuf content = msg.content();
         byte[] payload = ByteBufUtil.getBytes(content, content.readerIndex(), content.readableBytes(), false);
-        // QoS 2 is stored as QoS 1: exactly-once towards the hub, delivered at QoS 1 at most
-        Message m = new Message(topic, payload, Math.min(qos, 1), msg.fixedHeader().isRetain(), session.clientId());
+        Message m = new Message(topic, payload, qos, msg.fixedHeader().isRetain(), session.clientId());
         if (qos == 0) {
             metrics.messagesInQos0.increment();
             m = session.messagePublish(m);
@@ -72,15 +76,10 @@ final class Inbox {
             return;
         }
         metrics.messagesInQos1.increment();
-        if (qos == 2) {
-            if (qos2Received == null) {
-                qos2Received = new HashSet<>();
-            }
-            if (!qos2Received.add(pid)) {
-                // a resent PUBLISH before its PUBREL: stored already, answered again
-                ch.writeAndFlush(session.protocol.ack(MqttMessageType.PUBREC, pid));
-                return;
-            }
+        if (qos == 2 && isResent(pid, m)) {
+            // a resent PUBLISH before its PUBREL: stored already, answered again
+            ch.writeAndFlush(session.protocol.ack(MqttMessageType.PUBREC, pid));
+            return;
         }
         m = session.messagePublish(m);
         int packed = qos == 2 ? pid | QOS2_FLAG : pid;
@@ -89,7 +88,13 @@ final class Inbox {
                 unackedEpoch = broker.qos1Epoch();
             }
             try {
-                broker.appendQos1(m);
+                if (qos == 2) {
+                    // the packet id is on record (for a persistent session: committed before the log write that
+                    // makes the message durable): whatever a crash leaves, a resent PUBLISH is stored once
+                    broker.appendQos1(m, seq -> received(pid, seq));
+                } else {
+                    broker.appendQos1(m);
+                }
             } catch (NotStoredException e) {
                 ackPersisted(); // what this read stored before is acknowledged
                 notStored(1, e.getMessage());
@@ -146,9 +151,32 @@ final class Inbox {
         }
     }
 
+    /**
+     * True if QoS 2 packet {@code pid} was stored before and not released, and this PUBLISH is that message again. A
+     * packet id on record with a different message means the record is older than the client's PUBREL (a restart
+     * lost that) and the packet id was reused: a new message.
+     */
+    private boolean isResent(int pid, Message m) {
+        Long seq = session.qos2.received.get(pid);
+        if (seq == null) {
+            return false;
+        }
+        Message stored = broker.read(seq);
+        // not readable (a failed log write took it back): stored again rather than lost
+        return stored != null && stored.topic.equals(m.topic) && Arrays.equals(stored.payload, m.payload);
+    }
+
+    private void received(int pid, long seq) {
+        session.qos2.received.put(pid, seq);
+        if (session.persistent) {
+            session.saveQos2(false); // committed by the flush, before the log write (see Broker#appendQos1)
+        }
+    }
+
+    /** QoS 2, step 2 in: the client will not send this message again; the packet id is free. */
     void onPubRel(int pid) {
-        if (qos2Received != null) {
-            qos2Received.remove(pid);
+        if (session.qos2.received.remove(pid) != null && session.persistent) {
+            session.saveQos2(false);
         }
         ch.writeAndFlush(session.protocol.ack(MqttMessageType.PUBCOMP, pid));
     }

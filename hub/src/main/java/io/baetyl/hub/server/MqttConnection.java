@@ -129,14 +129,12 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
             case UNSUBSCRIBE -> session.unsubscribe((MqttUnsubscribeMessage) msg);
             case PINGREQ -> ch.writeAndFlush(protocol.pingResp());
             case DISCONNECT -> {
-                gracefulDisconnect = true;
+                gracefulDisconnect = !protocol.willOnDisconnect(msg);
                 log.debug("client disconnected: clientId={}", session.clientId());
                 ch.close();
             }
-            case PUBREC, PUBCOMP -> {
-                // the hub never sends QoS 2, so these answer nothing it asked
-                protocolError("unexpected " + fh.messageType());
-            }
+            case PUBREC -> session.out.qos2.onPubRec(packetId(msg));
+            case PUBCOMP -> session.out.qos2.onPubComp(packetId(msg));
             default -> protocolError("unexpected " + fh.messageType() + " from a client");
         }
     }
@@ -210,19 +208,25 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
         }
         var vh = msg.variableHeader();
         String id = msg.payload().clientIdentifier();
-        ConnectCheck check = ConnectCheck.authenticate(msg, auth, ch);
+        protocol = Protocol.forConnect(msg, (int) Math.min(Integer.MAX_VALUE, config.message.length.max.bytes()));
+        ConnectCheck check = ConnectCheck.authenticate(msg, auth, ch, protocol);
         if (check.refused()) {
             log.warn("connection refused: remote={}, clientId={}, reason={}", remote, id, check.reason);
             refuse(check.refusal);
             return;
         }
         boolean clean = vh.isCleanSession();
-        if (id == null || id.isEmpty()) {
+        if ((id == null || id.isEmpty()) && protocol.acceptsEmptyClientIdWithSession()) {
+            // MQTT 5: the hub assigns an id and tells it in the CONNACK
+            id = "auto-" + UUID.randomUUID().toString().replace("-", "");
+            protocol.assignedClientId(id);
+        } else if (id == null || id.isEmpty()) {
             // like baetyl-hub: a client without id gets a temporary, always clean session
             id = "$tmp-" + UUID.randomUUID();
             clean = true;
         }
-        session = new Session(broker, ch, remote, id, check.account, !clean, check.will, protocol, events);
+        session = new Session(broker, ch, remote, id, check.account, protocol.keepsSession(clean), !clean, check.will,
+                protocol, events);
         int keepAlive = vh.keepAliveTimeSeconds();
         state = State.CONNECTING;
         ch.config().setAutoRead(false);
@@ -261,6 +265,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
                 channelRead(null, m);
             }
             session.in.ackPersisted();
+            session.out.qos2.sendReleases();
         }
     }
 
@@ -277,6 +282,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
     public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
         if (state == State.CONNECTED) {
             session.in.ackPersisted();
+            session.out.qos2.sendReleases();
         }
         super.channelReadComplete(ctx);
     }

@@ -7,6 +7,7 @@ import io.baetyl.hub.broker.Metrics;
 import io.baetyl.hub.broker.Subscriber;
 import io.baetyl.hub.config.HubConfig;
 import io.netty.channel.Channel;
+import io.netty.handler.codec.mqtt.MqttMessageType;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.Iterator;
 import java.util.Map;
@@ -49,7 +50,12 @@ final class Outbox implements Subscriber, LogReader {
     /** What {@link #consumedUpTo()} tells the store thread (which frees the log up to the slowest reader). */
     private volatile long consumed;
     private final InflightWindow inflight;
+    private final int windowSize;
     private ScheduledFuture<?> retryTask;
+    /** PUBREC, PUBREL, PUBCOMP of the QoS 2 deliveries in {@link #inflight}. */
+    final Qos2Handshake qos2;
+    /** QoS 2 deliveries written but not yet on record (drainLog saves them before it flushes). */
+    private boolean unsavedQos2;
 
     Outbox(Session session, Broker broker, Channel ch) {
         this.session = session;
@@ -60,7 +66,9 @@ final class Outbox implements Subscriber, LogReader {
         var limits = broker.limits();
         this.q0 = new Qos0Queue(limits.qos0SessionCountMax(), limits.qos0SessionSizeMax(), broker.qos0Budget(), metrics);
         this.q0.owner = session.clientId();
-        this.inflight = new InflightWindow(config.message.egress.qos1.buffer.size);
+        this.windowSize = Math.min(config.message.egress.qos1.buffer.size, session.protocol.receiveMaximum());
+        this.inflight = new InflightWindow(windowSize);
+        this.qos2 = new Qos2Handshake(session, broker, ch, inflight, this);
         this.retryNanos = config.message.egress.qos1.retry.interval.toNanos();
     }
 
@@ -98,7 +106,12 @@ final class Outbox implements Subscriber, LogReader {
         int n = 0;
         Message m;
         while (ch.isWritable() && (m = q0.poll()) != null) {
-            ch.write(session.protocol.publish(m, 0, 0, false, false), ch.voidPromise());
+            int match = session.hasOptions() ? session.match(m) : 0;
+            if (match < 0) {
+                continue; // a no-local subscription and the client's own message
+            }
+            boolean retain = m.retain && (match & SubscriptionOptions.MATCH_RETAIN) != 0;
+            ch.write(session.protocol.publish(m, 0, 0, false, retain), ch.voidPromise());
             session.events.delivered(session, m, 0);
             n++;
         }
@@ -140,7 +153,7 @@ final class Outbox implements Subscriber, LogReader {
         int sent = 0;
         int read = 0;
         long now = System.nanoTime();
-        while (cursor < end && inflight.hasRoom() && ch.isWritable()) {
+        while (cursor < end && hasRoom() && ch.isWritable()) {
             if (read >= batch) {
                 // yield to other channels on this loop; continue in a fresh task
                 signalLog();
@@ -150,32 +163,48 @@ final class Outbox implements Subscriber, LogReader {
             Message m = broker.read(seq);
             cursor = seq;
             read++;
-            if (m == null) {
+            if (m == null || session.qos2.isKnown(seq)) {
+                continue; // gone, or a QoS 2 delivery restored with its state
+            }
+            int match = session.match(m);
+            if (match < 0) {
                 continue;
             }
-            int subQos = session.matchQos(m.topic);
-            if (subQos < 0) {
-                continue;
-            }
-            send(m, Math.min(subQos, m.qos), seq, null, now);
+            boolean retain = m.retain && (match & SubscriptionOptions.MATCH_RETAIN) != 0;
+            send(m, Math.min(SubscriptionOptions.qos(match), m.qos), seq, null, retain, now);
             sent++;
         }
         if (sent > 0) {
+            if (unsavedQos2) {
+                unsavedQos2 = false;
+                session.saveQos2(true); // the packet ids are on record before the PUBLISHes leave
+            }
             ch.flush();
         }
         saveOffset();
     }
 
-    /** Writes a message at {@code qos}; a QoS 1 delivery enters the in-flight window (log position or retained topic). */
-    private void send(Message m, int qos, long seq, String retainedTopic, long now) {
-        boolean retain = retainedTopic != null;
+    /**
+     * Room for one more QoS 1 or 2 delivery: unacknowledged deliveries plus QoS 2 deliveries completed above the offset
+     * (which the session must remember) stay within {@code message.egress.qos1.buffer.size}.
+     */
+    private boolean hasRoom() {
+        return inflight.size() + session.qos2.completed.size() < windowSize;
+    }
+
+    /** Writes a message at {@code qos}; a QoS 1 or 2 delivery enters the in-flight window (log position or retained topic). */
+    private void send(Message m, int qos, long seq, String retainedTopic, boolean retain, long now) {
         if (qos == 0) {
             ch.write(session.protocol.publish(m, 0, 0, false, retain), ch.voidPromise());
             metrics.messagesOutQos0.increment();
         } else {
-            int pid = inflight.add(seq, retainedTopic, now);
+            int pid = inflight.add(seq, retainedTopic, qos, now);
+            if (qos == 2 && seq > 0 && session.persistent) {
+                session.qos2.sent.put(pid, seq);
+                unsavedQos2 = true;
+            }
             scheduleResend();
-            ch.write(session.protocol.publish(m, 1, pid, false, retain), ch.voidPromise());
+            ch.write(session.protocol.publish(m, qos, pid, false, retain), ch.voidPromise());
             metrics.messagesOutQos1.increment();
         }
         session.events.delivered(session, m, qos);
@@ -194,14 +223,14 @@ final class Outbox implements Subscriber, LogReader {
         while ((o = retainedOwed.peek()) != null && ch.isWritable()) {
             Message r = broker.retained().get(o.topic());
             int qos = r == null ? 0 : Math.min(r.qos, o.qos());
-            if (qos == 1 && !inflight.hasRoom()) {
+            if (qos >= 1 && !hasRoom()) {
                 break; // onPubAck comes back here
             }
             retainedOwed.remove();
             if (r == null) {
                 continue; // deleted since the SUBSCRIBE
             }
-            send(r, qos, 0, r.topic, System.nanoTime());
+            send(r, qos, 0, r.topic, true, System.nanoTime());
             sent++;
         }
         if (sent > 0) {
@@ -215,7 +244,7 @@ final class Outbox implements Subscriber, LogReader {
 
     // ---- in flight ----------------------------------------------------------------------------------------------------
 
-    private void scheduleResend() {
+    void scheduleResend() {
         if (retryTask == null) {
             long period = Math.max(TimeUnit.MILLISECONDS.toNanos(10), retryNanos / 2);
             retryTask = ch.eventLoop().scheduleAtFixedRate(this::resend, period, period, TimeUnit.NANOSECONDS);
@@ -233,16 +262,21 @@ final class Outbox implements Subscriber, LogReader {
         for (Iterator<Map.Entry<Integer, InflightWindow.Entry>> it = inflight.iterator(); it.hasNext() && ch.isWritable(); ) {
             Map.Entry<Integer, InflightWindow.Entry> e = it.next();
             InflightWindow.Entry f = e.getValue();
-            if (now - f.sentAt >= retryNanos) {
+            if (now - f.sentAt >= retryNanos && f.released) {
+                f.sentAt = now;
+                ch.write(session.protocol.ack(MqttMessageType.PUBREL, e.getKey()), ch.voidPromise());
+                n++;
+            } else if (now - f.sentAt >= retryNanos) {
                 // read back: the log (or the retained store) holds the message, not this session
                 Message m = f.retainedTopic != null ? broker.retained().get(f.retainedTopic) : broker.read(f.seq);
                 if (m == null) {
                     it.remove(); // expired by retention, or the retained message was deleted: nothing left to resend
+                    session.qos2.sent.remove(e.getKey());
                     gone = true;
                     continue;
                 }
                 f.sentAt = now;
-                ch.write(session.protocol.publish(m, 1, e.getKey(), true, f.retainedTopic != null), ch.voidPromise());
+                ch.write(session.protocol.publish(m, f.qos, e.getKey(), true, f.retainedTopic != null), ch.voidPromise());
                 n++;
             }
         }
@@ -258,16 +292,22 @@ final class Outbox implements Subscriber, LogReader {
 
     void onPubAck(int pid) {
         if (inflight.acknowledge(pid)) {
-            session.events.acked(session, pid);
-            if (!retainedOwed.isEmpty()) {
-                drainRetained();
-            } else if (cursor < broker.committedSeq() && session.hasSubscriptions()) {
-                drainLog();
-            } else {
-                saveOffset();
-            }
+            acknowledged(pid);
         }
     }
+
+    /** A delivery left the window: what waited for room follows, or the offset moves. */
+    void acknowledged(int pid) {
+        session.events.acked(session, pid);
+        if (!retainedOwed.isEmpty()) {
+            drainRetained();
+        } else if (cursor < broker.committedSeq() && session.hasSubscriptions()) {
+            drainLog();
+        } else {
+            saveOffset();
+        }
+    }
+
 
     int inflightCount() {
         return inflight.size();
@@ -290,7 +330,18 @@ final class Outbox implements Subscriber, LogReader {
         if (off != savedOffset) {
             savedOffset = off;
             broker.saveOffset(session.clientId(), off);
+            var q2 = session.qos2;
+            if (q2.offset >= 0) { // the session has QoS 2 state on record: its offset moves with it
+                q2.completed.headSet(off, true).clear();
+                q2.offset = off;
+                session.saveQos2(false);
+            }
         }
+    }
+
+    /** The log position before the oldest unacknowledged delivery. */
+    long ackedOffset() {
+        return inflight.ackedOffset(cursor);
     }
 
     /** The session ended: nothing more is sent, queued QoS 0 messages give their bytes back. */

@@ -3,6 +3,7 @@ package io.baetyl.hub.server;
 import io.baetyl.hub.auth.Authenticator;
 import io.baetyl.hub.broker.Broker;
 import io.baetyl.hub.broker.ClientSession;
+import io.baetyl.hub.broker.InflightStore;
 import io.baetyl.hub.broker.Message;
 import io.baetyl.hub.topic.Topics;
 import io.netty.channel.Channel;
@@ -31,6 +32,10 @@ final class Session implements ClientSession {
     final String remote;
     final Authenticator.Account account;
     final boolean persistent;
+    /** Whether a stored session is picked up (3.1.1 clean session 0, MQTT 5 clean start 0). */
+    private final boolean resume;
+    /** Some subscription has MQTT 5 options (no-local, retain as published): deliveries check them. */
+    private boolean hasOptions;
     final Protocol protocol;
     final SessionEvents events;
     private final String clientId;
@@ -38,13 +43,16 @@ final class Session implements ClientSession {
     final Outbox out;
     final Inbox in;
     private Map<String, Integer> subscriptions;
+    /** QoS 2 packet ids in flight both ways; stored for a persistent session ({@link InflightStore}). */
+    InflightStore.Record qos2 = new InflightStore.Record();
     private volatile boolean connected;
     private boolean ended;
     /** Completes once this session is unregistered and saved (what a takeover waits for). */
     final CompletableFuture<Void> closed = new CompletableFuture<>();
 
     Session(Broker broker, Channel ch, String remote, String clientId, Authenticator.Account account, boolean persistent,
-            Message will, Protocol protocol, SessionEvents events) {
+            boolean resume, Message will, Protocol protocol, SessionEvents events) {
+        this.resume = resume;
         this.broker = broker;
         this.ch = ch;
         this.remote = remote;
@@ -83,12 +91,19 @@ final class Session implements ClientSession {
         }
         boolean present = false;
         out.cursor = broker.committedSeq();
-        if (persistent) {
+        if (persistent && resume) {
+            // read after a takeover completed: the previous connection saved its state on the way out
+            InflightStore.Record saved = broker.inflight().get(clientId);
+            if (saved != null) {
+                qos2 = saved;
+            }
             Long off = broker.offset(clientId);
             Map<String, Integer> stored = broker.subscriptions().get(clientId);
-            present = off != null || stored != null;
-            if (off != null) {
-                out.cursor = Math.min(off, out.cursor);
+            present = off != null || stored != null || saved != null;
+            // everything up to the QoS 2 record's offset was acknowledged, even if the offset saved later was not
+            long resume = Math.max(off == null ? -1 : off, saved == null ? -1 : saved.offset);
+            if (resume >= 0) {
+                out.cursor = Math.min(resume, out.cursor);
             }
             if (stored != null) {
                 stored.forEach((filter, qos) -> {
@@ -103,6 +118,7 @@ final class Session implements ClientSession {
         } else {
             broker.subscriptions().remove(clientId);
             broker.deleteOffset(clientId);
+            broker.inflight().remove(clientId);
         }
         return present;
     }
@@ -111,6 +127,7 @@ final class Session implements ClientSession {
     void start(boolean present, int keepAlive) {
         connected = true;
         events.connected(this, present, keepAlive);
+        out.qos2.restore();
         if (hasSubscriptions()) {
             out.startReading(out.cursor);
             out.drainLog();
@@ -132,6 +149,7 @@ final class Session implements ClientSession {
         }
         if (persistent) {
             out.saveOffset();
+            saveQos2(false);
         }
         if (will != null) {
             broker.wills().remove(clientId);
@@ -163,6 +181,15 @@ final class Session implements ClientSession {
             }
         });
         return closed;
+    }
+
+    /** Stores a persistent session's QoS 2 state; {@code durable}: committed before this returns. */
+    void saveQos2(boolean durable) {
+        qos2.offset = out.ackedOffset();
+        broker.inflight().put(clientId, qos2);
+        if (durable) {
+            broker.commitNow();
+        }
     }
 
     void closeConnection() {
@@ -199,26 +226,34 @@ final class Session implements ClientSession {
     void subscribe(MqttSubscribeMessage msg) {
         List<Integer> codes = new ArrayList<>();
         Map<String, Integer> added = new LinkedHashMap<>();
+        List<String> newWithoutRetained = new ArrayList<>();
         boolean wasEmpty = !hasSubscriptions();
         for (MqttTopicSubscription s : msg.payload().topicSubscriptions()) {
             String filter = s.topicName();
             String refused = authorizeSubscribe(filter);
             if (refused != null) {
                 log.info("subscribe refused: clientId={}, topic={}, reason={}", clientId, filter, refused);
-                codes.add(0x80);
+                codes.add(refused.equals("not permitted") ? 0x87 : 0x8F); // MQTT 5 reason codes; 3.1.1 sends 0x80
                 continue;
             }
-            int granted = Math.min(s.qualityOfService().value(), 1);
-            addSubscription(filter, granted);
-            added.put(filter, granted);
+            int granted = s.qualityOfService().value();
+            int options = SubscriptionOptions.of(s, granted);
+            boolean existed = subscriptions != null && subscriptions.containsKey(filter);
+            addSubscription(filter, options);
+            int rh = SubscriptionOptions.retainHandling(options);
+            if (rh == 0 || (rh == 1 && !existed)) {
+                added.put(filter, granted);
+            } else {
+                newWithoutRetained.add(filter);
+            }
             codes.add(granted);
             events.subscribed(this, filter, granted);
         }
         List<List<String>> retainedNow = List.of();
-        if (!added.isEmpty()) {
+        if (!added.isEmpty() || !newWithoutRetained.isEmpty()) {
             // the log position and the retained messages from the same instant: a retained QoS 1 message that is
             // being published now arrives either as retained or from the log, not twice and not never
-            Broker.RetainedView view = broker.retainedMatching(List.copyOf(added.keySet()));
+            Broker.RetainedView view = broker.retainedMatching(List.copyOf(added.keySet())); // retain handling 0 or 1
             retainedNow = view.matching();
             if (wasEmpty) {
                 // nothing before this point was addressed to this session
@@ -236,26 +271,31 @@ final class Session implements ClientSession {
         }
         ch.flush();
         out.drainRetained();
-        if (wasEmpty && !added.isEmpty()) {
+        if (wasEmpty && hasSubscriptions()) {
             out.saveOffset();
         }
     }
 
-    private void addSubscription(String filter, int qos) {
+    private void addSubscription(String filter, int options) {
         if (subscriptions == null) {
             subscriptions = new LinkedHashMap<>();
         }
-        subscriptions.put(filter, qos);
-        broker.subscribe(filter, out, qos);
+        subscriptions.put(filter, options);
+        hasOptions |= SubscriptionOptions.hasV5Options(options);
+        broker.subscribe(filter, out, SubscriptionOptions.qos(options));
     }
 
     void unsubscribe(MqttUnsubscribeMessage msg) {
         boolean changed = false;
+        List<Short> codes = new ArrayList<>();
         for (String filter : msg.payload().topics()) {
             if (subscriptions != null && subscriptions.remove(filter) != null) {
                 broker.unsubscribe(filter, out);
                 events.unsubscribed(this, filter);
                 changed = true;
+                codes.add((short) 0);
+            } else {
+                codes.add((short) 0x11); // no subscription existed
             }
         }
         if (changed) {
@@ -264,7 +304,7 @@ final class Session implements ClientSession {
                 out.stopReading();
             }
         }
-        ch.writeAndFlush(protocol.unsubAck(msg.variableHeader().messageId()));
+        ch.writeAndFlush(protocol.unsubAck(msg.variableHeader().messageId(), codes));
     }
 
     private void persistSubscriptions() {
@@ -277,18 +317,36 @@ final class Session implements ClientSession {
         return subscriptions != null && !subscriptions.isEmpty();
     }
 
-    /** The highest QoS of this session's filters matching {@code topic}, or -1. */
-    int matchQos(String topic) {
+    /**
+     * The highest QoS of this session's filters matching {@code m}, or -1; with {@link SubscriptionOptions#MATCH_RETAIN}
+     * set if a matching filter keeps the retain flag as published. A no-local filter does not match the client's own
+     * messages.
+     */
+    int match(Message m) {
         int best = -1;
+        int retain = 0;
+        boolean own = hasOptions && m.clientId.equals(clientId);
         for (Map.Entry<String, Integer> e : subscriptions.entrySet()) {
-            if (e.getValue() > best && Topics.matches(e.getKey(), topic)) {
-                best = e.getValue();
-                if (best == 1) {
+            int o = e.getValue();
+            int q = SubscriptionOptions.qos(o);
+            if ((q > best || (hasOptions && retain == 0)) && Topics.matches(e.getKey(), m.topic)) {
+                if (own && (o & SubscriptionOptions.NO_LOCAL) != 0) {
+                    continue;
+                }
+                best = Math.max(best, q);
+                if ((o & SubscriptionOptions.RETAIN_AS_PUBLISHED) != 0) {
+                    retain = SubscriptionOptions.MATCH_RETAIN;
+                }
+                if (best == 2 && !hasOptions) {
                     break;
                 }
             }
         }
-        return best;
+        return best < 0 ? -1 : best | retain;
+    }
+
+    boolean hasOptions() {
+        return hasOptions;
     }
 
     // ---- listing ----------------------------------------------------------------------------------------------------
