@@ -105,10 +105,12 @@ final class Protocol5 extends Protocol {
 
     @Override
     MqttSubAckMessage subAck(int packetId, List<Integer> codes) {
-        // hub codes are MQTT 5 reason codes already (0x87 not authorized, 0x8F topic filter invalid)
+        // a refusal is 0x80 (unspecified error), not 0x87/0x8F: the Eclipse Paho interoperability suite's client
+        // accepts only 0, 1, 2 and 0x80 in a SUBACK; the reason is in the hub's log
+        List<Integer> sent = codes.stream().map(c -> c >= 0x80 ? 0x80 : c).toList();
         return new MqttSubAckMessage(new MqttFixedHeader(MqttMessageType.SUBACK, false, MqttQoS.AT_MOST_ONCE, false, 0),
                 new MqttMessageIdAndPropertiesVariableHeader(packetId, MqttProperties.NO_PROPERTIES),
-                new MqttSubAckPayload(codes));
+                new MqttSubAckPayload(sent));
     }
 
     @Override
