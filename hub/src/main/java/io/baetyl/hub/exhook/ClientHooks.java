@@ -256,6 +256,44 @@ public final class ClientHooks {
         return true;
     }
 
+    /**
+     * A SUBSCRIBE, when some server hooks {@code client.authorize}: each filter's hub verdict ({@code hubPermits})
+     * goes through the chain, one filter after the other; {@code then} gets the filters allowed, on the event loop.
+     * Returns false when no server hooks it (the hub's verdicts stand).
+     */
+    public boolean authorizeSubscribe(MqttSubscribeMessage msg, java.util.function.Predicate<String> hubPermits,
+                                      Consumer<java.util.Set<String>> then) {
+        if (off() || !ex.hooked("client.authorize")) {
+            return false;
+        }
+        List<String> filters = msg.payload().topicSubscriptions().stream().map(MqttTopicSubscription::topicName).toList();
+        java.util.Set<String> allowed = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        enqueue(() -> authorizeFilters(filters, 0, hubPermits, allowed, () -> done(() -> then.accept(allowed))));
+        return true;
+    }
+
+    private void authorizeFilters(List<String> filters, int i, java.util.function.Predicate<String> hubPermits,
+                                  java.util.Set<String> allowed, Runnable finished) {
+        if (i == filters.size()) {
+            finished.run();
+            return;
+        }
+        String f = filters.get(i);
+        ClientAuthorizeRequest req = ClientAuthorizeRequest.newBuilder().setClientinfo(clientInfo())
+                .setType(ClientAuthorizeRequest.AuthorizeReqType.SUBSCRIBE).setTopic(f).setMeta(ex.meta).build();
+        ex.chain("client.authorize", hash, hubPermits.test(f), new BoolHook() {
+            @Override
+            public void call(HookProviderGrpc.HookProviderStub stub, Boolean value, StreamObserver<ValuedResponse> a) {
+                stub.onClientAuthorize(req.toBuilder().setResult(value).build(), a);
+            }
+        }, ok -> {
+            if (ok) {
+                allowed.add(f);
+            }
+            authorizeFilters(filters, i + 1, hubPermits, allowed, finished);
+        });
+    }
+
     private void authorizePublish(HookedPublish p, Consumer<HookedPublish> next) {
         if (!ex.hooked("client.authorize")) {
             next.accept(p);

@@ -8,6 +8,7 @@ import io.emqx.exhook.ProviderLoadedRequest;
 import io.emqx.exhook.ProviderUnloadedRequest;
 import io.emqx.exhook.RequestMeta;
 import io.baetyl.hub.topic.Topics;
+import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -139,6 +140,9 @@ final class HookServer implements AutoCloseable {
         if (closed) {
             return;
         }
+        for (ManagedChannel c : pool) {
+            c.resetConnectBackoff(); // reconnect now, not when gRPC's own backoff (up to 2 min) would
+        }
         try {
             LoadedResponse r = HookProviderGrpc.newBlockingStub(pool[0]).withDeadlineAfter(timeoutMillis, TimeUnit.MILLISECONDS)
                     .onProviderLoaded(ProviderLoadedRequest.newBuilder().setBroker(broker).setMeta(meta).build());
@@ -151,11 +155,30 @@ final class HookServer implements AutoCloseable {
                 h.put(s.getName(), List.copyOf(s.getTopicsList()));
             }
             hooks = Map.copyOf(h);
+            connectPool();
             up = true;
             log.info("exhook server loaded: name={}, url={}, hooks={}", name, config.url, hooks);
             onChange.run();
         } catch (RuntimeException e) {
             failed("OnProviderLoaded", e);
+        }
+    }
+
+    /**
+     * Waits (within {@code request_timeout}) until every pool connection is up: a client pinned to a connection that
+     * is still in gRPC's failure state would otherwise fail at once and take the server down again.
+     */
+    private void connectPool() {
+        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        for (ManagedChannel c : pool) {
+            while (c.getState(true) != ConnectivityState.READY && System.nanoTime() < until) {
+                try {
+                    Thread.sleep(5);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
         }
     }
 

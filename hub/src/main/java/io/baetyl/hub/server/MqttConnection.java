@@ -582,6 +582,16 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     // ---- SUBSCRIBE ------------------------------------------------------------------------------------------------
 
     private void onSubscribe(MqttSubscribeMessage msg) {
+        // ExHook: client.authorize decides each filter after the principals; null: the principals alone
+        if (!hooks.authorizeSubscribe(msg, account::canSubscribe, allowed -> subscribeAuthorized(msg, allowed))) {
+            subscribeAuthorized(msg, null);
+        }
+    }
+
+    private void subscribeAuthorized(MqttSubscribeMessage msg, Set<String> hookAllowed) {
+        if (state != State.CONNECTED) {
+            return;
+        }
         List<Integer> codes = new ArrayList<>();
         Map<String, Integer> added = new LinkedHashMap<>();
         boolean wasEmpty = subscriptions == null || subscriptions.isEmpty();
@@ -593,7 +603,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
                 codes.add(0x80);
                 continue;
             }
-            if (!account.canSubscribe(filter)) {
+            if (hookAllowed == null ? !account.canSubscribe(filter) : !hookAllowed.contains(filter)) {
                 log.info("subscribe refused: clientId={}, topic={}, reason=not permitted", clientId, filter);
                 codes.add(0x80);
                 continue;

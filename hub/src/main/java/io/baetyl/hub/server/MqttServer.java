@@ -116,6 +116,7 @@ public final class MqttServer {
     void buildPipeline(ChannelPipeline p, HubConfig.Listener l) {
         if (l.proxyProtocol()) {
             // the PROXY header (v1 or v2) comes before anything else, TLS included
+            p.addLast(PipelineNames.PROXY_DETECTOR, new ProxyProtocolDetector());
             p.addLast(PipelineNames.PROXY_DECODER, new HAProxyMessageDecoder());
             p.addLast(PipelineNames.PROXY_HEADER, new ProxyProtocolHandler());
         }

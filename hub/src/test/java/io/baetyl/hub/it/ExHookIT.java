@@ -146,12 +146,17 @@ class ExHookIT {
             p.onAuthenticate = r -> FakeHookProvider.answer(ResponsedType.STOP_AND_RETURN,
                     !r.getClientinfo().getClientid().equals("banned")); // also lets "guest" in, unknown to the hub
             p.onAuthorize = r -> FakeHookProvider.answer(ResponsedType.STOP_AND_RETURN,
-                    r.getType() == ClientAuthorizeRequest.AuthorizeReqType.PUBLISH && r.getTopic().startsWith("guest/"));
+                    r.getType() == ClientAuthorizeRequest.AuthorizeReqType.PUBLISH ? r.getTopic().startsWith("guest/")
+                            : r.getTopic().equals("guest/#") || (r.getResult() && !r.getTopic().startsWith("secret")));
             try (TestHub h = hub(server("p", p.port, "deny", "5s", "60s"));
                  TestHub.Client sub = h.client("sub").connect().subscribe("#", 1)) {
                 assertThatThrownBy(() -> h.client("banned").connect())
                         .isInstanceOfSatisfying(MqttException.class, e -> assertThat(e.getReasonCode()).isEqualTo(5));
+                // SUBSCRIBE: the principals allow u1 everything, the hook refuses secret/#
+                int[] granted = sub.paho.subscribeWithResponse(new String[] {"secret/#"}, new int[] {1}).getGrantedQos();
+                assertThat(granted).containsExactly(0x80);
                 try (TestHub.Client guest = h.client("guest", "guest", "whatever", true).connect()) {
+                    guest.subscribe("guest/#", 1); // unknown to the principals, allowed by the hook
                     guest.publish("guest/hello", "hi", 1, false);
                     await().atMost(WAIT).until(() -> sub.payloads().contains("hi"));
                     assertThat(p.requests("client.authorize")).isNotEmpty();
