@@ -2,7 +2,7 @@
 # The hub's publish path with one ExHook server registered for message.publish, against the same hub without hooks
 # (docs/PERFORMANCE.md, "ExHook"): the shaded hub jar with hub/jvm.options, a minimal Java hook provider
 # (HookProviderBench: CONTINUE with the message unchanged) on free ports of 127.0.0.1, the fanin load of
-# hub-vs-mosquitto.sh at QoS 0 and 1, alternating without/with the hook, ROUNDS times. Everything is stopped by PID.
+# hub-vs-mosquitto.sh at QoS 0 and 1 (4 and 32 publishers), a QoS 1 latency run at 200 msg/s, alternating without/with the hook, ROUNDS times. Everything is stopped by PID.
 # Needs: mvn package (hub and bench jars).
 # Usage: bench/hub-exhook.sh [ROUNDS]     (default 3)
 set -euo pipefail
@@ -42,24 +42,32 @@ start_hub() { # with_hook(0|1)
   hub_pid=$!; pids+=("$hub_pid")
   wait_port "$hub_port"
 }
-stop() { kill "$1"; wait "$1" 2>/dev/null || true; }
+stop() { # keeps the hub's log lines above INFO for the report
+  kill "$1"; wait "$1" 2>/dev/null || true
+  grep -E ' (WARN|ERROR) ' "$work/hub/hub.log" | sed "s/^/hub log ($label): /" | head -20 || true
+}
 run() { # label mode args...
   local label="$1" mode="$2"; shift 2
   "${bench[@]}" "$mode" --port "$hub_port" --username test --password hahaha --pid "$hub_pid" "$@" 2>/dev/null \
-    | grep -E '^(received_per_second|loss_percent|sent|received)=' | tr '\n' ' ' | sed "s/^/$label $mode $* : /"
+    | grep -E '^(received_per_second|loss_percent|sent|received|p50_ms|p99_ms)=' | tr '\n' ' ' | sed "s/^/$label $mode $* : /"
   echo
 }
 
 echo "machine: $(nproc) cores, $(uname -r), $(java -version 2>&1 | head -1)"
 echo "date: $(date -u +%FT%TZ), load: $(cut -d' ' -f1-3 /proc/loadavg)"
 for r in $(seq "$rounds"); do
+  label=""
   echo "round $r"
   for hook in 0 1; do
     label=$([ "$hook" = 1 ] && echo "with-exhook" || echo "no-hook")
     start_hub "$hook"
     run "$label" latency --qos 1 --rate 2000 --count 5000 --timeout 30 > /dev/null # warm-up
-    run "$label" fanin --qos 0 --count 50000 --timeout 60
-    run "$label" fanin --qos 1 --count 25000 --timeout 60
+    # counts small enough for the hooked hub to finish within the timeout, and at most 100 messages per publisher
+    # between publish and arrival: the load generator waits only 5 s for arrivals after its last publish call
+    run "$label" fanin --qos 0 --publishers 4 --count 2500 --window 100 --timeout 60
+    run "$label" fanin --qos 1 --publishers 4 --count 2500 --window 100 --timeout 60
+    run "$label" fanin --qos 1 --publishers 32 --count 500 --window 100 --timeout 60
+    run "$label" latency --qos 1 --rate 200 --count 1000 --timeout 30
     stop "$hub_pid"
   done
 done
