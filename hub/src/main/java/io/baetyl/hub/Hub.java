@@ -131,6 +131,11 @@ public final class Hub implements AutoCloseable {
         }
     }
 
+    /** The ExHook client ({@link ExHook#NONE} without servers). */
+    public ExHook exhook() {
+        return exhook;
+    }
+
     public Broker broker() {
         return broker;
     }

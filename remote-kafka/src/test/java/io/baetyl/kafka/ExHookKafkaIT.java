@@ -85,10 +85,11 @@ class ExHookKafkaIT {
         return closing(new LocalHub(null, c -> c.exhook.servers = new ArrayList<>(List.of(hookServer(hookPort)))));
     }
 
-    PythonHookServer python(int port, boolean case2) throws Exception {
+    PythonHookServer python(LocalHub hub, int port, boolean case2) throws Exception {
         PythonHookServer p = closing(new PythonHookServer(stubs, tmp.resolve("py"), port, kafka.bootstrap(), case2));
         // the hub loads it within auto_reconnect of its start
         await("OnProviderLoaded").atMost(WAIT).until(() -> p.output().contains("OnProviderLoaded"));
+        await("hook server up").atMost(WAIT).until(() -> hub.hub.exhook().up("seed"));
         return p;
     }
 
@@ -198,7 +199,7 @@ class ExHookKafkaIT {
         // published while the hook server is still down: the hub serves, nothing is registered yet
         pub.paho.publish("t/early", "early".getBytes(), 1, false);
         await().atMost(WAIT).until(() -> sub.received.contains("t/early early"));
-        PythonHookServer py = python(port, false);
+        PythonHookServer py = python(hub, port, false);
         warmUp(pub.paho, py);
         List<String> sent = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
@@ -218,7 +219,7 @@ class ExHookKafkaIT {
     void seedCase2DropsTd() throws Exception {
         int port = FreePorts.next();
         LocalHub hub = hubWithHook(port);
-        python(port, true);
+        python(hub, port, true);
         Client sub = new Client(hub, "sub", "t/#");
         Client pub = new Client(hub, "vehicle-2", null);
         pub.paho.publish("t/d", "case2-dropped".getBytes(), 1, false); // acknowledged, not delivered
@@ -233,7 +234,7 @@ class ExHookKafkaIT {
     void oneHubServesTheHookServerAndTheKafkaBridgeAtOnce() throws Exception {
         int port = FreePorts.next();
         LocalHub hub = hubWithHook(port);
-        PythonHookServer py = python(port, false);
+        PythonHookServer py = python(hub, port, false);
         RemoteKafkaConfig c = new RemoteKafkaConfig();
         c.hub.address = hub.url();
         c.hub.username = "u1";

@@ -12,7 +12,10 @@ import io.emqx.exhook.ClientSubscribeRequest;
 import io.emqx.exhook.ClientUnsubscribeRequest;
 import io.emqx.exhook.ConnInfo;
 import io.emqx.exhook.HookProviderGrpc;
+import io.emqx.exhook.MessageDeliveredRequest;
 import io.emqx.exhook.MessagePublishRequest;
+import io.emqx.exhook.SessionDiscardedRequest;
+import io.emqx.exhook.SessionTakenoverRequest;
 import io.emqx.exhook.SessionCreatedRequest;
 import io.emqx.exhook.SessionResumedRequest;
 import io.emqx.exhook.SessionSubscribedRequest;
@@ -182,6 +185,38 @@ public final class ClientHooks {
         synchronized (queue) {
             queue.clear();
         }
+    }
+
+    /** A clean session replaced this client's persistent one: {@code session.discarded}. */
+    public void sessionDiscarded(String finalClientId) {
+        if (off() || !ex.hooked("session.discarded")) {
+            return;
+        }
+        clientId = finalClientId;
+        hash = clientId.hashCode();
+        ex.notify("session.discarded", null, hash, SessionDiscardedRequest.newBuilder().setClientinfo(clientInfo())
+                .setMeta(ex.meta).build(), HookProviderGrpc.HookProviderStub::onSessionDiscarded);
+    }
+
+    /** Another connection took this client's session over: {@code session.takenover}. Any thread. */
+    public void sessionTakenOver() {
+        if (off() || !ex.hooked("session.takenover")) {
+            return;
+        }
+        ex.notify("session.takenover", null, hash, SessionTakenoverRequest.newBuilder().setClientinfo(clientInfo())
+                .setMeta(ex.meta).build(), HookProviderGrpc.HookProviderStub::onSessionTakenover);
+    }
+
+    /** A message is sent to this client (not for resends): {@code message.delivered}, per the servers' topic filters. */
+    public void delivered(io.baetyl.hub.broker.Message m, int qos) {
+        if (off() || !ex.hooked("message.delivered", m.topic)) {
+            return;
+        }
+        io.emqx.exhook.Message pm = io.emqx.exhook.Message.newBuilder().setNode(ex.node)
+                .setId(String.format("%032x", IDS.incrementAndGet())).setQos(qos).setFrom(m.clientId).setTopic(m.topic)
+                .setPayload(ByteString.copyFrom(m.payload)).setTimestamp(m.timestamp).build();
+        ex.notify("message.delivered", m.topic, hash, MessageDeliveredRequest.newBuilder().setClientinfo(clientInfo())
+                .setMessage(pm).setMeta(ex.meta).build(), HookProviderGrpc.HookProviderStub::onMessageDelivered);
     }
 
     // ---- SUBSCRIBE / UNSUBSCRIBE -------------------------------------------------------------------------------------

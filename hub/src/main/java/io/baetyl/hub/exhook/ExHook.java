@@ -110,6 +110,11 @@ public final class ExHook implements AutoCloseable {
         hooked = Set.copyOf(h);
     }
 
+    /** The server is loaded and its connections are up (false for unknown names). */
+    public boolean up(String serverName) {
+        return servers.stream().anyMatch(s -> s.name.equals(serverName) && s.up());
+    }
+
     boolean hooked(String hook) {
         return hooked.contains(hook);
     }

@@ -154,8 +154,8 @@ final class HookServer implements AutoCloseable {
                 }
                 h.put(s.getName(), List.copyOf(s.getTopicsList()));
             }
-            hooks = Map.copyOf(h);
             connectPool();
+            hooks = Map.copyOf(h);
             up = true;
             log.info("exhook server loaded: name={}, url={}, hooks={}", name, config.url, hooks);
             onChange.run();

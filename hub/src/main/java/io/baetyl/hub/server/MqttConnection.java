@@ -323,6 +323,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         Object old = broker.registerSession(clientId, this);
         if (old instanceof MqttConnection prev) {
             log.info("session taken over: clientId={}, oldRemote={}, newRemote={}", clientId, prev.remote, remote);
+            prev.hooks.sessionTakenOver(); // ExHook: session.takenover
             prev.takeOver();
             prev.closed.whenComplete((v, e) -> ch.eventLoop().execute(() -> completeConnect(keepAlive)));
         } else {
@@ -369,6 +370,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         } else {
             if (broker.store().subscriptions().remove(clientId) != null) {
                 broker.markDirty();
+                hooks.sessionDiscarded(clientId); // ExHook: session.discarded
             }
             broker.deleteOffset(clientId);
         }
@@ -943,7 +945,10 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         }
     }
 
-    private static MqttPublishMessage publish(Message m, int qos, int pid, boolean dup, boolean retain) {
+    private MqttPublishMessage publish(Message m, int qos, int pid, boolean dup, boolean retain) {
+        if (!dup) {
+            hooks.delivered(m, qos); // ExHook: message.delivered
+        }
         return new MqttPublishMessage(new MqttFixedHeader(MqttMessageType.PUBLISH, dup, MqttQoS.valueOf(qos), retain, 0),
                 new MqttPublishVariableHeader(m.topic, qos == 0 ? -1 : pid), Unpooled.wrappedBuffer(m.payload));
     }

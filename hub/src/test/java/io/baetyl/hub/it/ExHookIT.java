@@ -115,13 +115,17 @@ class ExHookIT {
 
     @Test
     void notificationsCarryTheClient() throws Exception {
-        Map<String, List<String>> all = Map.of("client.connect", List.of(), "client.connack", List.of(),
+        Map<String, List<String>> all = new java.util.HashMap<>(Map.of("client.connect", List.of(), "client.connack", List.of(),
                 "client.connected", List.of(), "client.disconnected", List.of(), "client.subscribe", List.of(),
                 "client.unsubscribe", List.of(), "session.created", List.of(), "session.subscribed", List.of(),
-                "session.unsubscribed", List.of(), "session.terminated", List.of());
+                "session.unsubscribed", List.of(), "session.terminated", List.of()));
+        all.put("message.delivered", List.of("a/#"));
         try (FakeHookProvider p = new FakeHookProvider(FreePorts.next(), all);
              TestHub h = hub(server("p", p.port, "ignore", "5s", "60s"))) {
             try (TestHub.Client c = h.client("watched").connect().subscribe("a/#", 1)) {
+                c.publish("a/1", "to myself", 1, false);
+                c.publish("b/1", "not delivered to anyone", 1, false);
+                await().atMost(WAIT).until(() -> c.payloads().contains("to myself"));
                 c.paho.unsubscribe("a/#");
             }
             await().atMost(WAIT).until(() -> !p.requests("session.terminated").isEmpty());
@@ -133,9 +137,29 @@ class ExHookIT {
             assertThat(connect.getConninfo().getPeerhost()).isEqualTo("127.0.0.1");
             assertThat(connect.getConninfo().getSockport()).isEqualTo(h.port());
             assertThat(connect.getConninfo().getProtoVer()).isEqualTo("4");
+            io.emqx.exhook.MessageDeliveredRequest d = (io.emqx.exhook.MessageDeliveredRequest) p.requests("message.delivered").get(0);
+            assertThat(d.getMessage().getTopic()).isEqualTo("a/1");
+            assertThat(d.getClientinfo().getClientid()).isEqualTo("watched");
             ClientSubscribeRequest s = (ClientSubscribeRequest) p.requests("client.subscribe").get(0);
             assertThat(s.getTopicFilters(0).getName()).isEqualTo("a/#");
             assertThat(s.getTopicFilters(0).getQos()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void sessionTakenOverAndDiscarded() throws Exception {
+        try (FakeHookProvider p = new FakeHookProvider(FreePorts.next(),
+                Map.of("session.takenover", List.of(), "session.discarded", List.of(), "session.resumed", List.of()));
+             TestHub h = hub(server("p", p.port, "ignore", "5s", "60s"))) {
+            try (TestHub.Client first = h.client("car", "u1", "p1", false).connect().subscribe("x/#", 1);
+                 TestHub.Client second = h.client("car", "u1", "p1", false).connect()) {
+                await().atMost(WAIT).until(() -> p.requests("session.takenover").size() == 1);
+                assertThat(second.sessionPresent).isTrue();
+            }
+            try (TestHub.Client clean = h.client("car", "u1", "p1", true).connect()) {
+                await().atMost(WAIT).until(() -> p.requests("session.discarded").size() == 1);
+            }
+            assertThat(p.requests("session.resumed")).hasSize(1);
         }
     }
 
@@ -206,9 +230,11 @@ class ExHookIT {
             pub.publish("t/1", "before", 1, false);
             await().atMost(WAIT).until(() -> sub.payloads().contains("before"));
             try (FakeHookProvider p = new FakeHookProvider(port, Map.of("message.publish", List.of()))) {
-                await().atMost(WAIT).until(() -> !p.requests("provider.loaded").isEmpty());
-                pub.publish("t/1", "after", 1, false);
-                await().atMost(WAIT).until(() -> p.published().contains("t/1"));
+                // loaded once OnProviderLoaded answered and its pool is connected: from then on publishes go through it
+                await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).until(() -> {
+                    pub.publish("t/1", "after", 1, false);
+                    return p.published().contains("t/1");
+                });
                 await().atMost(WAIT).until(() -> sub.payloads().contains("after"));
             }
         }
@@ -242,6 +268,7 @@ class ExHookIT {
                  FakeHookProvider ignore2 = new FakeHookProvider(ignorePort, Map.of("message.publish", List.of("i/#")))) {
                 await().atMost(WAIT).until(() -> !deny2.requests("provider.loaded").isEmpty()
                         && !ignore2.requests("provider.loaded").isEmpty());
+                await().atMost(WAIT).until(() -> h.hub.exhook().up("deny"));
                 pub.publish("d/1", "d-again", 1, false);
                 await().atMost(WAIT).until(() -> sub.payloads().contains("d-again"));
                 assertThat(deny2.published()).contains("d/1");

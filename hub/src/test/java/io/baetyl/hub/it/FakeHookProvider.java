@@ -149,6 +149,26 @@ final class FakeHookProvider implements AutoCloseable {
         }
 
         @Override
+        public void onSessionResumed(io.emqx.exhook.SessionResumedRequest r, StreamObserver<EmptySuccess> o) {
+            empty("session.resumed", r, o);
+        }
+
+        @Override
+        public void onSessionDiscarded(io.emqx.exhook.SessionDiscardedRequest r, StreamObserver<EmptySuccess> o) {
+            empty("session.discarded", r, o);
+        }
+
+        @Override
+        public void onSessionTakenover(io.emqx.exhook.SessionTakenoverRequest r, StreamObserver<EmptySuccess> o) {
+            empty("session.takenover", r, o);
+        }
+
+        @Override
+        public void onMessageDelivered(io.emqx.exhook.MessageDeliveredRequest r, StreamObserver<EmptySuccess> o) {
+            empty("message.delivered", r, o);
+        }
+
+        @Override
         public void onClientAuthenticate(ClientAuthenticateRequest r, StreamObserver<ValuedResponse> o) {
             calls.add(new Call("client.authenticate", r));
             o.onNext(onAuthenticate.apply(r));
