@@ -8,6 +8,9 @@ import io.baetyl.hub.broker.Metrics;
 import io.baetyl.hub.broker.NotStoredException;
 import io.baetyl.hub.broker.Subscriber;
 import io.baetyl.hub.config.HubConfig;
+import io.baetyl.hub.exhook.ClientHooks;
+import io.baetyl.hub.exhook.ExHook;
+import io.baetyl.hub.exhook.HookedPublish;
 import io.baetyl.hub.topic.Topics;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -77,6 +80,8 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     private final HubConfig config;
     private final Metrics metrics;
     private final long retryNanos;
+    private final ExHook exhook;
+    private ClientHooks hooks = ClientHooks.NONE;
 
     private Channel ch;
     private String remote = "?";
@@ -115,6 +120,11 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     private enum State { NEW, CONNECTING, CONNECTED, CLOSED }
 
     public MqttConnection(Broker broker, Authenticator auth) {
+        this(broker, auth, ExHook.NONE);
+    }
+
+    public MqttConnection(Broker broker, Authenticator auth, ExHook exhook) {
+        this.exhook = exhook;
         this.broker = broker;
         this.auth = auth;
         this.config = broker.config();
@@ -134,6 +144,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         ch = ctx.channel();
         SocketAddress ra = ch.remoteAddress();
         remote = ra == null ? "?" : ra.toString();
+        hooks = exhook.client(ch); // ExHook: this connection's hooks (a no-op without servers)
         metrics.connections.incrementAndGet();
         metrics.connectionsTotal.increment();
         super.channelActive(ctx);
@@ -246,6 +257,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         }
         state = State.CLOSED;
         ch.writeAndFlush(connAck(code, false)).addListener(ChannelFutureListener.CLOSE);
+        hooks.connack(code.name(), false, false, null); // ExHook: client.connack (refused)
     }
 
     private static MqttConnAckMessage connAck(MqttConnectReturnCode code, boolean present) {
@@ -260,9 +272,35 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
             protocolError("second CONNECT");
             return;
         }
+        remote = ClientAddress.text(ch); // after a PROXY header: the client's real address
+        ConnectCheck check = ConnectCheck.of(msg, auth, ch);
+        // ExHook: client.connect, then client.authenticate decides after the hub's principals
+        if (hooks.authenticate(msg, !check.refused(), ok -> connectAuthenticated(msg, check.withHookVerdict(ok, msg)))) {
+            state = State.CONNECTING; // packets behind the CONNECT wait in heldBack, the socket is not read
+            ch.config().setAutoRead(false);
+            return;
+        }
+        connectChecked(msg, check);
+    }
+
+    /** client.authenticate answered (on this loop). */
+    private void connectAuthenticated(MqttConnectMessage msg, ConnectCheck check) {
+        if (state != State.CONNECTING || !ch.isActive()) {
+            state = State.CLOSED;
+            releaseHeldBack();
+            closed.complete(null);
+            return;
+        }
+        state = State.NEW;
+        connectChecked(msg, check);
+        if (state == State.CLOSED) {
+            releaseHeldBack();
+        }
+    }
+
+    private void connectChecked(MqttConnectMessage msg, ConnectCheck check) {
         var vh = msg.variableHeader();
         String id = msg.payload().clientIdentifier();
-        ConnectCheck check = ConnectCheck.of(msg, auth, ch);
         if (check.refused()) {
             log.warn("connection refused: remote={}, clientId={}, reason={}", remote, id, check.reason);
             refuse(check.refusal);
@@ -285,6 +323,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         Object old = broker.registerSession(clientId, this);
         if (old instanceof MqttConnection prev) {
             log.info("session taken over: clientId={}, oldRemote={}, newRemote={}", clientId, prev.remote, remote);
+            prev.hooks.sessionTakenOver(); // ExHook: session.takenover
             prev.takeOver();
             prev.closed.whenComplete((v, e) -> ch.eventLoop().execute(() -> completeConnect(keepAlive)));
         } else {
@@ -331,11 +370,13 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         } else {
             if (broker.store().subscriptions().remove(clientId) != null) {
                 broker.markDirty();
+                hooks.sessionDiscarded(clientId); // ExHook: session.discarded
             }
             broker.deleteOffset(clientId);
         }
         state = State.CONNECTED;
         ch.writeAndFlush(connAck(MqttConnectReturnCode.CONNECTION_ACCEPTED, present));
+        hooks.connack("success", true, present, clientId); // ExHook: client.connack, session.created|resumed, client.connected
         log.debug("client connected: clientId={}, remote={}, username={}, clean={}, keepAlive={}, sessionPresent={}",
                 clientId, remote, account.username(), !persistent, keepAlive, present);
         if (subscriptions != null && !subscriptions.isEmpty()) {
@@ -378,24 +419,73 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         String topic = msg.variableHeader().topicName();
         int qos = msg.fixedHeader().qosLevel().value();
         int pid = msg.variableHeader().packetId();
-        if (!permittedTopics.contains(topic)) {
+        boolean permitted = permittedTopics.contains(topic);
+        if (!permitted) {
             if (!Topics.isValidPublishTopic(topic)) {
                 log.warn("closing connection: clientId={}, reason=publish topic ({}) invalid", clientId, topic);
                 close();
                 return;
             }
-            if (!account.canPublish(topic)) {
-                log.warn("closing connection: clientId={}, reason=publish topic ({}) not permitted", clientId, topic);
-                close();
-                return;
-            }
-            if (permittedTopics.size() < 10_000) {
-                permittedTopics.add(topic);
-            }
+            permitted = account.canPublish(topic);
         }
         ByteBuf content = msg.content();
         byte[] payload = ByteBufUtil.getBytes(content, content.readerIndex(), content.readableBytes(), false);
         boolean retain = msg.fixedHeader().isRetain();
+        // ExHook: client.authorize and message.publish; the result comes back in onHookedPublish, in order
+        if (hooks.publish(topic, payload, qos, retain, pid, permitted, this::onHookedPublish)) {
+            return;
+        }
+        if (!permitted) {
+            log.warn("closing connection: clientId={}, reason=publish topic ({}) not permitted", clientId, topic);
+            close();
+            return;
+        }
+        if (permittedTopics.size() < 10_000) {
+            permittedTopics.add(topic);
+        }
+        publishPermitted(topic, payload, qos, retain, pid);
+    }
+
+    /** A PUBLISH back from the ExHook chain (on this loop): refused, dropped (still acknowledged), or published. */
+    private void onHookedPublish(HookedPublish p) {
+        if (state != State.CONNECTED) {
+            return;
+        }
+        switch (p.verdict()) {
+            case NOT_AUTHORIZED -> {
+                log.warn("closing connection: clientId={}, reason=publish topic ({}) not permitted", clientId, p.topic());
+                close();
+            }
+            case DROP -> {
+                log.debug("publish dropped by exhook: clientId={}, topic={}", clientId, p.topic());
+                if (p.clientQos() > 0) {
+                    ch.writeAndFlush(ackMessage(p.clientQos() == 2 ? MqttMessageType.PUBREC : MqttMessageType.PUBACK, p.packetId()));
+                }
+            }
+            case PUBLISH -> {
+                if (p.clientQos() > 0 && p.qos() == 0) {
+                    // a hook lowered the QoS: route at 0, acknowledge what the client sent
+                    metrics.messagesInQos0.increment();
+                    broker.publish(new Message(p.topic(), p.payload(), 0, p.retain(), clientId), null);
+                    ch.writeAndFlush(ackMessage(p.clientQos() == 2 ? MqttMessageType.PUBREC : MqttMessageType.PUBACK, p.packetId()));
+                } else if (p.clientQos() == 0 && p.qos() > 0) {
+                    // a hook raised the QoS: stored like any QoS 1 message; there is no packet to acknowledge
+                    metrics.messagesInQos1.increment();
+                    try {
+                        broker.appendQos1(new Message(p.topic(), p.payload(), 1, p.retain(), clientId));
+                        broker.flushQos1();
+                    } catch (NotStoredException e) {
+                        notStored(1, e.getMessage());
+                    }
+                } else {
+                    publishPermitted(p.topic(), p.payload(), p.qos(), p.retain(), p.packetId());
+                    ackPersisted();
+                }
+            }
+        }
+    }
+
+    private void publishPermitted(String topic, byte[] payload, int qos, boolean retain, int pid) {
         if (qos == 0) {
             metrics.messagesInQos0.increment();
             broker.publish(new Message(topic, payload, 0, retain, clientId), null);
@@ -494,6 +584,16 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     // ---- SUBSCRIBE ------------------------------------------------------------------------------------------------
 
     private void onSubscribe(MqttSubscribeMessage msg) {
+        // ExHook: client.authorize decides each filter after the principals; null: the principals alone
+        if (!hooks.authorizeSubscribe(msg, account::canSubscribe, allowed -> subscribeAuthorized(msg, allowed))) {
+            subscribeAuthorized(msg, null);
+        }
+    }
+
+    private void subscribeAuthorized(MqttSubscribeMessage msg, Set<String> hookAllowed) {
+        if (state != State.CONNECTED) {
+            return;
+        }
         List<Integer> codes = new ArrayList<>();
         Map<String, Integer> added = new LinkedHashMap<>();
         boolean wasEmpty = subscriptions == null || subscriptions.isEmpty();
@@ -505,7 +605,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
                 codes.add(0x80);
                 continue;
             }
-            if (!account.canSubscribe(filter)) {
+            if (hookAllowed == null ? !account.canSubscribe(filter) : !hookAllowed.contains(filter)) {
                 log.info("subscribe refused: clientId={}, topic={}, reason=not permitted", clientId, filter);
                 codes.add(0x80);
                 continue;
@@ -540,6 +640,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
             k++;
         }
         ch.flush();
+        hooks.subscribed(msg, added); // ExHook: client.subscribe, session.subscribed
         drainRetained();
         if (wasEmpty && !added.isEmpty()) {
             saveOffset();
@@ -555,13 +656,15 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     }
 
     private void onUnsubscribe(MqttUnsubscribeMessage msg) {
-        boolean changed = false;
+        List<String> removed = new ArrayList<>();
         for (String filter : msg.payload().topics()) {
             if (subscriptions != null && subscriptions.remove(filter) != null) {
                 broker.unsubscribe(filter, this);
-                changed = true;
+                removed.add(filter);
             }
         }
+        boolean changed = !removed.isEmpty();
+        hooks.unsubscribed(msg.payload().topics(), removed); // ExHook: client.unsubscribe, session.unsubscribed
         if (changed) {
             persistSubscriptions();
             if (subscriptions.isEmpty()) {
@@ -842,7 +945,10 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         }
     }
 
-    private static MqttPublishMessage publish(Message m, int qos, int pid, boolean dup, boolean retain) {
+    private MqttPublishMessage publish(Message m, int qos, int pid, boolean dup, boolean retain) {
+        if (!dup) {
+            hooks.delivered(m, qos); // ExHook: message.delivered
+        }
         return new MqttPublishMessage(new MqttFixedHeader(MqttMessageType.PUBLISH, dup, MqttQoS.valueOf(qos), retain, 0),
                 new MqttPublishVariableHeader(m.topic, qos == 0 ? -1 : pid), Unpooled.wrappedBuffer(m.payload));
     }
@@ -902,6 +1008,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
                 }
             }
             broker.unregisterSession(clientId, this);
+            hooks.disconnected(gracefulDisconnect ? "normal" : "closed", !persistent); // ExHook: client.disconnected, session.terminated
             log.debug("session closed: clientId={}, graceful={}", clientId, gracefulDisconnect);
             closed.complete(null);
         } else if (was != State.CONNECTING) {
