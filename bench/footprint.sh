@@ -91,7 +91,7 @@ memory() {
 median() { sort -n | awk '{a[NR]=$1} END {if (NR) print a[int((NR+1)/2)]}'; }
 
 # The time (ms since the epoch, stamped when the line was read) of the first output line matching a regex.
-first_ms() { grep -m1 -E "$1" "$work/out" 2>/dev/null | cut -d' ' -f1; }
+first_ms() { { grep -m1 -E "$1" "$work/out" 2>/dev/null || true; } | cut -d' ' -f1; }
 
 modules=("localhub:hub started" "function-manager:function manager started" "timer:timer started"
   "function-sql-filter:service started: name=" "function-python3-sayhi:python3-sayhi.*service starting"
@@ -147,10 +147,14 @@ for line in sys.stdin:
   echo "## round $round"
   echo "start_to_hub_answering_ms $hub_ms"
   echo "start_to_all_functions_answered_ms $answers_ms (one message on t, instances started on demand)"
-  echo "module  spawned_ms  ready_ms  (ms after 'baetyl start'; spawned = the master's 'service started' line)"
+  echo "# ms after 'baetyl start'; spawned: the master's 'service started' line, or for an on-demand function its"
+  echo "# 'instance start requested' line; ready: the module's own log line"
+  echo "module  spawned_ms  ready_ms"
   for m in "${modules[@]}"; do
     svc="${m%%:*}" pat="${m#*:}"
-    spawned="$(first_ms "service started: service=$svc\$")"
+    # Function services have replica 0: their first instance is started on demand, at the manager's request.
+    spawned="$(first_ms "instance start requested: .*service=$svc ")"
+    [ -n "$spawned" ] || spawned="$(first_ms "service started: service=$svc\$")"
     ready="$(first_ms "$pat")"
     printf '%-24s %10s %8s\n' "$svc" "${spawned:+$((spawned - t0))}" "${ready:+$((ready - t0))}"
   done
