@@ -15,6 +15,8 @@ if [ "${1:-}" = "--test" ]; then
   pkgs+=(ffmpeg python3-onnx)
   # The console's browser tests (Selenium drives Debian's chromium) and the Prometheus client's parser for /metrics.
   pkgs+=(chromium chromium-driver python3-prometheus-client)
+  # The hub's ExHook: seed 003's exhook_server.py (stubs generated at test time, kafka-python), HAProxy in front.
+  pkgs+=(python3-grpc-tools python3-kafka haproxy)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

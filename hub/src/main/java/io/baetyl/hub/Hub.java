@@ -4,6 +4,7 @@ import io.baetyl.hub.auth.Authenticator;
 import io.baetyl.hub.broker.Broker;
 import io.baetyl.hub.config.HubConfig;
 import io.baetyl.hub.config.Limits;
+import io.baetyl.hub.exhook.ExHook;
 import io.baetyl.hub.persist.FileMessageLog;
 import io.baetyl.hub.persist.MapDbStore;
 import io.baetyl.hub.persist.MemoryStore;
@@ -49,6 +50,7 @@ public final class Hub implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final Consumer<Map<String, Object>> reporter;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final ExHook exhook;
 
     /**
      * @param baseDir  the working directory a relative {@code storage.dir} is resolved against; null keeps the store in memory
@@ -66,7 +68,8 @@ public final class Hub implements AutoCloseable {
         this.broker = new Broker(config, limits, store);
         this.boss = Transport.group(1, new DefaultThreadFactory("hub-accept", true));
         this.workers = Transport.group(Transport.defaultEventLoops(), new DefaultThreadFactory("hub-io", true));
-        this.server = new MqttServer(config, broker, new Authenticator(config.principals), boss, workers);
+        this.exhook = ExHook.start(config.exhook, HubMain.version());
+        this.server = new MqttServer(config, broker, new Authenticator(config.principals), boss, workers, exhook);
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "hub-metrics");
             t.setDaemon(true);
@@ -128,6 +131,11 @@ public final class Hub implements AutoCloseable {
         }
     }
 
+    /** The ExHook client ({@link ExHook#NONE} without servers). */
+    public ExHook exhook() {
+        return exhook;
+    }
+
     public Broker broker() {
         return broker;
     }
@@ -164,6 +172,7 @@ public final class Hub implements AutoCloseable {
             log.warn("not every session closed in time: sessions={}", broker.sessionCount());
         }
         server.closeAll();
+        exhook.close();
         broker.close(TimeUnit.NANOSECONDS.toMillis(remaining(deadline)));
         store.close();
         boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);

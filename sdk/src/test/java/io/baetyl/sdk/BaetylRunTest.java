@@ -201,6 +201,11 @@ class BaetylRunTest {
 
     @Test
     void sigintStopsTheModuleCleanlyWithStatus0() throws Exception {
+        // A process started in the background by a non-interactive shell (`cmd &`, nohup) ignores SIGINT, and so does
+        // every process it starts: the JVM then installs no handler for it. Only a module that can see SIGINT is tested.
+        org.junit.jupiter.api.Assumptions.assumeFalse(sigintIgnoredHere(),
+                "SIGINT is ignored by this test JVM (inherited from the shell that started the build), so a child "
+                        + "cannot receive it; run the build in the foreground to test SIGINT");
         Process p = startModule(Map.of());
         List<String> out = new ArrayList<>();
         BufferedReader reader = awaitLine(p, "ready", out);
@@ -211,6 +216,16 @@ class BaetylRunTest {
         readRest(reader, out);
         assertThat(p.exitValue()).as(String.join("\n", out)).isZero();
         assertThat(String.join("\n", out)).contains("closing resources");
+    }
+
+    /** Whether SIGINT (signal 2) is in this process's ignored set, from /proc/self/status's SigIgn mask. */
+    private static boolean sigintIgnoredHere() throws java.io.IOException {
+        for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+            if (line.startsWith("SigIgn:")) {
+                return (Long.parseUnsignedLong(line.substring(7).trim(), 16) & (1L << (2 - 1))) != 0;
+            }
+        }
+        return false;
     }
 
     @Test

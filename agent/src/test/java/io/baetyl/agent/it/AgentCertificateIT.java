@@ -69,8 +69,10 @@ class AgentCertificateIT {
                 StandardCopyOption.REPLACE_EXISTING);
         baetyl.start();
         await().atMost(Duration.ofSeconds(60)).until(() -> baetyl.agentLog().contains("does not belong to the certificate"));
-        assertThat(baetyl.agentLog()).contains("remote.mqtt.key: var/db/baetyl/cert/client.key does not belong to the "
-                + "certificate remote.mqtt.cert (var/db/baetyl/cert/client.pem)");
+        // the key as configured, the host file it is, what it holds, and the certificate it does not match
+        assertThat(baetyl.agentLog()).contains("remote.mqtt.key: var/db/baetyl/cert/client.key (host file "
+                + baetyl.path("var/db/baetyl/agent-cert/client.key") + "): the PKCS#1 RSA key does not belong to the "
+                + "certificate remote.mqtt.cert");
         assertThat(baetyl.starts("svc-a")).hasSize(1);
         assertThat(baetyl.master().isAlive()).isTrue();
     }

@@ -137,8 +137,12 @@ class AgentNativeIT {
         startAndAwaitCloudConnection();
         String before = baetyl.appFile();
         String bad = "version: v3\nservices:\n" + AgentHome.AGENT_SERVICE + AgentHome.recorder("svc-a", "svc-a-conf")
-                + "  - name: svc-broken\n    image: no-such-package\n    replica: 1\n"
-                + "volumes:\n" + AgentHome.AGENT_VOLUMES + "  - {name: svc-a-conf, path: var/db/baetyl/svc-a-conf}\n";
+                // passes the master's checks, so the update is applied, and cannot start: its config volume's
+                // directory cannot be made, because a regular file is in the way on the host
+                + AgentHome.recorder("svc-broken", "broken-conf")
+                + "volumes:\n" + AgentHome.AGENT_VOLUMES + "  - {name: svc-a-conf, path: var/db/baetyl/svc-a-conf}\n"
+                + "  - {name: broken-conf, path: var/db/baetyl/blocked/conf}\n";
+        baetyl.write("var/db/baetyl/blocked", "a file where the volume needs a directory\n");
         push.pushOta(DEV, "APP", "ota-bad-app", "v3", push.volume("app-v3", "var/db/baetyl/app-v3", "v3",
                 dir("app-v3", Map.of("application.yml", bad))));
 

@@ -85,7 +85,7 @@ class SqlFunctionProcessIT {
                 - name: sql-filter
                   handler: 'select qos() as qos, topic() as topic, * where id < 10'
                 """, port);
-        await().atMost(Duration.ofSeconds(30)).until(() -> output().contains("service started") || !p.isAlive());
+        await().atMost(Duration.ofSeconds(90)).until(() -> output().contains("service started") || !p.isAlive());
         assertThat(p.isAlive()).as(output()).isTrue();
 
         ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();

@@ -32,6 +32,11 @@ public final class Authenticator {
             this.sub = sub;
         }
 
+        /** A client the hub's principals do not know but an ExHook server authenticated: no permits of its own. */
+        public static Account withoutPermits(String username) {
+            return new Account(username, null, List.of(), List.of());
+        }
+
         public String username() {
             return username;
         }

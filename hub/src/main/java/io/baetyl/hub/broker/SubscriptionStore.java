@@ -35,10 +35,13 @@ public final class SubscriptionStore {
         dirty.mark();
     }
 
-    public void remove(String clientId) {
+    /** Removes a client's subscriptions; true if it had some stored. */
+    public boolean remove(String clientId) {
         if (map.remove(clientId) != null) {
             dirty.mark();
+            return true;
         }
+        return false;
     }
 
     public boolean contains(String clientId) {

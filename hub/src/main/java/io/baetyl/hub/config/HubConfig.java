@@ -30,6 +30,8 @@ public class HubConfig implements Validated {
     public Shutdown shutdown = new Shutdown();
     public Metrics metrics = new Metrics();
     public Sys sys = new Sys();
+    /** New: EMQX-compatible ExHook servers (see {@link io.baetyl.hub.exhook.ExHookConfig}). */
+    public io.baetyl.hub.exhook.ExHookConfig exhook = new io.baetyl.hub.exhook.ExHookConfig();
     public LoggerConfig logger = new LoggerConfig();
     // Keys every Baetyl service.yml may carry; accepted so they do not warn.
     public String id;
@@ -283,6 +285,10 @@ public class HubConfig implements Validated {
         }
         validatePrincipals(principals);
         validateSubscriptions(subscriptions);
+        if (exhook == null) {
+            exhook = new io.baetyl.hub.exhook.ExHookConfig();
+        }
+        exhook.validate();
         if (listen.isEmpty()) {
             // baetyl-hub started and served nobody; an empty file or a misspelled `listen:` is a mistake to report
             throw new IllegalArgumentException("listen: no listener, the hub would accept no client (add for example "
@@ -406,7 +412,11 @@ public class HubConfig implements Validated {
     }
 
     /** A parsed {@code listen} entry. */
-    public record Listener(String url, String scheme, String host, int port, String path) {
+    public record Listener(String url, String scheme, String host, int port, String path, boolean proxyProtocol) {
+        public Listener(String url, String scheme, String host, int port, String path) {
+            this(url, scheme, host, port, path, false);
+        }
+
         public boolean tls() {
             return scheme.equals("ssl") || scheme.equals("wss");
         }
@@ -429,6 +439,20 @@ public class HubConfig implements Validated {
                 throw new IllegalArgumentException("listen: unsupported scheme " + scheme + " in " + url);
             }
             String rest = url.substring(sep + 3);
+            // new: listener options as a query, e.g. tcp://0.0.0.0:1883?proxy_protocol=true (HAProxy in front)
+            boolean proxy = false;
+            int q = rest.indexOf('?');
+            if (q >= 0) {
+                for (String opt : rest.substring(q + 1).split("&")) {
+                    if (opt.equals("proxy_protocol=true")) {
+                        proxy = true;
+                    } else if (!opt.equals("proxy_protocol=false") && !opt.isEmpty()) {
+                        throw new IllegalArgumentException("listen: unknown option " + opt + " in " + url
+                                + " (known: proxy_protocol=true|false)");
+                    }
+                }
+                rest = rest.substring(0, q);
+            }
             int slash = rest.indexOf('/');
             String hostPort = slash < 0 ? rest : rest.substring(0, slash);
             String path = slash < 0 ? "/" : rest.substring(slash);
@@ -452,7 +476,7 @@ public class HubConfig implements Validated {
             if (port < 0 || port > 65535) {
                 throw new IllegalArgumentException("listen: invalid port in " + url);
             }
-            return new Listener(url, scheme, host, port, path);
+            return new Listener(url, scheme, host, port, path, proxy);
         }
     }
 }

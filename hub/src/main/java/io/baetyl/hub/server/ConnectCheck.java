@@ -33,6 +33,25 @@ final class ConnectCheck {
         return new ConnectCheck(null, null, code, reason);
     }
 
+    /**
+     * The verdict of ExHook's {@code client.authenticate} over the hub's own: a refusal for the login can be turned into
+     * an account without permits (the {@code client.authorize} hook then decides each publish); an accepted login can be
+     * refused (not authorized). Other refusals (client id, will) stand.
+     */
+    ConnectCheck withHookVerdict(boolean ok, MqttConnectMessage msg) {
+        if (ok == !refused()) {
+            return this;
+        }
+        if (!ok) {
+            return refused(MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED, "refused by exhook client.authenticate");
+        }
+        if (refusal != MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USER_NAME_OR_PASSWORD) {
+            return this;
+        }
+        String username = msg.variableHeader().hasUserName() ? msg.payload().userName() : "";
+        return new ConnectCheck(Authenticator.Account.withoutPermits(username == null ? "" : username), null, null, null);
+    }
+
     boolean refused() {
         return refusal != null;
     }

@@ -4,6 +4,7 @@ import io.baetyl.hub.broker.Broker;
 import io.baetyl.hub.broker.Message;
 import io.baetyl.hub.broker.Metrics;
 import io.baetyl.hub.broker.NotStoredException;
+import io.baetyl.hub.exhook.HookedPublish;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.Channel;
@@ -53,42 +54,104 @@ final class Inbox {
         }
         int qos = msg.fixedHeader().qosLevel().value();
         int pid = msg.variableHeader().packetId();
-        if (!permittedTopics.contains(topic)) {
-            String refused = session.authorizePublish(topic);
-            if (refused != null) {
-                log.warn("closing connection: clientId={}, reason=publish topic ({}) {}", session.clientId(), topic, refused);
-                session.closeConnection();
-                return;
-            }
-            if (permittedTopics.size() < 10_000) {
-                permittedTopics.add(topic);
-            }
+        boolean retain = msg.fixedHeader().isRetain();
+        String refused = permittedTopics.contains(topic) ? null : session.authorizePublish(topic);
+        if ("invalid".equals(refused)) {
+            refuse(topic, refused);
+            return;
         }
         ByteBuf content = msg.content();
         byte[] payload = ByteBufUtil.getBytes(content, content.readerIndex(), content.readableBytes(), false);
-        Message m = new Message(topic, payload, qos, msg.fixedHeader().isRetain(), session.clientId());
+        if (qos == 2 && refused == null && isResent(pid, new Message(topic, payload, qos, retain, session.clientId()))) {
+            // a resent PUBLISH before its PUBREL: stored already (and seen by the hooks), answered again
+            metrics.messagesInQos1.increment();
+            ch.writeAndFlush(session.protocol.ack(MqttMessageType.PUBREC, pid));
+            return;
+        }
+        // ExHook client.authorize and message.publish; the result comes back in onHookedPublish, in publish order
+        if (session.hooks.publish(topic, payload, qos, retain, pid, refused == null, this::onHookedPublish)) {
+            return;
+        }
+        if (refused != null) {
+            refuse(topic, refused);
+            return;
+        }
+        if (permittedTopics.size() < 10_000) {
+            permittedTopics.add(topic);
+        }
+        publish(new Message(topic, payload, qos, retain, session.clientId()), qos, pid);
+    }
+
+    private void refuse(String topic, String why) {
+        log.warn("closing connection: clientId={}, reason=publish topic ({}) {}", session.clientId(), topic, why);
+        session.closeConnection();
+    }
+
+    /** A PUBLISH back from the ExHook chain (on this loop): refused, dropped (still acknowledged), or published. */
+    private void onHookedPublish(HookedPublish p) {
+        if (!session.connected()) {
+            return;
+        }
+        switch (p.verdict()) {
+            case NOT_AUTHORIZED -> refuse(p.topic(), "not permitted");
+            case DROP -> {
+                log.debug("publish dropped by exhook: clientId={}, topic={}", session.clientId(), p.topic());
+                acknowledgeNow(p.clientQos(), p.packetId());
+            }
+            case PUBLISH -> {
+                publish(new Message(p.topic(), p.payload(), p.qos(), p.retain(), session.clientId()), p.clientQos(),
+                        p.packetId());
+                ackPersisted();
+            }
+        }
+    }
+
+    private void acknowledgeNow(int clientQos, int pid) {
+        if (clientQos > 0) {
+            ch.writeAndFlush(session.protocol.ack(clientQos == 2 ? MqttMessageType.PUBREC : MqttMessageType.PUBACK, pid));
+        }
+    }
+
+    /**
+     * Routes message {@code m} that the client sent at {@code clientQos} as packet {@code pid}. The two QoS differ
+     * only when an ExHook server rewrote it: the client is answered for what it sent, the message stored for its own.
+     */
+    private void publish(Message m, int clientQos, int pid) {
+        int qos = m.qos;
+        if (clientQos == 0 && qos > 0) {
+            // raised by a hook: stored like any QoS 1 message; there is no packet to acknowledge
+            metrics.messagesInQos1.increment();
+            try {
+                broker.appendQos1(m);
+                broker.flushQos1();
+            } catch (NotStoredException e) {
+                notStored(1, e.getMessage());
+            }
+            return;
+        }
         if (qos == 0) {
             metrics.messagesInQos0.increment();
             m = session.messagePublish(m);
             if (m != null) {
                 broker.publish(m, null);
             }
+            acknowledgeNow(clientQos, pid); // only when a hook lowered the QoS: the client still waits for its ack
             return;
         }
         metrics.messagesInQos1.increment();
-        if (qos == 2 && isResent(pid, m)) {
+        if (clientQos == 2 && isResent(pid, m)) {
             // a resent PUBLISH before its PUBREL: stored already, answered again
             ch.writeAndFlush(session.protocol.ack(MqttMessageType.PUBREC, pid));
             return;
         }
         m = session.messagePublish(m);
-        int packed = qos == 2 ? pid | QOS2_FLAG : pid;
+        int packed = clientQos == 2 ? pid | QOS2_FLAG : pid;
         if (m != null) {
             if (unackedCount == 0) {
                 unackedEpoch = broker.qos1Epoch();
             }
             try {
-                if (qos == 2) {
+                if (clientQos == 2) {
                     // the packet id is on record (for a persistent session: committed before the log write that
                     // makes the message durable): whatever a crash leaves, a resent PUBLISH is stored once
                     broker.appendQos1(m, seq -> received(pid, seq));

@@ -5,6 +5,8 @@ import io.baetyl.hub.broker.Broker;
 import io.baetyl.hub.broker.ClientSession;
 import io.baetyl.hub.broker.Metrics;
 import io.baetyl.hub.config.HubConfig;
+import io.baetyl.hub.exhook.ClientHooks;
+import io.baetyl.hub.exhook.ExHook;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -26,7 +28,6 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
-import java.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -48,6 +49,9 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
     private final HubConfig config;
     private final Metrics metrics;
     private final SessionEvents events;
+    private final ExHook exhook;
+    /** This connection's ExHook calls; a no-op without servers. */
+    private ClientHooks hooks = ClientHooks.NONE;
 
     private Channel ch;
     private String remote = "?";
@@ -61,6 +65,11 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
     private enum State { NEW, CONNECTING, CONNECTED, CLOSED }
 
     public MqttConnection(Broker broker, Authenticator auth) {
+        this(broker, auth, ExHook.NONE);
+    }
+
+    public MqttConnection(Broker broker, Authenticator auth, ExHook exhook) {
+        this.exhook = exhook;
         this.broker = broker;
         this.auth = auth;
         this.config = broker.config();
@@ -76,8 +85,8 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
         ch = ctx.channel();
-        SocketAddress ra = ch.remoteAddress();
-        remote = ra == null ? "?" : ra.toString();
+        remote = ClientAddress.text(ch);
+        hooks = exhook.client(ch);
         metrics.connections.incrementAndGet();
         metrics.connectionsTotal.increment();
         super.channelActive(ctx);
@@ -197,6 +206,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
         }
         state = State.CLOSED;
         ch.writeAndFlush(protocol.connAck(code, false)).addListener(ChannelFutureListener.CLOSE);
+        hooks.connack(code.name(), false, false, null);
     }
 
     // ---- the CONNECT step -------------------------------------------------------------------------------------------
@@ -206,10 +216,36 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
             protocolError("second CONNECT");
             return;
         }
-        var vh = msg.variableHeader();
-        String id = msg.payload().clientIdentifier();
+        remote = ClientAddress.text(ch); // after a PROXY protocol header: the client's real address
         protocol = Protocol.forConnect(msg, (int) Math.min(Integer.MAX_VALUE, config.message.length.max.bytes()));
         ConnectCheck check = ConnectCheck.authenticate(msg, auth, ch, protocol);
+        // ExHook client.connect, then client.authenticate decides after the hub's principals
+        if (hooks.authenticate(msg, !check.refused(), ok -> connectAuthenticated(msg, check.withHookVerdict(ok, msg)))) {
+            state = State.CONNECTING; // packets behind the CONNECT wait in heldBack; the socket is not read
+            ch.config().setAutoRead(false);
+            return;
+        }
+        connectChecked(msg, check);
+    }
+
+    /** client.authenticate answered (on this loop). */
+    private void connectAuthenticated(MqttConnectMessage msg, ConnectCheck check) {
+        if (state != State.CONNECTING || !ch.isActive()) {
+            state = State.CLOSED;
+            releaseHeldBack();
+            closed.complete(null);
+            return;
+        }
+        state = State.NEW;
+        connectChecked(msg, check);
+        if (state == State.CLOSED) {
+            releaseHeldBack();
+        }
+    }
+
+    private void connectChecked(MqttConnectMessage msg, ConnectCheck check) {
+        var vh = msg.variableHeader();
+        String id = msg.payload().clientIdentifier();
         if (check.refused()) {
             log.warn("connection refused: remote={}, clientId={}, reason={}", remote, id, check.reason);
             refuse(check.refusal);
@@ -226,7 +262,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
             clean = true;
         }
         session = new Session(broker, ch, remote, id, check.account, protocol.keepsSession(clean), !clean, check.will,
-                protocol, events);
+                protocol, events, hooks);
         int keepAlive = vh.keepAliveTimeSeconds();
         state = State.CONNECTING;
         ch.config().setAutoRead(false);
@@ -234,6 +270,9 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
         if (old != null) {
             log.info("session taken over: clientId={}, oldRemote={}, newRemote={}", id,
                     old instanceof Session s ? s.remote : "?", remote);
+            if (old instanceof Session s) {
+                s.hooks.sessionTakenOver();
+            }
             old.takeOver().whenComplete((v, e) -> ch.eventLoop().execute(() -> completeConnect(keepAlive)));
         } else {
             completeConnect(keepAlive);
@@ -256,6 +295,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
         boolean present = session.open();
         state = State.CONNECTED;
         ch.writeAndFlush(protocol.connAck(MqttConnectReturnCode.CONNECTION_ACCEPTED, present));
+        hooks.connack("success", true, present, session.clientId()); // and session.created|resumed, client.connected
         session.start(present, keepAlive);
         ch.config().setAutoRead(true);
         List<Object> held = heldBack;

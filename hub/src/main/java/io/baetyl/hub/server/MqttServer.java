@@ -3,6 +3,7 @@ package io.baetyl.hub.server;
 import io.baetyl.hub.auth.Authenticator;
 import io.baetyl.hub.broker.Broker;
 import io.baetyl.hub.config.HubConfig;
+import io.baetyl.hub.exhook.ExHook;
 import io.baetyl.sdk.config.ConfigException;
 import io.baetyl.sdk.tls.TlsFiles;
 import io.netty.bootstrap.ServerBootstrap;
@@ -15,6 +16,7 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
@@ -50,8 +52,15 @@ public final class MqttServer {
     private final ChannelGroup connections = new DefaultChannelGroup("hub-connections", GlobalEventExecutor.INSTANCE);
     private final AtomicBoolean accepting = new AtomicBoolean(true);
     private SslContext ssl;
+    private final ExHook exhook;
 
     public MqttServer(HubConfig config, Broker broker, Authenticator auth, EventLoopGroup boss, EventLoopGroup workers) {
+        this(config, broker, auth, boss, workers, ExHook.NONE);
+    }
+
+    public MqttServer(HubConfig config, Broker broker, Authenticator auth, EventLoopGroup boss, EventLoopGroup workers,
+                      ExHook exhook) {
+        this.exhook = exhook;
         this.config = config;
         this.broker = broker;
         this.auth = auth;
@@ -101,10 +110,16 @@ public final class MqttServer {
     }
 
     /**
-     * The pipeline, in order: [TLS] [HTTP + WebSocket + path guard] bytes → [keep-alive timer, added after CONNECT] →
+     * The pipeline, in order: [PROXY header] [TLS] [HTTP + WebSocket + path guard] bytes → [keep-alive timer, added after CONNECT] →
      * MQTT decoder/encoder → CONNECT deadline (until the CONNECT) → connection.
      */
     void buildPipeline(ChannelPipeline p, HubConfig.Listener l) {
+        if (l.proxyProtocol()) {
+            // the PROXY header (v1 or v2) comes before anything else, TLS included
+            p.addLast(PipelineNames.PROXY_DETECTOR, new ProxyProtocolDetector());
+            p.addLast(PipelineNames.PROXY_DECODER, new HAProxyMessageDecoder());
+            p.addLast(PipelineNames.PROXY_HEADER, new ProxyProtocolHandler());
+        }
         if (l.tls()) {
             p.addLast(PipelineNames.SSL, ssl.newHandler(p.channel().alloc()));
         }
@@ -122,7 +137,7 @@ public final class MqttServer {
         p.addLast(PipelineNames.DECODER, new MqttDecoder(maxMessage, 128));
         p.addLast(PipelineNames.ENCODER, MqttEncoder.INSTANCE);
         p.addLast(PipelineNames.CONNECT_DEADLINE, new ConnectDeadline(broker.limits().connectTimeout(), broker.metrics()));
-        p.addLast(PipelineNames.CONNECTION, new MqttConnection(broker, auth));
+        p.addLast(PipelineNames.CONNECTION, new MqttConnection(broker, auth, exhook));
     }
 
     /**

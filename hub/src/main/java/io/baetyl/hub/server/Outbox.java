@@ -113,6 +113,7 @@ final class Outbox implements Subscriber, LogReader {
             boolean retain = m.retain && (match & SubscriptionOptions.MATCH_RETAIN) != 0;
             ch.write(session.protocol.publish(m, 0, 0, false, retain), ch.voidPromise());
             session.events.delivered(session, m, 0);
+            session.hooks.delivered(m, 0);
             n++;
         }
         if (n > 0) {
@@ -208,6 +209,7 @@ final class Outbox implements Subscriber, LogReader {
             metrics.messagesOutQos1.increment();
         }
         session.events.delivered(session, m, qos);
+        session.hooks.delivered(m, qos);
     }
 
     /**

@@ -2,6 +2,9 @@ package io.baetyl.hub.server;
 
 /** Names of the handlers in a hub channel pipeline, in pipeline order. */
 public final class PipelineNames {
+    public static final String PROXY_DETECTOR = "proxyDetector";
+    public static final String PROXY_DECODER = "proxyDecoder";
+    public static final String PROXY_HEADER = "proxyHeader";
     public static final String SSL = "ssl";
     public static final String HTTP_CODEC = "httpCodec";
     public static final String HTTP_AGGREGATOR = "httpAggregator";

@@ -5,6 +5,7 @@ import io.baetyl.hub.broker.Broker;
 import io.baetyl.hub.broker.ClientSession;
 import io.baetyl.hub.broker.InflightStore;
 import io.baetyl.hub.broker.Message;
+import io.baetyl.hub.exhook.ClientHooks;
 import io.baetyl.hub.topic.Topics;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.mqtt.MqttSubscribeMessage;
@@ -14,6 +15,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,6 +40,8 @@ final class Session implements ClientSession {
     private boolean hasOptions;
     final Protocol protocol;
     final SessionEvents events;
+    /** The ExHook calls of this client; {@link ClientHooks#NONE} without servers. */
+    final ClientHooks hooks;
     private final String clientId;
     private final Message will;
     final Outbox out;
@@ -51,7 +55,8 @@ final class Session implements ClientSession {
     final CompletableFuture<Void> closed = new CompletableFuture<>();
 
     Session(Broker broker, Channel ch, String remote, String clientId, Authenticator.Account account, boolean persistent,
-            boolean resume, Message will, Protocol protocol, SessionEvents events) {
+            boolean resume, Message will, Protocol protocol, SessionEvents events, ClientHooks hooks) {
+        this.hooks = hooks;
         this.resume = resume;
         this.broker = broker;
         this.ch = ch;
@@ -116,7 +121,9 @@ final class Session implements ClientSession {
             }
             out.saveOffset();
         } else {
-            broker.subscriptions().remove(clientId);
+            if (broker.subscriptions().remove(clientId)) {
+                hooks.sessionDiscarded(clientId);
+            }
             broker.deleteOffset(clientId);
             broker.inflight().remove(clientId);
         }
@@ -160,6 +167,7 @@ final class Session implements ClientSession {
         }
         broker.unregisterSession(clientId, this);
         events.disconnected(this, graceful);
+        hooks.disconnected(graceful ? "normal" : "closed", !persistent); // and session.terminated for a clean one
         closed.complete(null);
     }
 
@@ -224,30 +232,45 @@ final class Session implements ClientSession {
     // ---- subscriptions ----------------------------------------------------------------------------------------------
 
     void subscribe(MqttSubscribeMessage msg) {
+        // ExHook client.authorize decides each filter after the principals; without it, the principals alone (null)
+        if (!hooks.authorizeSubscribe(msg, f -> authorizeSubscribe(f) == null, allowed -> subscribeAuthorized(msg, allowed))) {
+            subscribeAuthorized(msg, null);
+        }
+    }
+
+    private void subscribeAuthorized(MqttSubscribeMessage msg, Set<String> hookAllowed) {
+        if (!connected) {
+            return; // the hook answered after the connection closed
+        }
         List<Integer> codes = new ArrayList<>();
+        Map<String, Integer> granted = new LinkedHashMap<>();
         Map<String, Integer> added = new LinkedHashMap<>();
         List<String> newWithoutRetained = new ArrayList<>();
         boolean wasEmpty = !hasSubscriptions();
         for (MqttTopicSubscription s : msg.payload().topicSubscriptions()) {
             String filter = s.topicName();
             String refused = authorizeSubscribe(filter);
+            if (hookAllowed != null && (refused == null || refused.equals("not permitted"))) {
+                refused = hookAllowed.contains(filter) ? null : "not permitted";
+            }
             if (refused != null) {
                 log.info("subscribe refused: clientId={}, topic={}, reason={}", clientId, filter, refused);
                 codes.add(refused.equals("not permitted") ? 0x87 : 0x8F); // MQTT 5 reason codes; 3.1.1 sends 0x80
                 continue;
             }
-            int granted = s.qualityOfService().value();
-            int options = SubscriptionOptions.of(s, granted);
+            int grantedQos = s.qualityOfService().value();
+            int options = SubscriptionOptions.of(s, grantedQos);
             boolean existed = subscriptions != null && subscriptions.containsKey(filter);
             addSubscription(filter, options);
             int rh = SubscriptionOptions.retainHandling(options);
             if (rh == 0 || (rh == 1 && !existed)) {
-                added.put(filter, granted);
+                added.put(filter, grantedQos);
             } else {
                 newWithoutRetained.add(filter);
             }
-            codes.add(granted);
-            events.subscribed(this, filter, granted);
+            codes.add(grantedQos);
+            granted.put(filter, grantedQos);
+            events.subscribed(this, filter, grantedQos);
         }
         List<List<String>> retainedNow = List.of();
         if (!added.isEmpty() || !newWithoutRetained.isEmpty()) {
@@ -270,6 +293,7 @@ final class Session implements ClientSession {
             k++;
         }
         ch.flush();
+        hooks.subscribed(msg, granted); // client.subscribe, session.subscribed
         out.drainRetained();
         if (wasEmpty && hasSubscriptions()) {
             out.saveOffset();
@@ -286,19 +310,20 @@ final class Session implements ClientSession {
     }
 
     void unsubscribe(MqttUnsubscribeMessage msg) {
-        boolean changed = false;
+        List<String> removed = new ArrayList<>();
         List<Short> codes = new ArrayList<>();
         for (String filter : msg.payload().topics()) {
             if (subscriptions != null && subscriptions.remove(filter) != null) {
                 broker.unsubscribe(filter, out);
                 events.unsubscribed(this, filter);
-                changed = true;
+                removed.add(filter);
                 codes.add((short) 0);
             } else {
                 codes.add((short) 0x11); // no subscription existed
             }
         }
-        if (changed) {
+        hooks.unsubscribed(msg.payload().topics(), removed); // client.unsubscribe, session.unsubscribed
+        if (!removed.isEmpty()) {
             persistSubscriptions();
             if (subscriptions.isEmpty()) {
                 out.stopReading();

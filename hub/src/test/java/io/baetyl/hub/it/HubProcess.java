@@ -89,7 +89,8 @@ final class HubProcess implements AutoCloseable {
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(new File(dir.toFile(), "hub.out")));
         process = pb.start();
-        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).until(this::listening);
+        // A live JVM that is not listening yet is only slow (a loaded machine); an exit fails at once (see listening).
+        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(100)).until(this::listening);
         return this;
     }
 

@@ -150,10 +150,10 @@ class InteropIT {
 
     @Test
     void pahoOverWebSocketAndSecureWebSocket() throws Exception {
-        try (var sub = TestHub.client("ws://127.0.0.1:" + ws + "/mqtt", "wsSub", "u1", "p1", true, 60).connect().subscribe("ws/#", 1)) {
+        try (var sub = TestHub.client("ws://127.0.0.1:" + ws + "/mqtt", "wsSub", "u1", "p1", true, 60).connectWebSocket().subscribe("ws/#", 1)) {
             var wssClient = TestHub.client("wss://127.0.0.1:" + wss + "/mqtt", "wssPub", "u1", "p1", true, 60);
             wssClient.options.setSocketFactory(certs.clientContext().getSocketFactory());
-            try (var pub = wssClient.connect()) {
+            try (var pub = wssClient.connectWebSocket()) {
                 pub.publish("ws/a", "over wss", 1, false);
                 pub.publish("ws/b", "x".repeat(20000), 0, false);
             }

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Restart and crash: acknowledged QoS 1 messages, persistent subscriptions and retained messages survive. */
-@Timeout(90)
+@Timeout(240)
 class PersistenceIT {
     @TempDir
     Path dir;

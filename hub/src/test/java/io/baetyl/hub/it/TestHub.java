@@ -127,6 +127,32 @@ final class TestHub implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Connects over ws/wss. Paho reads the WebSocket handshake answer with a fixed 1 s socket timeout (its TCP
+         * module's SO_TIMEOUT), which a loaded machine can exceed; only that timeout is retried, a few times, so a
+         * hub that never answers the upgrade still fails the test.
+         */
+        Client connectWebSocket() throws MqttException {
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    return connect();
+                } catch (MqttException e) {
+                    if (attempt >= 5 || !handshakeReadTimedOut(e)) {
+                        throw e;
+                    }
+                }
+            }
+        }
+
+        private static boolean handshakeReadTimedOut(Throwable e) {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof java.net.SocketTimeoutException) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
         Client subscribe(String filter, int qos) throws MqttException {
             int[] granted = paho.subscribeWithResponse(new String[] {filter}, new int[] {qos}).getGrantedQos();
             if (granted[0] != qos) {

@@ -1,6 +1,5 @@
 package io.baetyl.master.inspect;
 
-import java.io.File;
 import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InterfaceAddress;
@@ -18,7 +17,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,11 +34,6 @@ import org.slf4j.LoggerFactory;
 public final class HostStats {
     private static final Logger log = LoggerFactory.getLogger(HostStats.class);
     static final long FIRST_CPU_SAMPLE_MILLIS = 200;
-    private static final String NVIDIA_SMI = "nvidia-smi";
-    private static final String NV_QUERY = "--query-gpu=index,name,memory.total,memory.free,utilization.memory,"
-            + "utilization.gpu";
-    private static final String NV_FORMAT = "--format=csv,noheader,nounits";
-    private static final long COMMAND_TIMEOUT_SECONDS = 5;
 
     /** Shared by {@link #collect}, so successive inspects measure CPU usage between each other. */
     private static final HostStats SHARED = new HostStats();
@@ -251,26 +244,9 @@ public final class HostStats {
         return m;
     }
 
-    /**
-     * {@code {time, gpus: [{index, model, mem_total, mem_free, mem_used_percent, gpu_used_percent}]}} from
-     * {@code nvidia-smi} (memory in MiB, as nvidia-smi reports it), or null when nvidia-smi is not on the PATH.
-     */
+    /** See {@link GpuStats#collect()}; null when nvidia-smi is not on the PATH. */
     public Map<String, Object> gpuStats() {
-        Path smi = onPath(NVIDIA_SMI);
-        if (smi == null) {
-            return null;
-        }
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("time", ProcFs.now());
-        try {
-            m.put("gpus", parseGpus(run(smi.toString(), NV_QUERY, NV_FORMAT)));
-        } catch (IOException e) {
-            m.put("error", e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            m.put("error", "interrupted");
-        }
-        return m;
+        return GpuStats.collect();
     }
 
     /**
@@ -297,30 +273,6 @@ public final class HostStats {
     }
 
     // ---- parsing helpers, package-private for tests ----
-
-    static List<Map<String, Object>> parseGpus(String csv) {
-        List<Map<String, Object>> gpus = new ArrayList<>();
-        for (String line : csv.split("\n")) {
-            String[] parts = line.split(",");
-            if (parts.length != 6) {
-                continue;
-            }
-            try {
-                Map<String, Object> g = new LinkedHashMap<>();
-                g.put("index", parts[0].trim());
-                g.put("model", parts[1].trim());
-                g.put("mem_total", Long.parseLong(parts[2].trim()));
-                g.put("mem_free", Long.parseLong(parts[3].trim()));
-                g.put("mem_used_percent", Double.parseDouble(parts[4].trim()));
-                g.put("gpu_used_percent", Double.parseDouble(parts[5].trim()));
-                gpus.add(g);
-            } catch (NumberFormatException e) {
-                // "[Not Supported]" and similar: skip the line, as Baetyl did
-                log.debug("nvidia-smi line skipped: line={}", io.baetyl.master.security.LogSafe.q(line));
-            }
-        }
-        return gpus;
-    }
 
     /** The key/value pairs of the first processor block of {@code /proc/cpuinfo}. */
     static Map<String, String> firstCpuInfo(String cpuinfo) {
@@ -477,12 +429,12 @@ public final class HostStats {
 
     /** {total, free} inodes from {@code stat -f}; the JDK has no statvfs inode counts. Null when unavailable. */
     private static long[] inodes(Path path) {
-        Path stat = onPath("stat");
+        Path stat = HostCommands.onPath("stat");
         if (stat == null) {
             return null;
         }
         try {
-            String[] parts = run(stat.toString(), "-f", "-c", "%c %d", path.toString()).trim().split("\\s+");
+            String[] parts = HostCommands.run(stat.toString(), "-f", "-c", "%c %d", path.toString()).trim().split("\\s+");
             return new long[] {Long.parseLong(parts[0]), Long.parseLong(parts[1])};
         } catch (IOException | RuntimeException e) {
             log.debug("inode counts unavailable: path={}, error={}", path, e.toString());
@@ -490,51 +442,6 @@ public final class HostStats {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return null;
-        }
-    }
-
-    static Path onPath(String name) {
-        String path = System.getenv("PATH");
-        if (path == null) {
-            return null;
-        }
-        for (String dir : path.split(File.pathSeparator)) {
-            if (dir.isEmpty()) {
-                continue;
-            }
-            Path p = Path.of(dir, name);
-            if (Files.isRegularFile(p) && Files.isExecutable(p)) {
-                return p;
-            }
-        }
-        return null;
-    }
-
-    /**
-     * Runs a short command and returns its stdout; a non-zero exit becomes an IOException with its stderr. Output goes
-     * to temp files so a command that hangs (nvidia-smi does, with a wedged driver) cannot block us past the timeout.
-     */
-    private static String run(String... cmd) throws IOException, InterruptedException {
-        Path out = Files.createTempFile("baetyl-cmd", ".out");
-        Path err = Files.createTempFile("baetyl-cmd", ".err");
-        Process p = null;
-        try {
-            p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                    .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-            if (!p.waitFor(COMMAND_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                throw new IOException(cmd[0] + ": timed out after " + COMMAND_TIMEOUT_SECONDS + "s");
-            }
-            if (p.exitValue() != 0) {
-                throw new IOException(cmd[0] + ": exit status " + p.exitValue() + ": "
-                        + Files.readString(err, StandardCharsets.UTF_8).strip());
-            }
-            return Files.readString(out, StandardCharsets.UTF_8);
-        } finally {
-            if (p != null) {
-                p.destroyForcibly();
-            }
-            Files.deleteIfExists(out);
-            Files.deleteIfExists(err);
         }
     }
 

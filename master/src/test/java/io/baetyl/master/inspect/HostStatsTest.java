@@ -99,7 +99,7 @@ class HostStatsTest {
         Map<String, Object> hw = HostStats.collect(dir);
 
         assertThat(hw).containsKeys("host_stats", "net_stats", "mem_stats", "cpu_stats", "disk_stats");
-        assertThat(hw.containsKey("gpu_stats")).isEqualTo(HostStats.onPath("nvidia-smi") != null);
+        assertThat(hw.containsKey("gpu_stats")).isEqualTo(HostCommands.onPath("nvidia-smi") != null);
         String json = new ObjectMapper().writeValueAsString(hw);
         assertThat(json).containsPattern("\"total\":\\d+").containsPattern("\"cores\":\\d+");
     }
@@ -108,7 +108,7 @@ class HostStatsTest {
     void parseGpus_readsNvidiaSmiCsv_andSkipsUnsupportedLines() {
         String csv = "0, TITAN X (Pascal), 12189, 12187, 0, 3\n1, Tesla T4, [N/A], 100, 0, 0\n\n";
 
-        assertThat(HostStats.parseGpus(csv)).containsExactly(Map.of("index", "0", "model", "TITAN X (Pascal)",
+        assertThat(GpuStats.parseGpus(csv)).containsExactly(Map.of("index", "0", "model", "TITAN X (Pascal)",
                 "mem_total", 12189L, "mem_free", 12187L, "mem_used_percent", 0.0, "gpu_used_percent", 3.0));
     }
 

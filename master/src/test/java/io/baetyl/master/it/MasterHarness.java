@@ -96,7 +96,7 @@ final class MasterHarness implements AutoCloseable {
     /** Starts {@code baetyl start} and waits until it logs that the services started. */
     void start() throws IOException {
         launch();
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(50))
                 .until(() -> output().contains("services started") || !master.isAlive());
         if (!master.isAlive()) {
             throw new IllegalStateException("master exited with " + master.exitValue() + ":\n" + output());

@@ -75,7 +75,7 @@ class OperatorWebIT extends MasterITBase {
     void offByDefaultTheirClassesAreNotEvenLoaded() throws Exception {
         baetyl.app(APP); // the harness's conf.yml: no console, no metrics keys
         Path classes = tmp.resolve("classes.log");
-        baetyl.javaOpts = "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k -Xmx128m -Xlog:class+load=info:file="
+        baetyl.javaOpts = NativeFootprintIT.launcherDefaults() + " -Xlog:class+load=info:file="
                 + classes;
         startApp();
         try (HttpMasterClient dummy = baetyl.clientAs("dummy")) {

@@ -135,8 +135,9 @@ class OtaIT extends MasterITBase {
         baetyl.app(V1.replace("VERSION: one", "VERSION: hup"));
         new ProcessBuilder("kill", "-HUP", Long.toString(baetyl.master().pid())).start().waitFor();
         await().atMost(Duration.ofSeconds(15)).until(() -> "hup".equals(baetyl.envOf("changing").get("VERSION")));
+        // the reload is logged once it completed, which is after the new instance started (and recorded its env)
+        await().atMost(Duration.ofSeconds(15)).until(() -> baetyl.output().contains("application reloaded"));
         assertThat(baetyl.pidOf("steady")).isEqualTo(steady);
-        assertThat(baetyl.output()).contains("application reloaded");
         assertThat(baetyl.stop()).isZero();
     }
 

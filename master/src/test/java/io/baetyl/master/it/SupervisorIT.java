@@ -91,8 +91,9 @@ class SupervisorIT extends MasterITBase {
         long t0 = System.nanoTime();
         assertThat(baetyl.stop()).isZero();
         long tookMs = (System.nanoTime() - t0) / 1_000_000;
-        // Three stubborn instances each wait out the 2s grace; in parallel that is 2s, one after another 6s.
-        assertThat(tookMs).as("grace is 2s, instances stop in parallel").isBetween(1900L, 4500L);
+        // Three stubborn instances each wait out the 2s grace; in parallel that is 2s, one after another at least 6s
+        // (the upper bound is below that, with room for a loaded machine).
+        assertThat(tookMs).as("grace is 2s, instances stop in parallel").isBetween(1900L, 5900L);
         assertThat(baetyl.events("exit", "polite")).hasSize(1);    // handled SIGTERM itself
         assertThat(baetyl.events("term", "stubborn")).hasSize(1);  // got SIGTERM ...
         assertThat(baetyl.events("exit", "stubborn")).isEmpty();   // ... ignored it, and was killed

@@ -1,13 +1,7 @@
 package io.baetyl.sdk.mqtt;
 
-import io.baetyl.sdk.config.ConfigException;
 import io.baetyl.sdk.net.ServiceHosts;
-import io.baetyl.sdk.tls.TlsFiles;
 import io.baetyl.sdk.util.Backoff;
-import io.netty.handler.ssl.JdkSslContext;
-import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.SslProvider;
-import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import java.io.IOException;
 import java.net.Socket;
 import java.time.Duration;
@@ -23,7 +17,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
-import javax.net.ssl.SSLException;
 import org.eclipse.paho.client.mqttv3.IMqttActionListener;
 import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
 import org.eclipse.paho.client.mqttv3.IMqttToken;
@@ -53,7 +46,8 @@ public final class HubClient implements AutoCloseable {
     private final String configKey;
     /** The service of this app the address names (native mode, reached at 127.0.0.1), or null. */
     private final String serviceHost;
-    private volatile String nameMismatch;
+    /** Checks the certificate against the service's name when the socket goes to 127.0.0.1 instead; or null. */
+    private final ClientConnectOptions.ServiceNameVerifier serviceName;
     private final Consumer<MqttMessage> handler;
     private final MqttAsyncClient client;
     private final MqttConnectOptions options;
@@ -124,6 +118,8 @@ public final class HubClient implements AutoCloseable {
         this.configKey = configKey;
         String dial = hosts.resolve(cfg.address);
         this.serviceHost = dial.equals(cfg.address) ? null : ServiceHosts.hostOf(cfg.address);
+        this.serviceName = serviceHost == null ? null
+                : new ClientConnectOptions.ServiceNameVerifier(serviceHost, configKey);
         if (serviceHost != null) {
             log.info("{}.address: {} names the service {} of this app, which runs on this host in native mode: "
                     + "connecting to {}", configKey, cfg.address, serviceHost, dial);
@@ -145,82 +141,17 @@ public final class HubClient implements AutoCloseable {
         client.setManualAcks(true);
         // No Paho disconnected buffer (see #buffered): once a drain of it fails half-way, Paho queues every later
         // publish and SUBSCRIBE behind it and refuses them when it is full, and the connection never recovers.
-        options = connectOptions(cfg, configKey, lastSocket::set);
+        options = ClientConnectOptions.of(cfg, configKey, MAX_INFLIGHT, lastSocket::set);
         if (serviceHost != null && options.getSocketFactory() instanceof javax.net.ssl.SSLSocketFactory && !cfg.insecure) {
             // The socket goes to 127.0.0.1, the certificate must still be the one of the name the user wrote.
             options.setHttpsHostnameVerificationEnabled(false);
-            options.setSSLHostnameVerifier((ignoredLoopback, session) -> verifyServiceName(session));
+            options.setSSLHostnameVerifier(serviceName);
         }
         client.setCallback(new Callback());
     }
 
     private static Duration max(Duration a, Duration b) {
         return a.compareTo(b) >= 0 ? a : b;
-    }
-
-    private static MqttConnectOptions connectOptions(MqttClientConfig cfg, String configKey,
-            Consumer<Socket> created) {
-        MqttConnectOptions o = new MqttConnectOptions();
-        o.setMqttVersion(MqttConnectOptions.MQTT_VERSION_3_1_1);
-        o.setCleanSession(cfg.cleansession);
-        o.setKeepAliveInterval(cfg.keepalive.isNegative() ? 0 : (int) Math.min(65535, cfg.keepalive.toSeconds()));
-        o.setConnectionTimeout((int) Math.max(1, cfg.timeout.toSeconds()));
-        o.setAutomaticReconnect(false); // our own loop: Baetyl's 500ms start and `interval` cap
-        o.setMaxInflight(MAX_INFLIGHT);
-        if (!cfg.username.isEmpty()) {
-            o.setUserName(cfg.username);
-        }
-        if (!cfg.password.isEmpty()) {
-            o.setPassword(cfg.password.toCharArray());
-        }
-        String scheme = cfg.scheme();
-        if ("ssl".equals(scheme) || "wss".equals(scheme)) {
-            o.setSocketFactory(NoDelaySockets.tls(sslSocketFactory(cfg, configKey), created));
-            o.setHttpsHostnameVerificationEnabled(!cfg.insecure);
-        } else {
-            o.setSocketFactory(NoDelaySockets.plain(created));
-        }
-        return o;
-    }
-
-    private static javax.net.ssl.SSLSocketFactory sslSocketFactory(MqttClientConfig cfg, String configKey) {
-        TlsFiles files = new TlsFiles(configKey, cfg.ca, cfg.cert, cfg.key, cfg.passphrase);
-        try {
-            SslContextBuilder b = SslContextBuilder.forClient().sslProvider(SslProvider.JDK);
-            if (cfg.insecure) {
-                b.trustManager(InsecureTrustManagerFactory.INSTANCE);
-            } else if (files.hasCa()) {
-                b.trustManager(files.trustedCas());
-            }
-            if (files.hasKeyPair()) {
-                TlsFiles.KeyPair pair = files.keyPair();
-                log.debug("{}: client certificate {}, key format {}", configKey,
-                        pair.chain()[0].getSubjectX500Principal().getName(), pair.keyFormat());
-                b.keyManager(pair.key(), pair.chain());
-            }
-            return ((JdkSslContext) b.build()).context().getSocketFactory();
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException(e.getMessage(), e); // names the key, the host file and what it holds
-        } catch (SSLException e) {
-            throw new ConfigException(configKey + ": cannot set up TLS (ca=" + cfg.ca + ", cert=" + cfg.cert
-                    + ", key=" + cfg.key + "): " + e.getMessage(), e);
-        }
-    }
-
-    private boolean verifyServiceName(javax.net.ssl.SSLSession session) {
-        try {
-            java.security.cert.Certificate[] peer = session.getPeerCertificates();
-            if (peer.length > 0 && peer[0] instanceof java.security.cert.X509Certificate x509
-                    && ServiceHosts.certificateNames(x509, serviceHost)) {
-                nameMismatch = null;
-                return true;
-            }
-            nameMismatch = "TLS handshake failed: the server certificate is not issued for '" + serviceHost
-                    + "' (the service named in " + configKey + ".address; set insecure only for tests)";
-        } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
-            nameMismatch = "TLS handshake failed: no server certificate";
-        }
-        return false;
     }
 
     /** Sets the connection listener; call before {@link #start()}. */
@@ -346,95 +277,12 @@ public final class HubClient implements AutoCloseable {
 
     /** What went wrong, in the words a user needs (Paho's reason codes are numbers). */
     public static String describe(Throwable e) {
-        if (e instanceof MqttException me) {
-            return switch (me.getReasonCode()) {
-                case MqttException.REASON_CODE_FAILED_AUTHENTICATION -> "bad username or password (CONNACK 4)";
-                case MqttException.REASON_CODE_NOT_AUTHORIZED -> "not authorized (CONNACK 5)";
-                case MqttException.REASON_CODE_INVALID_CLIENT_ID -> "client id rejected (CONNACK 2)";
-                case MqttException.REASON_CODE_INVALID_PROTOCOL_VERSION -> "protocol version rejected (CONNACK 1)";
-                case MqttException.REASON_CODE_BROKER_UNAVAILABLE -> "server unavailable (CONNACK 3)";
-                default -> {
-                    String tls = describeTls(me);
-                    if (tls != null) {
-                        yield tls;
-                    }
-                    String text = me.getMessage() + " (Paho reason code " + me.getReasonCode() + ")";
-                    yield me.getCause() != null ? text + ": " + me.getCause() : text;
-                }
-            };
-        }
-        String tls = describeTls(e);
-        return tls != null ? tls : String.valueOf(e);
+        return ConnectFailures.describe(e);
     }
 
-    /**
-     * {@link #describe} for a failed connect of this client. With TLS 1.3 a server that rejects the client certificate
-     * checks it after the handshake and closes the connection; depending on timing the client then sees the alert, a
-     * broken pipe or a reset while writing CONNECT. On a TLS connection with a client certificate the latter two are
-     * reported as the likely certificate problem they are.
-     */
+    /** {@link #describe} for a failed connect of this client (see {@link ConnectFailures#forConnect}). */
     public String describeConnectFailure(Throwable e) {
-        String mismatch = nameMismatch;
-        if (mismatch != null) {
-            for (Throwable t = e; t != null; t = t.getCause()) {
-                if (t instanceof javax.net.ssl.SSLPeerUnverifiedException) {
-                    return mismatch;
-                }
-            }
-        }
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof java.net.UnknownHostException) {
-                return "cannot resolve host '" + ServiceHosts.hostOf(cfg.address) + "': unknown to DNS and not a service "
-                        + "of this app run by a native-mode master (check " + configKey + ".address)";
-            }
-        }
-        String d = describe(e);
-        if (e instanceof MqttException me && me.getReasonCode() == MqttException.REASON_CODE_CLIENT_TIMEOUT) {
-            return "no answer to CONNECT within timeout (" + cfg.timeout.toMillis() + "ms): " + d;
-        }
-        String scheme = cfg.scheme();
-        boolean tls = "ssl".equals(scheme) || "wss".equals(scheme);
-        if (d.startsWith("TLS ") || !tls || cfg.cert.isEmpty()) {
-            return d;
-        }
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if ((t instanceof java.net.SocketException && !(t instanceof java.net.ConnectException))
-                    || t instanceof java.io.EOFException) {
-                return "TLS handshake failed: server closed the connection after the handshake, as it does when it "
-                        + "rejects the client certificate (check cert and key): " + d;
-            }
-        }
-        return d;
-    }
-
-    /** TLS failures in plain words (the JDK's are "PKIX path building failed ..."), or null when not TLS. */
-    private static String describeTls(Throwable e) {
-        Throwable ssl = null;
-        Throwable root = e;
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof javax.net.ssl.SSLException && ssl == null) {
-                ssl = t;
-            }
-            root = t;
-        }
-        if (ssl == null) {
-            return null;
-        }
-        String detail = String.valueOf(root.getMessage());
-        if (root instanceof java.security.cert.CertPathValidatorException
-                || root instanceof java.security.cert.CertPathBuilderException
-                || detail.contains("unable to find valid certification path")) {
-            return "TLS handshake failed: server certificate not trusted (unknown CA; check the ca file): " + detail;
-        }
-        if (detail.contains("No subject alternative") || detail.contains("No name matching")) {
-            return "TLS handshake failed: server certificate does not match the address's host (set insecure only for tests): "
-                    + detail;
-        }
-        if (detail.contains("bad_certificate") || detail.contains("unknown_ca") || detail.contains("certificate_required")
-                || detail.contains("certificate_unknown")) {
-            return "TLS handshake failed: server rejected the client certificate (check cert and key): " + detail;
-        }
-        return "TLS handshake failed: " + ssl.getMessage();
+        return ConnectFailures.forConnect(e, cfg, configKey, serviceName == null ? null : serviceName.mismatch());
     }
 
     private void reconnectLater() {

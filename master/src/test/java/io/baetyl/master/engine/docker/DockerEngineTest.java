@@ -31,10 +31,10 @@ class DockerEngineTest {
 
     @Test
     void imagesArePulledByRepositoryAndTag() {
-        org.assertj.core.api.Assertions.assertThat(DockerEngine.repositoryAndTag("baetyl/baetyl-hub")).containsExactly("baetyl/baetyl-hub", "latest");
-        org.assertj.core.api.Assertions.assertThat(DockerEngine.repositoryAndTag("hub.baidubce.com/baetyl/baetyl-hub:1.0"))
+        org.assertj.core.api.Assertions.assertThat(DockerAppSetup.repositoryAndTag("baetyl/baetyl-hub")).containsExactly("baetyl/baetyl-hub", "latest");
+        org.assertj.core.api.Assertions.assertThat(DockerAppSetup.repositoryAndTag("hub.baidubce.com/baetyl/baetyl-hub:1.0"))
                 .containsExactly("hub.baidubce.com/baetyl/baetyl-hub", "1.0");
-        org.assertj.core.api.Assertions.assertThat(DockerEngine.repositoryAndTag("localhost:5000/hub")).containsExactly("localhost:5000/hub", "latest");
+        org.assertj.core.api.Assertions.assertThat(DockerAppSetup.repositoryAndTag("localhost:5000/hub")).containsExactly("localhost:5000/hub", "latest");
     }
 
     @Test

@@ -1,0 +1,334 @@
+package io.baetyl.hub.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.baetyl.hub.config.HubConfig;
+import io.baetyl.hub.exhook.ExHookConfig;
+import io.baetyl.sdk.testing.FreePorts;
+import io.emqx.exhook.ClientAuthorizeRequest;
+import io.emqx.exhook.ClientConnectRequest;
+import io.emqx.exhook.ClientSubscribeRequest;
+import io.emqx.exhook.MessagePublishRequest;
+import io.emqx.exhook.ValuedResponse;
+import io.emqx.exhook.ValuedResponse.ResponsedType;
+import com.google.protobuf.ByteString;
+import java.io.OutputStream;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.paho.client.mqttv3.MqttException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The hub's ExHook client against hook providers in Java (grpc-java servers on random loopback ports). */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class ExHookIT {
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    @TempDir
+    Path dir;
+
+    static ExHookConfig.Server server(String name, int port, String failedAction, String timeout, String reconnect) {
+        ExHookConfig.Server s = new ExHookConfig.Server();
+        s.name = name;
+        s.url = "http://127.0.0.1:" + port;
+        s.failedAction = failedAction;
+        s.requestTimeout = timeout;
+        s.autoReconnect = reconnect;
+        s.poolSize = 2;
+        return s;
+    }
+
+    private TestHub hub(ExHookConfig.Server... servers) {
+        HubConfig c = TestHub.config();
+        c.exhook.servers = new ArrayList<>(List.of(servers));
+        return TestHub.start(c, null);
+    }
+
+    private static io.emqx.exhook.Message rewrite(MessagePublishRequest r, String topic, String payload) {
+        return r.getMessage().toBuilder().setTopic(topic).setPayload(ByteString.copyFromUtf8(payload)).build();
+    }
+
+    @Test
+    void serversAreCalledInOrderAndMayRewriteOrStop() throws Exception {
+        try (FakeHookProvider a = new FakeHookProvider(FreePorts.next(), Map.of("message.publish", List.of()));
+             FakeHookProvider b = new FakeHookProvider(FreePorts.next(), Map.of("message.publish", List.of()));
+             FakeHookProvider c = new FakeHookProvider(FreePorts.next(), Map.of("message.publish", List.of()));
+             FakeHookProvider d = new FakeHookProvider(FreePorts.next(), Map.of("message.publish", List.of()))) {
+            a.onPublish = r -> FakeHookProvider.answer(ResponsedType.CONTINUE, rewrite(r, "moved/" + r.getMessage().getTopic(), "A"));
+            b.onPublish = r -> FakeHookProvider.answer(ResponsedType.IGNORE, rewrite(r, "ignored", "B"));
+            c.onPublish = r -> FakeHookProvider.answer(ResponsedType.STOP_AND_RETURN,
+                    rewrite(r, r.getMessage().getTopic(), r.getMessage().getPayload().toStringUtf8() + "C"));
+            try (TestHub h = hub(server("a", a.port, "deny", "5s", "60s"), server("b", b.port, "deny", "5s", "60s"),
+                    server("c", c.port, "deny", "5s", "60s"), server("d", d.port, "deny", "5s", "60s"));
+                 TestHub.Client sub = h.client("sub").connect().subscribe("#", 1);
+                 TestHub.Client pub = h.client("pub").connect()) {
+                pub.publish("t/1", "x", 1, false);
+                await().atMost(WAIT).until(() -> !sub.received.isEmpty());
+                assertThat(sub.received.get(0).topic()).isEqualTo("moved/t/1");
+                assertThat(sub.received.get(0).payload()).isEqualTo("AC"); // B's IGNORE kept A's value, C stopped
+                assertThat(b.published()).containsExactly("moved/t/1");
+                assertThat(c.published()).containsExactly("moved/t/1");
+                assertThat(d.published()).isEmpty();
+                assertThat(a.requests("provider.loaded")).hasSize(1);
+            }
+            await().atMost(WAIT).until(() -> !a.requests("provider.unloaded").isEmpty());
+        }
+    }
+
+    @Test
+    void allowPublishFalseDropsButAcknowledgesAndFiltersSelectTopics() throws Exception {
+        try (FakeHookProvider p = new FakeHookProvider(FreePorts.next(), Map.of("message.publish", List.of("t/#")))) {
+            p.onPublish = r -> {
+                io.emqx.exhook.Message m = r.getMessage();
+                if (m.getTopic().equals("t/d")) {
+                    m = m.toBuilder().setPayload(ByteString.EMPTY).putHeaders("allow_publish", "false").build();
+                }
+                return FakeHookProvider.answer(ResponsedType.STOP_AND_RETURN, m);
+            };
+            try (TestHub h = hub(server("p", p.port, "deny", "5s", "60s"));
+                 TestHub.Client sub = h.client("sub").connect().subscribe("#", 1);
+                 TestHub.Client pub = h.client("pub").connect()) {
+                pub.publish("t/d", "dropped", 1, false); // returns once PUBACKed
+                pub.publish("t/e", "kept", 1, false);
+                pub.publish("other", "not hooked", 0, false);
+                await().atMost(WAIT).until(() -> sub.received.size() >= 2);
+                assertThat(sub.payloads()).containsExactlyInAnyOrder("kept", "not hooked");
+                assertThat(p.published()).containsExactly("t/d", "t/e"); // "other" is outside the filter
+                MessagePublishRequest first = (MessagePublishRequest) p.requests("message.publish").get(0);
+                assertThat(first.getMessage().getFrom()).isEqualTo("pub");
+                assertThat(first.getMessage().getHeadersMap()).containsEntry("username", "u1").containsEntry("peerhost", "127.0.0.1");
+                assertThat(first.getMessage().getQos()).isEqualTo(1);
+                assertThat(h.hub.broker().metricsSnapshot().get("messages_persisted")).isNotEqualTo(0);
+            }
+        }
+    }
+
+    @Test
+    void notificationsCarryTheClient() throws Exception {
+        Map<String, List<String>> all = new java.util.HashMap<>(Map.of("client.connect", List.of(), "client.connack", List.of(),
+                "client.connected", List.of(), "client.disconnected", List.of(), "client.subscribe", List.of(),
+                "client.unsubscribe", List.of(), "session.created", List.of(), "session.subscribed", List.of(),
+                "session.unsubscribed", List.of(), "session.terminated", List.of()));
+        all.put("message.delivered", List.of("a/#"));
+        try (FakeHookProvider p = new FakeHookProvider(FreePorts.next(), all);
+             TestHub h = hub(server("p", p.port, "ignore", "5s", "60s"))) {
+            try (TestHub.Client c = h.client("watched").connect().subscribe("a/#", 1)) {
+                c.publish("a/1", "to myself", 1, false);
+                c.publish("b/1", "not delivered to anyone", 1, false);
+                await().atMost(WAIT).until(() -> c.payloads().contains("to myself"));
+                c.paho.unsubscribe("a/#");
+            }
+            await().atMost(WAIT).until(() -> !p.requests("session.terminated").isEmpty());
+            for (String hook : all.keySet()) {
+                assertThat(p.requests(hook)).as(hook).hasSize(1);
+            }
+            ClientConnectRequest connect = (ClientConnectRequest) p.requests("client.connect").get(0);
+            assertThat(connect.getConninfo().getClientid()).isEqualTo("watched");
+            assertThat(connect.getConninfo().getPeerhost()).isEqualTo("127.0.0.1");
+            assertThat(connect.getConninfo().getSockport()).isEqualTo(h.port());
+            assertThat(connect.getConninfo().getProtoVer()).isEqualTo("4");
+            io.emqx.exhook.MessageDeliveredRequest d = (io.emqx.exhook.MessageDeliveredRequest) p.requests("message.delivered").get(0);
+            assertThat(d.getMessage().getTopic()).isEqualTo("a/1");
+            assertThat(d.getClientinfo().getClientid()).isEqualTo("watched");
+            ClientSubscribeRequest s = (ClientSubscribeRequest) p.requests("client.subscribe").get(0);
+            assertThat(s.getTopicFilters(0).getName()).isEqualTo("a/#");
+            assertThat(s.getTopicFilters(0).getQos()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void sessionTakenOverAndDiscarded() throws Exception {
+        try (FakeHookProvider p = new FakeHookProvider(FreePorts.next(),
+                Map.of("session.takenover", List.of(), "session.discarded", List.of(), "session.resumed", List.of()));
+             TestHub h = hub(server("p", p.port, "ignore", "5s", "60s"))) {
+            try (TestHub.Client first = h.client("car", "u1", "p1", false).connect().subscribe("x/#", 1);
+                 TestHub.Client second = h.client("car", "u1", "p1", false).connect()) {
+                await().atMost(WAIT).until(() -> p.requests("session.takenover").size() == 1);
+                assertThat(second.sessionPresent).isTrue();
+            }
+            try (TestHub.Client clean = h.client("car", "u1", "p1", true).connect()) {
+                await().atMost(WAIT).until(() -> p.requests("session.discarded").size() == 1);
+            }
+            assertThat(p.requests("session.resumed")).hasSize(1);
+        }
+    }
+
+    @Test
+    void authenticateAndAuthorizeDecideAfterThePrincipals() throws Exception {
+        try (FakeHookProvider p = new FakeHookProvider(FreePorts.next(),
+                Map.of("client.authenticate", List.of(), "client.authorize", List.of()))) {
+            p.onAuthenticate = r -> FakeHookProvider.answer(ResponsedType.STOP_AND_RETURN,
+                    !r.getClientinfo().getClientid().equals("banned")); // also lets "guest" in, unknown to the hub
+            p.onAuthorize = r -> FakeHookProvider.answer(ResponsedType.STOP_AND_RETURN,
+                    r.getType() == ClientAuthorizeRequest.AuthorizeReqType.PUBLISH ? r.getTopic().startsWith("guest/")
+                            : r.getTopic().equals("guest/#") || (r.getResult() && !r.getTopic().startsWith("secret")));
+            try (TestHub h = hub(server("p", p.port, "deny", "5s", "60s"));
+                 TestHub.Client sub = h.client("sub").connect().subscribe("#", 1)) {
+                assertThatThrownBy(() -> h.client("banned").connect())
+                        .isInstanceOfSatisfying(MqttException.class, e -> assertThat(e.getReasonCode()).isEqualTo(5));
+                // SUBSCRIBE: the principals allow u1 everything, the hook refuses secret/#
+                int[] granted = sub.paho.subscribeWithResponse(new String[] {"secret/#"}, new int[] {1}).getGrantedQos();
+                assertThat(granted).containsExactly(0x80);
+                try (TestHub.Client guest = h.client("guest", "guest", "whatever", true).connect()) {
+                    guest.subscribe("guest/#", 1); // unknown to the principals, allowed by the hook
+                    guest.publish("guest/hello", "hi", 1, false);
+                    await().atMost(WAIT).until(() -> sub.payloads().contains("hi"));
+                    assertThat(p.requests("client.authorize")).isNotEmpty();
+                    // not authorized: closed like the hub's own refusal
+                    guest.paho.publish("private", "no".getBytes(), 0, false);
+                    await().atMost(WAIT).until(() -> !guest.paho.isConnected());
+                }
+                assertThat(sub.payloads()).doesNotContain("no");
+            }
+        }
+    }
+
+    @Test
+    void perClientOrderIsKeptThroughThePool() throws Exception {
+        try (FakeHookProvider p = new FakeHookProvider(FreePorts.next(), Map.of("message.publish", List.of("slow/#")))) {
+            p.onPublish = r -> {
+                try {
+                    Thread.sleep(ThreadLocalRandom.current().nextInt(3));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return FakeHookProvider.answer(ResponsedType.CONTINUE, r.getMessage());
+            };
+            try (TestHub h = hub(server("p", p.port, "deny", "5s", "60s"));
+                 TestHub.Client sub = h.client("sub").connect().subscribe("#", 1);
+                 TestHub.Client pub = h.client("pub").connect()) {
+                List<String> sent = new ArrayList<>();
+                for (int i = 0; i < 200; i++) {
+                    // hooked and unhooked topics interleaved: the unhooked ones wait for the hooked ones before them
+                    String topic = i % 3 == 0 ? "fast/" + i : "slow/" + i;
+                    pub.publish(topic, Integer.toString(i), 0, false);
+                    sent.add(Integer.toString(i));
+                }
+                await().atMost(WAIT).until(() -> sub.received.size() >= 200);
+                assertThat(sub.payloads()).containsExactlyElementsOf(sent);
+            }
+        }
+    }
+
+    @Test
+    void serverDownAtStartIsLoadedPerAutoReconnect() throws Exception {
+        int port = FreePorts.next();
+        try (TestHub h = hub(server("late", port, "deny", "2s", "1s"));
+             TestHub.Client sub = h.client("sub").connect().subscribe("#", 1);
+             TestHub.Client pub = h.client("pub").connect()) {
+            // nothing registered yet: clients are served
+            pub.publish("t/1", "before", 1, false);
+            await().atMost(WAIT).until(() -> sub.payloads().contains("before"));
+            try (FakeHookProvider p = new FakeHookProvider(port, Map.of("message.publish", List.of()))) {
+                // loaded once OnProviderLoaded answered and its pool is connected: from then on publishes go through it
+                await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).until(() -> {
+                    pub.publish("t/1", "after", 1, false);
+                    return p.published().contains("t/1");
+                });
+                await().atMost(WAIT).until(() -> sub.payloads().contains("after"));
+            }
+        }
+    }
+
+    @Test
+    void serverDyingMidStreamTakesFailedActionAndComesBack() throws Exception {
+        int denyPort = FreePorts.next();
+        int ignorePort = FreePorts.next();
+        FakeHookProvider deny = new FakeHookProvider(denyPort, Map.of("message.publish", List.of("d/#")));
+        FakeHookProvider ignore = new FakeHookProvider(ignorePort, Map.of("message.publish", List.of("i/#")));
+        try (TestHub h = hub(server("deny", denyPort, "deny", "2s", "1s"), server("ignore", ignorePort, "ignore", "2s", "1s"));
+             TestHub.Client sub = h.client("sub").connect().subscribe("#", 1);
+             TestHub.Client pub = h.client("pub").connect()) {
+            pub.publish("d/1", "d-up", 1, false);
+            pub.publish("i/1", "i-up", 1, false);
+            await().atMost(WAIT).until(() -> sub.payloads().containsAll(List.of("d-up", "i-up")));
+            deny.close();
+            ignore.close();
+            // down: deny drops (still acknowledged), ignore skips the server; other topics and clients go on
+            pub.publish("d/1", "d-down", 1, false);
+            pub.publish("i/1", "i-down", 1, false);
+            pub.publish("x/1", "unhooked", 1, false);
+            try (TestHub.Client other = h.client("other").connect()) {
+                other.publish("x/2", "other client", 1, false);
+            }
+            await().atMost(WAIT).until(() -> sub.payloads().containsAll(List.of("i-down", "unhooked", "other client")));
+            assertThat(sub.payloads()).doesNotContain("d-down");
+            // back on the same ports: loaded again after auto_reconnect
+            try (FakeHookProvider deny2 = new FakeHookProvider(denyPort, Map.of("message.publish", List.of("d/#")));
+                 FakeHookProvider ignore2 = new FakeHookProvider(ignorePort, Map.of("message.publish", List.of("i/#")))) {
+                await().atMost(WAIT).until(() -> !deny2.requests("provider.loaded").isEmpty()
+                        && !ignore2.requests("provider.loaded").isEmpty());
+                await().atMost(WAIT).until(() -> h.hub.exhook().up("deny"));
+                pub.publish("d/1", "d-again", 1, false);
+                await().atMost(WAIT).until(() -> sub.payloads().contains("d-again"));
+                assertThat(deny2.published()).contains("d/1");
+            }
+        } finally {
+            deny.close();
+            ignore.close();
+        }
+    }
+
+    @Test
+    void timeoutsAndUnusableAnswersTakeFailedAction() throws Exception {
+        try (FakeHookProvider slow = new FakeHookProvider(FreePorts.next(), Map.of("message.publish", List.of("slow/#")));
+             FakeHookProvider bad = new FakeHookProvider(FreePorts.next(), Map.of("message.publish", List.of("bad/#")))) {
+            slow.onPublish = r -> {
+                try {
+                    Thread.sleep(r.getMessage().getTopic().equals("slow/deny") ? 3000 : 0);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return FakeHookProvider.answer(ResponsedType.CONTINUE, r.getMessage());
+            };
+            // a wildcard topic cannot be published to: an unusable answer
+            bad.onPublish = r -> FakeHookProvider.answer(ResponsedType.CONTINUE, r.getMessage().toBuilder().setTopic("bad/+").build());
+            try (TestHub h = hub(server("slow", slow.port, "deny", "500ms", "1s"), server("bad", bad.port, "ignore", "2s", "1s"));
+                 TestHub.Client sub = h.client("sub").connect().subscribe("#", 1);
+                 TestHub.Client pub = h.client("pub").connect()) {
+                pub.publish("slow/deny", "timed out", 1, false);
+                pub.publish("bad/1", "kept as it was", 1, false);
+                pub.publish("slow/ok", "in time", 1, false);
+                await().atMost(WAIT).until(() -> sub.payloads().containsAll(List.of("kept as it was", "in time")));
+                assertThat(sub.payloads()).doesNotContain("timed out");
+                assertThat(sub.received.stream().filter(r -> r.payload().equals("kept as it was")).findFirst().get().topic())
+                        .isEqualTo("bad/1");
+            }
+        }
+    }
+
+    @Test
+    void garbageFromANonGrpcServerTakesFailedAction() throws Exception {
+        try (ServerSocket junk = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            Thread t = new Thread(() -> {
+                while (!junk.isClosed()) {
+                    try (Socket s = junk.accept(); OutputStream o = s.getOutputStream()) {
+                        o.write("HTTP/1.0 200 OK\r\n\r\nnot grpc at all".getBytes());
+                        o.flush();
+                    } catch (Exception e) {
+                        return;
+                    }
+                }
+            });
+            t.setDaemon(true);
+            t.start();
+            try (TestHub h = hub(server("junk", junk.getLocalPort(), "deny", "1s", "60s"));
+                 TestHub.Client sub = h.client("sub").connect().subscribe("#", 1);
+                 TestHub.Client pub = h.client("pub").connect()) {
+                // never loaded, so nothing is hooked: the hub serves as without it
+                pub.publish("t/1", "served", 1, false);
+                await().atMost(WAIT).until(() -> sub.payloads().contains("served"));
+            }
+        }
+    }
+}
