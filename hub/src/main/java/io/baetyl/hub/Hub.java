@@ -67,7 +67,7 @@ public final class Hub implements AutoCloseable {
                         limits.logSizeMax(), limits.logCountMax());
         this.broker = new Broker(config, limits, store);
         this.boss = Transport.group(1, new DefaultThreadFactory("hub-accept", true));
-        this.workers = Transport.group(0, new DefaultThreadFactory("hub-io", true));
+        this.workers = Transport.group(Transport.defaultEventLoops(), new DefaultThreadFactory("hub-io", true));
         this.exhook = ExHook.start(config.exhook, HubMain.version());
         this.server = new MqttServer(config, broker, new Authenticator(config.principals), boss, workers, exhook);
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {

@@ -33,16 +33,18 @@ public final class Broker {
     /** QoS 0 routing: key is the subscriber object, value its filter's QoS. */
     private final TopicTree<Object, Sub> tree = new TopicTree<>();
     private final Set<LogReader> readers = ConcurrentHashMap.newKeySet();
-    private final Map<String, Object> sessions = new ConcurrentHashMap<>();
+    private final Map<String, ClientSession> sessions = new ConcurrentHashMap<>();
     private final RetainedStore retained;
-    private final Map<String, Long> offsets = new ConcurrentHashMap<>();
-    private final Set<String> dirtyOffsets = ConcurrentHashMap.newKeySet();
+    private final DirtyFlag dirty = new DirtyFlag();
+    private final OffsetStore offsets;
+    private final SubscriptionStore subscriptions;
+    private final WillStore wills;
+    private final InflightStore inflight;
     private final List<Route> routes = new ArrayList<>();
     private final MessageCache cache;
     private final ByteBudget qos0Budget;
     private final Persister persister;
     private volatile long committedSeq;
-    private volatile boolean dirty;
     private final long retentionMillis;
 
     /** A subscription in the tree. */
@@ -77,19 +79,20 @@ public final class Broker {
         this.qos0Budget = new ByteBudget(limits.qos0TotalSizeMax());
         long last = store.log().lastSeq();
         committedSeq = last;
-        offsets.putAll(store.offsets());
+        offsets = new OffsetStore(store.offsets());
+        subscriptions = new SubscriptionStore(store.subscriptions(), dirty);
         // only the retained messages' topics and sizes are read here; a message is read when a subscriber needs it
         retained = new RetainedStore(store.retained(), store.retainedSizes(), limits.retainedSizeMax(),
                 limits.retainedCountMax(), metrics);
-        // Wills of a previous run are stale: their connections are gone and no client asked for them again.
-        store.wills().clear();
+        wills = new WillStore(store.wills(), dirty);
+        inflight = new InflightStore(store.inflight(), dirty, last);
         for (HubConfig.Subscription s : config.subscriptions) {
             Route r = new Route(s);
             routes.add(r);
             tree.add(s.source.topic, r, new Sub(r, s.source.qos));
         }
-        long ruleOffset = offsets.getOrDefault(RULE_TOPIC_OFFSET, last);
-        persister = new Persister(this, store, config, last, ruleOffset);
+        Long ruleOffset = offsets.get(RULE_TOPIC_OFFSET);
+        persister = new Persister(this, store, config, last, ruleOffset == null ? last : ruleOffset);
         log.info("broker started: lastSeq={}, persistentSessions={}, routes={}", last, store.subscriptions().size(),
                 routes.size());
         log.info("budgets: {}", limits.describe());
@@ -124,14 +127,35 @@ public final class Broker {
         return store;
     }
 
+    /** Persistent sessions' subscriptions. */
+    public SubscriptionStore subscriptions() {
+        return subscriptions;
+    }
+
+    /** Persistent sessions' QoS 2 state. */
+    public InflightStore inflight() {
+        return inflight;
+    }
+
+    /** Makes what the typed stores hold durable now (QoS 2 state that must precede a packet on the wire). */
+    public void commitNow() {
+        dirty.take();
+        store.commit();
+    }
+
+    /** Connected clients' wills. */
+    public WillStore wills() {
+        return wills;
+    }
+
     // ---- sessions -----------------------------------------------------------------------------------------------
 
     /** Registers a session under its client id; returns the session it replaces, if any. */
-    public Object registerSession(String clientId, Object session) {
+    public ClientSession registerSession(String clientId, ClientSession session) {
         return sessions.put(clientId, session);
     }
 
-    public void unregisterSession(String clientId, Object session) {
+    public void unregisterSession(String clientId, ClientSession session) {
         sessions.remove(clientId, session);
     }
 
@@ -139,12 +163,12 @@ public final class Broker {
         return sessions.size();
     }
 
-    public Object session(String clientId) {
+    public ClientSession session(String clientId) {
         return sessions.get(clientId);
     }
 
     /** Calls {@code action} for each registered session (for the report's client list and counts). */
-    public void forEachSession(Consumer<Object> action) {
+    public void forEachSession(Consumer<ClientSession> action) {
         sessions.values().forEach(action);
     }
 
@@ -170,44 +194,25 @@ public final class Broker {
     }
 
     public void saveOffset(String id, long offset) {
-        Long old = offsets.put(id, offset);
-        if (old == null || old != offset) {
-            dirtyOffsets.add(id);
-        }
+        offsets.save(id, offset);
     }
 
     public void deleteOffset(String id) {
-        if (offsets.remove(id) != null) {
-            dirtyOffsets.add(id);
-        }
+        offsets.delete(id);
     }
 
     /** Moves offset updates into the store; called by the store thread before each commit. */
     boolean flushOffsets() {
-        if (dirtyOffsets.isEmpty()) {
-            return false;
-        }
-        for (String id : new ArrayList<>(dirtyOffsets)) {
-            dirtyOffsets.remove(id);
-            Long v = offsets.get(id);
-            if (v == null) {
-                store.offsets().remove(id);
-            } else {
-                store.offsets().put(id, v);
-            }
-        }
-        return true;
+        return offsets.flush();
     }
 
-    /** Marks the store as needing a commit for writes made outside the persister (subscriptions, wills, retained). */
+    /** Marks the store as needing a commit for writes made outside the persister and the typed stores. */
     public void markDirty() {
-        dirty = true;
+        dirty.mark();
     }
 
     boolean takeDirty() {
-        boolean d = dirty;
-        dirty = false;
-        return d;
+        return dirty.take();
     }
 
     // ---- publishing ----------------------------------------------------------------------------------------------
@@ -226,7 +231,7 @@ public final class Broker {
             }
             routeQos0(m);
         } else {
-            persister.append(m);
+            persister.append(m, null);
             persister.flush();
         }
         if (onPersisted != null) {
@@ -235,12 +240,21 @@ public final class Broker {
     }
 
     /**
-     * Appends a QoS 1 message to the log; it is durable, and delivered, after the next {@link #flushQos1()}.
+     * Appends a QoS 1 or 2 message to the log; it is durable, and delivered, after the next {@link #flushQos1()}.
+     * Returns its log position.
      *
      * @throws NotStoredException the log is at its cap or a write failed; nothing was appended
      */
-    public void appendQos1(Message m) {
-        persister.append(m);
+    public long appendQos1(Message m) {
+        return persister.append(m, null);
+    }
+
+    /**
+     * Appends like {@link #appendQos1(Message)} and tells {@code beforeDurable} its log position at once (QoS 2: the
+     * packet id is recorded); the next flush commits the store's maps before it writes the log.
+     */
+    public long appendQos1(Message m, java.util.function.LongConsumer beforeDurable) {
+        return persister.append(m, beforeDurable);
     }
 
     /**
@@ -256,7 +270,7 @@ public final class Broker {
     /** Stores or (empty payload) deletes the retained message of the topic, within the retained budget. */
     void retain(Message m) {
         if (retained.put(m)) {
-            dirty = true;
+            dirty.mark();
         }
     }
 
@@ -302,9 +316,10 @@ public final class Broker {
     void routeLogged(Message m, Consumer<Message> again) {
         for (Route r : routes) {
             if (Topics.matches(r.config.source.topic, m.topic)) {
-                int eff = Math.min(r.config.source.qos, m.qos);
-                if (eff == 1 && r.config.target.qos == 1) {
-                    again.accept(m.withTopicQos(r.config.target.topic, 1));
+                // the lowest of the source's, the target's and the message's QoS
+                int eff = Math.min(Math.min(r.config.source.qos, m.qos), r.config.target.qos);
+                if (eff >= 1) {
+                    again.accept(m.withTopicQos(r.config.target.topic, eff));
                 } else {
                     routeQos0(m.withTopicQos(r.config.target.topic, 0));
                 }
@@ -363,13 +378,14 @@ public final class Broker {
         for (LogReader r : readers) {
             min = Math.min(min, r.consumedUpTo());
         }
-        for (Map.Entry<String, Long> e : offsets.entrySet()) {
+        long[] lowest = {min};
+        offsets.forEach((id, off) -> {
             // a persistent session without subscriptions is owed nothing: a subscription starts at the log's end
-            if (e.getValue() < min && !e.getKey().equals(RULE_TOPIC_OFFSET) && store.subscriptions().containsKey(e.getKey())) {
-                min = e.getValue();
+            if (off < lowest[0] && !id.equals(RULE_TOPIC_OFFSET) && subscriptions.contains(id)) {
+                lowest[0] = off;
             }
-        }
-        return min;
+        });
+        return lowest[0];
     }
 
     /** Bumped when a failed log write took back appended messages (see {@link Persister#epoch()}). */
@@ -379,11 +395,9 @@ public final class Broker {
 
     /** Messages in the log not yet acknowledged by the slowest persistent consumer. */
     public long backlog() {
-        long min = committedSeq;
-        for (Long o : offsets.values()) {
-            min = Math.min(min, o);
-        }
-        return committedSeq - min;
+        long[] min = {committedSeq};
+        offsets.forEach((id, o) -> min[0] = Math.min(min[0], o));
+        return committedSeq - min[0];
     }
 
     public Map<String, Object> metricsSnapshot() {

@@ -108,9 +108,17 @@ final class Persister {
     }
 
     /** Appends a QoS 1 message to the log; it is durable, and visible to readers, after the next {@link #flush()}. */
-    synchronized void append(Message m) {
+    /** A message appended since the last flush had state recorded that must be committed before it is durable. */
+    private boolean commitFirst;
+
+    synchronized long append(Message m, java.util.function.LongConsumer beforeDurable) {
         try {
             appendLocked(m);
+            if (beforeDurable != null) {
+                beforeDurable.accept(lastSeq);
+                commitFirst = true;
+            }
+            return lastSeq;
         } catch (LogFullException e) {
             throw new NotStoredException(e.getMessage(), e);
         } catch (UncheckedIOException e) {
@@ -141,6 +149,12 @@ final class Persister {
     synchronized void flush() {
         try {
             while (!pending.isEmpty()) {
+                if (commitFirst) {
+                    // QoS 2 packet ids recorded for these messages are durable before the messages are
+                    commitFirst = false;
+                    broker.takeDirty();
+                    store.commit();
+                }
                 messages.flush();
                 durableSeq = lastSeq;
                 routedDurable = routedUpTo;

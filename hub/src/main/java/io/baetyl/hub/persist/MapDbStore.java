@@ -32,6 +32,7 @@ public final class MapDbStore implements Store {
     private final Map<String, byte[]> retained;
     private final Map<String, Integer> retainedSizes;
     private final Map<String, byte[]> wills;
+    private final Map<String, byte[]> inflight;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     /**
@@ -65,6 +66,7 @@ public final class MapDbStore implements Store {
         // hash map of the messages themselves would take a random read per entry, a second for 5,000 of them)
         retainedSizes = db.treeMap("retainedIndex", Serializer.STRING, Serializer.INTEGER).createOrOpen();
         wills = db.hashMap("wills", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
+        inflight = db.hashMap("inflight", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
         db.commit();
         long segment = Math.max(MIN_SEGMENT_BYTES, Math.min(SEGMENT_BYTES, logMaxBytes / 16));
         messages = new FileMessageLog(dir, fsync, segment, rollAfterMillis, logMaxBytes, logMaxCount);
@@ -99,6 +101,11 @@ public final class MapDbStore implements Store {
     @Override
     public Map<String, byte[]> wills() {
         return wills;
+    }
+
+    @Override
+    public Map<String, byte[]> inflight() {
+        return inflight;
     }
 
     @Override

@@ -11,6 +11,7 @@ public final class MemoryStore implements Store {
     private final Map<String, byte[]> retained = new ConcurrentHashMap<>();
     private final Map<String, Integer> retainedSizes = new ConcurrentHashMap<>();
     private final Map<String, byte[]> wills = new ConcurrentHashMap<>();
+    private final Map<String, byte[]> inflight = new ConcurrentHashMap<>();
 
     public MemoryStore() {
         this(Long.MAX_VALUE, Long.MAX_VALUE);
@@ -44,6 +45,11 @@ public final class MemoryStore implements Store {
     @Override
     public Map<String, Integer> retainedSizes() {
         return retainedSizes;
+    }
+
+    @Override
+    public Map<String, byte[]> inflight() {
+        return inflight;
     }
 
     @Override

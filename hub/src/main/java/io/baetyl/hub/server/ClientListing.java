@@ -26,7 +26,7 @@ public final class ClientListing {
     public static long subscriptionCount(Broker broker) {
         long[] n = {0};
         broker.forEachSession(s -> {
-            if (s instanceof MqttConnection c) {
+            if (s instanceof Session c) {
                 n[0] += c.subscriptionCount();
             }
         });
@@ -35,15 +35,15 @@ public final class ClientListing {
 
     /** {@code {total, truncated, clients: [{clientid, username, address, connected, subscriptions: [{topic, qos}]}]}}. */
     public static Map<String, Object> list(Broker broker) {
-        TreeMap<String, MqttConnection> connected = new TreeMap<>();
+        TreeMap<String, Session> connected = new TreeMap<>();
         broker.forEachSession(s -> {
-            if (s instanceof MqttConnection c && c.clientIdOrNull() != null) {
-                connected.put(c.clientIdOrNull(), c);
+            if (s instanceof Session c && c.connected()) {
+                connected.put(c.clientId(), c);
             }
         });
         List<Map<String, Object>> clients = new ArrayList<>();
         List<CompletableFuture<Map<String, Object>>> asked = new ArrayList<>();
-        for (MqttConnection c : connected.values()) {
+        for (Session c : connected.values()) {
             if (asked.size() >= MAX_CLIENTS) {
                 break;
             }
@@ -60,7 +60,9 @@ public final class ClientListing {
             }
         }
         int offline = 0;
-        for (Map.Entry<String, byte[]> e : new TreeMap<>(broker.store().subscriptions()).entrySet()) {
+        TreeMap<String, Map<String, Integer>> stored = new TreeMap<>();
+        broker.subscriptions().forEach(stored::put);
+        for (Map.Entry<String, Map<String, Integer>> e : stored.entrySet()) {
             if (connected.containsKey(e.getKey())) {
                 continue;
             }
@@ -69,7 +71,7 @@ public final class ClientListing {
                 Map<String, Object> d = new LinkedHashMap<>();
                 d.put("clientid", e.getKey());
                 d.put("connected", false);
-                d.put("subscriptions", subscriptions(SubscriptionCodec.decode(e.getValue()), MAX_SUBSCRIPTIONS));
+                d.put("subscriptions", subscriptions(e.getValue(), MAX_SUBSCRIPTIONS));
                 clients.add(d);
             }
         }
@@ -89,7 +91,7 @@ public final class ClientListing {
             }
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("topic", s.getKey());
-            m.put("qos", s.getValue());
+            m.put("qos", SubscriptionOptions.qos(s.getValue()));
             out.add(m);
         }
         return out;

@@ -56,17 +56,21 @@ final class ConnectCheck {
         return refusal != null;
     }
 
-    static ConnectCheck of(MqttConnectMessage msg, Authenticator auth, Channel ch) {
+    static ConnectCheck authenticate(MqttConnectMessage msg, Authenticator auth, Channel ch, Protocol protocol) {
         var vh = msg.variableHeader();
         var pl = msg.payload();
         String id = pl.clientIdentifier();
         if (!Topics.isValidClientId(id)) {
             return refused(MqttConnectReturnCode.CONNECTION_REFUSED_IDENTIFIER_REJECTED, "client id invalid");
         }
-        if ((id == null || id.isEmpty()) && !vh.isCleanSession()) {
+        if ((id == null || id.isEmpty()) && !vh.isCleanSession() && !protocol.acceptsEmptyClientIdWithSession()) {
             // MQTT 3.1.1 [MQTT-3.1.3-8]: a session that is to be kept needs a client id to be found again
             return refused(MqttConnectReturnCode.CONNECTION_REFUSED_IDENTIFIER_REJECTED,
                     "zero-length client id with clean session 0");
+        }
+        MqttConnectReturnCode versionRefusal = protocol.refuseConnect(msg);
+        if (versionRefusal != null) {
+            return refused(versionRefusal, "authentication method not supported");
         }
         String username = vh.hasUserName() ? pl.userName() : null;
         byte[] pw = vh.hasPassword() ? pl.passwordInBytes() : null;
@@ -93,9 +97,6 @@ final class ConnectCheck {
         Message will = null;
         if (vh.isWillFlag()) {
             String wt = pl.willTopic();
-            if (vh.willQos() > 1) {
-                return refused(MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED, "will QoS (" + vh.willQos() + ") not supported");
-            }
             if (!Topics.isValidPublishTopic(wt) || !account.canPublish(wt)) {
                 return refused(MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED, "will topic (" + wt + ") invalid or not permitted");
             }

@@ -5,7 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * A session's unacknowledged QoS 1 deliveries in the order they were sent, at most
+ * A session's unacknowledged QoS 1 and 2 deliveries in the order they were sent, at most
  * {@code message.egress.qos1.buffer.size}: packet id → the message's log position, or the topic of a retained
  * message. Payloads are not held; a resend reads the message back. Event-loop only.
  */
@@ -14,11 +14,15 @@ final class InflightWindow {
     static final class Entry {
         final long seq;
         final String retainedTopic;
+        final int qos;
+        /** QoS 2: PUBREC came and PUBREL was sent; PUBCOMP ends it. */
+        boolean released;
         long sentAt;
 
-        Entry(long seq, String retainedTopic, long sentAt) {
+        Entry(long seq, String retainedTopic, int qos, long sentAt) {
             this.seq = seq;
             this.retainedTopic = retainedTopic;
+            this.qos = qos;
             this.sentAt = sentAt;
         }
     }
@@ -40,13 +44,27 @@ final class InflightWindow {
     }
 
     /** Records a delivery of the message at log position {@code seq} (or of a retained message) and returns its packet id. */
-    int add(long seq, String retainedTopic, long now) {
+    int add(long seq, String retainedTopic, int qos, long now) {
         if (entries == null) {
             entries = new LinkedHashMap<>();
         }
         int pid = freePid();
-        entries.put(pid, new Entry(seq, retainedTopic, now));
+        entries.put(pid, new Entry(seq, retainedTopic, qos, now));
         return pid;
+    }
+
+    /** Puts back a QoS 2 delivery of a saved session, with its packet id. */
+    void restore(int pid, long seq, boolean released, long now) {
+        if (entries == null) {
+            entries = new LinkedHashMap<>();
+        }
+        Entry e = new Entry(seq, null, 2, now);
+        e.released = released;
+        entries.put(pid, e);
+    }
+
+    Entry get(int pid) {
+        return entries == null ? null : entries.get(pid);
     }
 
     private int freePid() {
@@ -60,9 +78,24 @@ final class InflightWindow {
         throw new IllegalStateException("no free packet id");
     }
 
-    /** True if {@code pid} was waiting (and is acknowledged now). */
+    /** True if {@code pid} was a QoS 1 delivery waiting for its PUBACK (and is acknowledged now). */
     boolean acknowledge(int pid) {
-        return entries != null && entries.remove(pid) != null;
+        Entry e = get(pid);
+        if (e == null || e.qos != 1) {
+            return false;
+        }
+        entries.remove(pid);
+        return true;
+    }
+
+    /** The released QoS 2 delivery {@code pid} completed (PUBCOMP); null if there was none. */
+    Entry complete(int pid) {
+        Entry e = get(pid);
+        if (e == null || !e.released) {
+            return null;
+        }
+        entries.remove(pid);
+        return e;
     }
 
     /** The log position before the oldest unacknowledged logged message, or {@code cursor} if there is none. */
@@ -70,7 +103,8 @@ final class InflightWindow {
         if (entries != null) {
             for (Entry e : entries.values()) {
                 if (e.retainedTopic == null) {
-                    return e.seq - 1;
+                    // a restored QoS 2 delivery can be ahead of the read cursor, which has yet to pass what is between
+                    return Math.min(cursor, e.seq - 1);
                 }
             }
         }

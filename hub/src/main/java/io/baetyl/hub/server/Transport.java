@@ -17,6 +17,19 @@ public final class Transport {
     private Transport() {
     }
 
+    /**
+     * The number of I/O event loops by default: one per core this process may use. The JVM's count already honours
+     * the cgroup CPU quota, the CPU affinity mask and {@code -XX:ActiveProcessorCount}, so a container limited to two
+     * cores gets two loops (Netty's own default would be twice the cores). {@code -Dbaetyl.hub.eventLoops=N} overrides.
+     */
+    public static int defaultEventLoops() {
+        Integer forced = Integer.getInteger("baetyl.hub.eventLoops");
+        if (forced != null && forced > 0) {
+            return forced;
+        }
+        return Math.max(1, Runtime.getRuntime().availableProcessors());
+    }
+
     public static EventLoopGroup group(int threads, ThreadFactory factory) {
         return EPOLL ? new EpollEventLoopGroup(threads, factory) : new NioEventLoopGroup(threads, factory);
     }

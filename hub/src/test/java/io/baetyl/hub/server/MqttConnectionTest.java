@@ -97,7 +97,7 @@ class MqttConnectionTest {
                 .addSubscription(MqttQoS.EXACTLY_ONCE, "a/#").build());
         MqttSubAckMessage suback = ch.readOutbound();
         assertThat(suback.variableHeader().messageId()).isEqualTo(5);
-        assertThat(suback.payload().grantedQoSLevels()).containsExactly(1, 128, 1);
+        assertThat(suback.payload().grantedQoSLevels()).containsExactly(1, 128, 2);
         ch.writeInbound(MqttMessageBuilders.publish().topicName("a/x").qos(MqttQoS.AT_MOST_ONCE)
                 .payload(Unpooled.copiedBuffer("hi", StandardCharsets.UTF_8)).build());
         ch.runPendingTasks();

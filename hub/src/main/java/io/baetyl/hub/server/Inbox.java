@@ -1,0 +1,246 @@
+package io.baetyl.hub.server;
+
+import io.baetyl.hub.broker.Broker;
+import io.baetyl.hub.broker.Message;
+import io.baetyl.hub.broker.Metrics;
+import io.baetyl.hub.broker.NotStoredException;
+import io.baetyl.hub.exhook.HookedPublish;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.Channel;
+import io.netty.handler.codec.mqtt.MqttMessageType;
+import io.netty.handler.codec.mqtt.MqttPublishMessage;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What a session receives: PUBLISH from the client. QoS 0 is routed at once; QoS 1 and 2 are appended to the log during
+ * a socket read and acknowledged together at its end ({@link #ackPersisted()}), after the one flush that makes them
+ * durable. A QoS 2 packet id is remembered from the first PUBLISH until its PUBREL, so a resent PUBLISH is stored once.
+ * Event-loop only.
+ */
+final class Inbox {
+    private static final Logger log = LoggerFactory.getLogger(Inbox.class);
+    private static final int QOS2_FLAG = 0x10000;
+
+    private final Session session;
+    private final Broker broker;
+    private final Channel ch;
+    private final Metrics metrics;
+    private final Set<String> permittedTopics = new HashSet<>();
+
+    // appended to the log during this socket read, acknowledged at its end (packet id, | QOS2_FLAG for QoS 2)
+    private int[] unacked = new int[16];
+    private int unackedCount;
+    private long unackedEpoch;
+
+    Inbox(Session session, Broker broker, Channel ch) {
+        this.session = session;
+        this.broker = broker;
+        this.ch = ch;
+        this.metrics = broker.metrics();
+    }
+
+    void onPublish(MqttPublishMessage msg) {
+        String topic = session.protocol.inboundTopic(msg);
+        if (topic == null) {
+            log.warn("closing connection: clientId={}, reason=protocol violation: topic alias unknown or out of range",
+                    session.clientId());
+            session.closeConnection();
+            return;
+        }
+        int qos = msg.fixedHeader().qosLevel().value();
+        int pid = msg.variableHeader().packetId();
+        boolean retain = msg.fixedHeader().isRetain();
+        String refused = permittedTopics.contains(topic) ? null : session.authorizePublish(topic);
+        if ("invalid".equals(refused)) {
+            refuse(topic, refused);
+            return;
+        }
+        ByteBuf content = msg.content();
+        byte[] payload = ByteBufUtil.getBytes(content, content.readerIndex(), content.readableBytes(), false);
+        if (qos == 2 && refused == null && isResent(pid, new Message(topic, payload, qos, retain, session.clientId()))) {
+            // a resent PUBLISH before its PUBREL: stored already (and seen by the hooks), answered again
+            metrics.messagesInQos1.increment();
+            ch.writeAndFlush(session.protocol.ack(MqttMessageType.PUBREC, pid));
+            return;
+        }
+        // ExHook client.authorize and message.publish; the result comes back in onHookedPublish, in publish order
+        if (session.hooks.publish(topic, payload, qos, retain, pid, refused == null, this::onHookedPublish)) {
+            return;
+        }
+        if (refused != null) {
+            refuse(topic, refused);
+            return;
+        }
+        if (permittedTopics.size() < 10_000) {
+            permittedTopics.add(topic);
+        }
+        publish(new Message(topic, payload, qos, retain, session.clientId()), qos, pid);
+    }
+
+    private void refuse(String topic, String why) {
+        log.warn("closing connection: clientId={}, reason=publish topic ({}) {}", session.clientId(), topic, why);
+        session.closeConnection();
+    }
+
+    /** A PUBLISH back from the ExHook chain (on this loop): refused, dropped (still acknowledged), or published. */
+    private void onHookedPublish(HookedPublish p) {
+        if (!session.connected()) {
+            return;
+        }
+        switch (p.verdict()) {
+            case NOT_AUTHORIZED -> refuse(p.topic(), "not permitted");
+            case DROP -> {
+                log.debug("publish dropped by exhook: clientId={}, topic={}", session.clientId(), p.topic());
+                acknowledgeNow(p.clientQos(), p.packetId());
+            }
+            case PUBLISH -> {
+                publish(new Message(p.topic(), p.payload(), p.qos(), p.retain(), session.clientId()), p.clientQos(),
+                        p.packetId());
+                ackPersisted();
+            }
+        }
+    }
+
+    private void acknowledgeNow(int clientQos, int pid) {
+        if (clientQos > 0) {
+            ch.writeAndFlush(session.protocol.ack(clientQos == 2 ? MqttMessageType.PUBREC : MqttMessageType.PUBACK, pid));
+        }
+    }
+
+    /**
+     * Routes message {@code m} that the client sent at {@code clientQos} as packet {@code pid}. The two QoS differ
+     * only when an ExHook server rewrote it: the client is answered for what it sent, the message stored for its own.
+     */
+    private void publish(Message m, int clientQos, int pid) {
+        int qos = m.qos;
+        if (clientQos == 0 && qos > 0) {
+            // raised by a hook: stored like any QoS 1 message; there is no packet to acknowledge
+            metrics.messagesInQos1.increment();
+            try {
+                broker.appendQos1(m);
+                broker.flushQos1();
+            } catch (NotStoredException e) {
+                notStored(1, e.getMessage());
+            }
+            return;
+        }
+        if (qos == 0) {
+            metrics.messagesInQos0.increment();
+            m = session.messagePublish(m);
+            if (m != null) {
+                broker.publish(m, null);
+            }
+            acknowledgeNow(clientQos, pid); // only when a hook lowered the QoS: the client still waits for its ack
+            return;
+        }
+        metrics.messagesInQos1.increment();
+        if (clientQos == 2 && isResent(pid, m)) {
+            // a resent PUBLISH before its PUBREL: stored already, answered again
+            ch.writeAndFlush(session.protocol.ack(MqttMessageType.PUBREC, pid));
+            return;
+        }
+        m = session.messagePublish(m);
+        int packed = clientQos == 2 ? pid | QOS2_FLAG : pid;
+        if (m != null) {
+            if (unackedCount == 0) {
+                unackedEpoch = broker.qos1Epoch();
+            }
+            try {
+                if (clientQos == 2) {
+                    // the packet id is on record (for a persistent session: committed before the log write that
+                    // makes the message durable): whatever a crash leaves, a resent PUBLISH is stored once
+                    broker.appendQos1(m, seq -> received(pid, seq));
+                } else {
+                    broker.appendQos1(m);
+                }
+            } catch (NotStoredException e) {
+                ackPersisted(); // what this read stored before is acknowledged
+                notStored(1, e.getMessage());
+                return;
+            }
+        }
+        if (unacked.length == unackedCount) {
+            unacked = Arrays.copyOf(unacked, unackedCount * 2);
+        }
+        unacked[unackedCount++] = packed;
+    }
+
+    /**
+     * Flushes the QoS 1 log once for everything this socket read published, then sends the PUBACKs (PUBRECs for QoS
+     * 2): an ack always follows the write that makes the message durable.
+     */
+    void ackPersisted() {
+        if (unackedCount == 0) {
+            return;
+        }
+        int n = unackedCount;
+        unackedCount = 0;
+        try {
+            broker.flushQos1();
+        } catch (NotStoredException e) {
+            notStored(n, e.getMessage());
+            return;
+        }
+        if (broker.qos1Epoch() != unackedEpoch) {
+            // another connection's flush failed while these were waiting in the same batch: they are gone
+            notStored(n, "QoS 1 log write failed");
+            return;
+        }
+        if (ch.isActive()) {
+            for (int i = 0; i < n; i++) {
+                int packed = unacked[i];
+                MqttMessageType type = (packed & QOS2_FLAG) != 0 ? MqttMessageType.PUBREC : MqttMessageType.PUBACK;
+                ch.write(session.protocol.ack(type, packed & 0xFFFF), ch.voidPromise());
+            }
+            ch.flush();
+        }
+        if (unacked.length > 64) {
+            unacked = new int[16];
+        }
+    }
+
+    /** QoS 1 publishes that could not be stored: no PUBACK, and the connection is closed so the client resends later. */
+    private void notStored(int n, String why) {
+        metrics.refusedQos1.add(n);
+        if (session.connected() && ch.isActive()) {
+            log.warn("closing connection: clientId={}, remote={}, reason=QoS 1 publish not stored, not acknowledged ({} messages): {}",
+                    session.clientId(), session.remote, n, why);
+            session.closeConnection();
+        }
+    }
+
+    /**
+     * True if QoS 2 packet {@code pid} was stored before and not released, and this PUBLISH is that message again. A
+     * packet id on record with a different message means the record is older than the client's PUBREL (a restart
+     * lost that) and the packet id was reused: a new message.
+     */
+    private boolean isResent(int pid, Message m) {
+        Long seq = session.qos2.received.get(pid);
+        if (seq == null) {
+            return false;
+        }
+        Message stored = broker.read(seq);
+        // not readable (a failed log write took it back): stored again rather than lost
+        return stored != null && stored.topic.equals(m.topic) && Arrays.equals(stored.payload, m.payload);
+    }
+
+    private void received(int pid, long seq) {
+        session.qos2.received.put(pid, seq);
+        if (session.persistent) {
+            session.saveQos2(false); // committed by the flush, before the log write (see Broker#appendQos1)
+        }
+    }
+
+    /** QoS 2, step 2 in: the client will not send this message again; the packet id is free. */
+    void onPubRel(int pid) {
+        if (session.qos2.received.remove(pid) != null && session.persistent) {
+            session.saveQos2(false);
+        }
+        ch.writeAndFlush(session.protocol.ack(MqttMessageType.PUBCOMP, pid));
+    }
+}

@@ -1,0 +1,358 @@
+package io.baetyl.hub.server;
+
+import io.baetyl.hub.broker.Broker;
+import io.baetyl.hub.broker.LogReader;
+import io.baetyl.hub.broker.Message;
+import io.baetyl.hub.broker.Metrics;
+import io.baetyl.hub.broker.Subscriber;
+import io.baetyl.hub.config.HubConfig;
+import io.netty.channel.Channel;
+import io.netty.handler.codec.mqtt.MqttMessageType;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What a session sends: QoS 0 messages routed to it, the QoS 1 log read from its cursor, and retained messages owed
+ * after a SUBSCRIBE. Everything except {@link #deliverQos0} and {@link #signalLog} runs on the channel's event loop.
+ *
+ * <p>Outgoing QoS 1 works like baetyl-hub: the session reads the broker's log from its cursor, sends what matches its
+ * subscriptions while fewer than {@code message.egress.qos1.buffer.size} are unacknowledged, resends with DUP every
+ * {@code retry.interval}, and its acknowledged offset (everything before the oldest unacknowledged message) is what a
+ * persistent session resumes from. An unacknowledged delivery holds the message's log position, not its payload:
+ * a resend reads it back. Retained messages owed after a SUBSCRIBE ({@link RetainedDelivery}) and QoS 0 messages
+ * ({@link Qos0Queue}) wait within their budgets; everything is written only while the channel is writable, so a
+ * client that stops reading holds at most Netty's write buffer high-water mark of the hub's memory.
+ */
+final class Outbox implements Subscriber, LogReader {
+    private static final Logger log = LoggerFactory.getLogger(Outbox.class);
+
+    private final Session session;
+    private final Broker broker;
+    private final Channel ch;
+    private final Metrics metrics;
+    private final HubConfig config;
+    private final long retryNanos;
+
+    // QoS 0: filled by publishers' threads, drained on this loop
+    private final Qos0Queue q0;
+    private final AtomicBoolean q0Scheduled = new AtomicBoolean();
+    final RetainedDelivery retainedOwed = new RetainedDelivery();
+    private final AtomicBoolean logScheduled = new AtomicBoolean();
+
+    // QoS 1 from the log
+    long cursor;
+    private long savedOffset = -1;
+    /** What {@link #consumedUpTo()} tells the store thread (which frees the log up to the slowest reader). */
+    private volatile long consumed;
+    private final InflightWindow inflight;
+    private final int windowSize;
+    private ScheduledFuture<?> retryTask;
+    /** PUBREC, PUBREL, PUBCOMP of the QoS 2 deliveries in {@link #inflight}. */
+    final Qos2Handshake qos2;
+    /** QoS 2 deliveries written but not yet on record (drainLog saves them before it flushes). */
+    private boolean unsavedQos2;
+
+    Outbox(Session session, Broker broker, Channel ch) {
+        this.session = session;
+        this.broker = broker;
+        this.ch = ch;
+        this.metrics = broker.metrics();
+        this.config = broker.config();
+        var limits = broker.limits();
+        this.q0 = new Qos0Queue(limits.qos0SessionCountMax(), limits.qos0SessionSizeMax(), broker.qos0Budget(), metrics);
+        this.q0.owner = session.clientId();
+        this.windowSize = Math.min(config.message.egress.qos1.buffer.size, session.protocol.receiveMaximum());
+        this.inflight = new InflightWindow(windowSize);
+        this.qos2 = new Qos2Handshake(session, broker, ch, inflight, this);
+        this.retryNanos = config.message.egress.qos1.retry.interval.toNanos();
+    }
+
+    /** Starts reading the log from {@code from} (nothing before it is owed). */
+    void startReading(long from) {
+        cursor = Math.max(cursor, from);
+        consumed = cursor;
+        broker.addReader(this);
+    }
+
+    void stopReading() {
+        broker.removeReader(this);
+    }
+
+    // ---- QoS 0 ------------------------------------------------------------------------------------------------------
+
+    @Override
+    public void deliverQos0(Message m) {
+        if (q0.offer(m) && q0Scheduled.compareAndSet(false, true)) {
+            ch.eventLoop().execute(this::drainQos0);
+        }
+    }
+
+    private void drainQos0() {
+        q0Scheduled.set(false);
+        if (!session.connected()) {
+            if (session.ended()) {
+                q0.clear();
+            }
+            return;
+        }
+        if (!retainedOwed.isEmpty()) {
+            return; // retained messages first; drainRetained comes back here
+        }
+        int n = 0;
+        Message m;
+        while (ch.isWritable() && (m = q0.poll()) != null) {
+            int match = session.hasOptions() ? session.match(m) : 0;
+            if (match < 0) {
+                continue; // a no-local subscription and the client's own message
+            }
+            boolean retain = m.retain && (match & SubscriptionOptions.MATCH_RETAIN) != 0;
+            ch.write(session.protocol.publish(m, 0, 0, false, retain), ch.voidPromise());
+            session.events.delivered(session, m, 0);
+            session.hooks.delivered(m, 0);
+            n++;
+        }
+        if (n > 0) {
+            metrics.messagesOutQos0.add(n);
+            ch.flush();
+        }
+        if (!q0.isEmpty() && ch.isWritable() && q0Scheduled.compareAndSet(false, true)) {
+            ch.eventLoop().execute(this::drainQos0);
+        }
+    }
+
+    /** The channel can take more: what waits goes out, retained messages first. */
+    void writable() {
+        drainRetained();
+        drainQos0();
+        drainLog();
+    }
+
+    // ---- the log ------------------------------------------------------------------------------------------------------
+
+    @Override
+    public void signalLog() {
+        if (logScheduled.compareAndSet(false, true)) {
+            ch.eventLoop().execute(() -> {
+                logScheduled.set(false);
+                drainLog();
+            });
+        }
+    }
+
+    /** Sends what the log holds for this session, within the in-flight window and the batch size. */
+    void drainLog() {
+        if (!session.connected() || !session.hasSubscriptions() || !retainedOwed.isEmpty()) {
+            return;
+        }
+        long end = broker.committedSeq();
+        int batch = config.message.egress.qos1.batch.max;
+        int sent = 0;
+        int read = 0;
+        long now = System.nanoTime();
+        while (cursor < end && hasRoom() && ch.isWritable()) {
+            if (read >= batch) {
+                // yield to other channels on this loop; continue in a fresh task
+                signalLog();
+                break;
+            }
+            long seq = cursor + 1;
+            Message m = broker.read(seq);
+            cursor = seq;
+            read++;
+            if (m == null || session.qos2.isKnown(seq)) {
+                continue; // gone, or a QoS 2 delivery restored with its state
+            }
+            int match = session.match(m);
+            if (match < 0) {
+                continue;
+            }
+            boolean retain = m.retain && (match & SubscriptionOptions.MATCH_RETAIN) != 0;
+            send(m, Math.min(SubscriptionOptions.qos(match), m.qos), seq, null, retain, now);
+            sent++;
+        }
+        if (sent > 0) {
+            if (unsavedQos2) {
+                unsavedQos2 = false;
+                session.saveQos2(true); // the packet ids are on record before the PUBLISHes leave
+            }
+            ch.flush();
+        }
+        saveOffset();
+    }
+
+    /**
+     * Room for one more QoS 1 or 2 delivery: unacknowledged deliveries plus QoS 2 deliveries completed above the offset
+     * (which the session must remember) stay within {@code message.egress.qos1.buffer.size}.
+     */
+    private boolean hasRoom() {
+        return inflight.size() + session.qos2.completed.size() < windowSize;
+    }
+
+    /** Writes a message at {@code qos}; a QoS 1 or 2 delivery enters the in-flight window (log position or retained topic). */
+    private void send(Message m, int qos, long seq, String retainedTopic, boolean retain, long now) {
+        if (qos == 0) {
+            ch.write(session.protocol.publish(m, 0, 0, false, retain), ch.voidPromise());
+            metrics.messagesOutQos0.increment();
+        } else {
+            int pid = inflight.add(seq, retainedTopic, qos, now);
+            if (qos == 2 && seq > 0 && session.persistent) {
+                session.qos2.sent.put(pid, seq);
+                unsavedQos2 = true;
+            }
+            scheduleResend();
+            ch.write(session.protocol.publish(m, qos, pid, false, retain), ch.voidPromise());
+            metrics.messagesOutQos1.increment();
+        }
+        session.events.delivered(session, m, qos);
+        session.hooks.delivered(m, qos);
+    }
+
+    /**
+     * Sends the retained messages owed since a SUBSCRIBE while the channel is writable (and, for QoS 1, the in-flight
+     * window has room), reading each from the store; once all are out, what waited behind them follows.
+     */
+    void drainRetained() {
+        if (!session.connected() || retainedOwed.isEmpty()) {
+            return;
+        }
+        int sent = 0;
+        RetainedDelivery.Owed o;
+        while ((o = retainedOwed.peek()) != null && ch.isWritable()) {
+            Message r = broker.retained().get(o.topic());
+            int qos = r == null ? 0 : Math.min(r.qos, o.qos());
+            if (qos >= 1 && !hasRoom()) {
+                break; // onPubAck comes back here
+            }
+            retainedOwed.remove();
+            if (r == null) {
+                continue; // deleted since the SUBSCRIBE
+            }
+            send(r, qos, 0, r.topic, true, System.nanoTime());
+            sent++;
+        }
+        if (sent > 0) {
+            ch.flush();
+        }
+        if (retainedOwed.isEmpty()) {
+            drainQos0();
+            drainLog();
+        }
+    }
+
+    // ---- in flight ----------------------------------------------------------------------------------------------------
+
+    void scheduleResend() {
+        if (retryTask == null) {
+            long period = Math.max(TimeUnit.MILLISECONDS.toNanos(10), retryNanos / 2);
+            retryTask = ch.eventLoop().scheduleAtFixedRate(this::resend, period, period, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** Resends with DUP what waited {@code retry.interval} for its acknowledgement. */
+    void resend() {
+        if (!session.connected() || inflight.size() == 0) {
+            return;
+        }
+        long now = System.nanoTime();
+        int n = 0;
+        boolean gone = false;
+        for (Iterator<Map.Entry<Integer, InflightWindow.Entry>> it = inflight.iterator(); it.hasNext() && ch.isWritable(); ) {
+            Map.Entry<Integer, InflightWindow.Entry> e = it.next();
+            InflightWindow.Entry f = e.getValue();
+            if (now - f.sentAt >= retryNanos && f.released) {
+                f.sentAt = now;
+                ch.write(session.protocol.ack(MqttMessageType.PUBREL, e.getKey()), ch.voidPromise());
+                n++;
+            } else if (now - f.sentAt >= retryNanos) {
+                // read back: the log (or the retained store) holds the message, not this session
+                Message m = f.retainedTopic != null ? broker.retained().get(f.retainedTopic) : broker.read(f.seq);
+                if (m == null) {
+                    it.remove(); // expired by retention, or the retained message was deleted: nothing left to resend
+                    session.qos2.sent.remove(e.getKey());
+                    gone = true;
+                    continue;
+                }
+                f.sentAt = now;
+                ch.write(session.protocol.publish(m, f.qos, e.getKey(), true, f.retainedTopic != null), ch.voidPromise());
+                n++;
+            }
+        }
+        if (gone) {
+            saveOffset();
+        }
+        if (n > 0) {
+            metrics.messagesResent.add(n);
+            log.debug("resent unacknowledged messages: clientId={}, count={}", session.clientId(), n);
+            ch.flush();
+        }
+    }
+
+    void onPubAck(int pid) {
+        if (inflight.acknowledge(pid)) {
+            acknowledged(pid);
+        }
+    }
+
+    /** A delivery left the window: what waited for room follows, or the offset moves. */
+    void acknowledged(int pid) {
+        session.events.acked(session, pid);
+        if (!retainedOwed.isEmpty()) {
+            drainRetained();
+        } else if (cursor < broker.committedSeq() && session.hasSubscriptions()) {
+            drainLog();
+        } else {
+            saveOffset();
+        }
+    }
+
+
+    int inflightCount() {
+        return inflight.size();
+    }
+
+    // ---- offsets ------------------------------------------------------------------------------------------------------
+
+    @Override
+    public long consumedUpTo() {
+        return consumed;
+    }
+
+    /** Everything before the oldest unacknowledged message is consumed; a persistent session stores that. */
+    void saveOffset() {
+        long off = inflight.ackedOffset(cursor);
+        consumed = off;
+        if (!session.persistent) {
+            return;
+        }
+        if (off != savedOffset) {
+            savedOffset = off;
+            broker.saveOffset(session.clientId(), off);
+            var q2 = session.qos2;
+            if (q2.offset >= 0) { // the session has QoS 2 state on record: its offset moves with it
+                q2.completed.headSet(off, true).clear();
+                q2.offset = off;
+                session.saveQos2(false);
+            }
+        }
+    }
+
+    /** The log position before the oldest unacknowledged delivery. */
+    long ackedOffset() {
+        return inflight.ackedOffset(cursor);
+    }
+
+    /** The session ended: nothing more is sent, queued QoS 0 messages give their bytes back. */
+    void close() {
+        if (retryTask != null) {
+            retryTask.cancel(false);
+        }
+        q0.clear();
+        retainedOwed.clear();
+        stopReading();
+    }
+}

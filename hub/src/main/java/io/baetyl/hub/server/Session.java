@@ -1,0 +1,405 @@
+package io.baetyl.hub.server;
+
+import io.baetyl.hub.auth.Authenticator;
+import io.baetyl.hub.broker.Broker;
+import io.baetyl.hub.broker.ClientSession;
+import io.baetyl.hub.broker.InflightStore;
+import io.baetyl.hub.broker.Message;
+import io.baetyl.hub.exhook.ClientHooks;
+import io.baetyl.hub.topic.Topics;
+import io.netty.channel.Channel;
+import io.netty.handler.codec.mqtt.MqttSubscribeMessage;
+import io.netty.handler.codec.mqtt.MqttTopicSubscription;
+import io.netty.handler.codec.mqtt.MqttUnsubscribeMessage;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client's MQTT session while it is connected: its subscriptions, what it sends ({@link Inbox}) and what it is
+ * sent ({@link Outbox}: in-flight window, retry, log offset). A persistent session is restored from the broker's typed
+ * stores at connect ({@link #open()}) and written back to them as it changes. Created by {@link MqttConnection} once
+ * the CONNECT passed {@link ConnectCheck}; everything runs on the channel's event loop unless said otherwise.
+ */
+final class Session implements ClientSession {
+    private static final Logger log = LoggerFactory.getLogger(Session.class);
+
+    final Broker broker;
+    final Channel ch;
+    final String remote;
+    final Authenticator.Account account;
+    final boolean persistent;
+    /** Whether a stored session is picked up (3.1.1 clean session 0, MQTT 5 clean start 0). */
+    private final boolean resume;
+    /** Some subscription has MQTT 5 options (no-local, retain as published): deliveries check them. */
+    private boolean hasOptions;
+    final Protocol protocol;
+    final SessionEvents events;
+    /** The ExHook calls of this client; {@link ClientHooks#NONE} without servers. */
+    final ClientHooks hooks;
+    private final String clientId;
+    private final Message will;
+    final Outbox out;
+    final Inbox in;
+    private Map<String, Integer> subscriptions;
+    /** QoS 2 packet ids in flight both ways; stored for a persistent session ({@link InflightStore}). */
+    InflightStore.Record qos2 = new InflightStore.Record();
+    private volatile boolean connected;
+    private boolean ended;
+    /** Completes once this session is unregistered and saved (what a takeover waits for). */
+    final CompletableFuture<Void> closed = new CompletableFuture<>();
+
+    Session(Broker broker, Channel ch, String remote, String clientId, Authenticator.Account account, boolean persistent,
+            boolean resume, Message will, Protocol protocol, SessionEvents events, ClientHooks hooks) {
+        this.hooks = hooks;
+        this.resume = resume;
+        this.broker = broker;
+        this.ch = ch;
+        this.remote = remote;
+        this.clientId = clientId;
+        this.account = account;
+        this.persistent = persistent;
+        this.will = will;
+        this.protocol = protocol;
+        this.events = events;
+        this.out = new Outbox(this, broker, ch);
+        this.in = new Inbox(this, broker, ch);
+    }
+
+    @Override
+    public String clientId() {
+        return clientId;
+    }
+
+    boolean connected() {
+        return connected;
+    }
+
+    boolean ended() {
+        return ended;
+    }
+
+    // ---- life -------------------------------------------------------------------------------------------------------
+
+    /**
+     * Restores a persistent session's subscriptions and log offset (or forgets a clean session's) and stores the will.
+     * Returns whether a session was present.
+     */
+    boolean open() {
+        if (will != null) {
+            broker.wills().put(clientId, will);
+        }
+        boolean present = false;
+        out.cursor = broker.committedSeq();
+        if (persistent && resume) {
+            // read after a takeover completed: the previous connection saved its state on the way out
+            InflightStore.Record saved = broker.inflight().get(clientId);
+            if (saved != null) {
+                qos2 = saved;
+            }
+            Long off = broker.offset(clientId);
+            Map<String, Integer> stored = broker.subscriptions().get(clientId);
+            present = off != null || stored != null || saved != null;
+            // everything up to the QoS 2 record's offset was acknowledged, even if the offset saved later was not
+            long resume = Math.max(off == null ? -1 : off, saved == null ? -1 : saved.offset);
+            if (resume >= 0) {
+                out.cursor = Math.min(resume, out.cursor);
+            }
+            if (stored != null) {
+                stored.forEach((filter, qos) -> {
+                    if (authorizeSubscribe(filter) == null) {
+                        addSubscription(filter, qos);
+                    } else {
+                        log.info("dropping stored subscription no longer permitted: clientId={}, topic={}", clientId, filter);
+                    }
+                });
+            }
+            out.saveOffset();
+        } else {
+            if (broker.subscriptions().remove(clientId)) {
+                hooks.sessionDiscarded(clientId);
+            }
+            broker.deleteOffset(clientId);
+            broker.inflight().remove(clientId);
+        }
+        return present;
+    }
+
+    /** The CONNACK is out: deliveries start. */
+    void start(boolean present, int keepAlive) {
+        connected = true;
+        events.connected(this, present, keepAlive);
+        out.qos2.restore();
+        if (hasSubscriptions()) {
+            out.startReading(out.cursor);
+            out.drainLog();
+        }
+    }
+
+    /**
+     * The connection is gone: routing stops, the offset is saved, and the will is published unless the client said
+     * DISCONNECT. Called once, for a session that started.
+     */
+    void end(boolean graceful) {
+        connected = false;
+        ended = true;
+        out.close();
+        if (subscriptions != null) {
+            for (String f : subscriptions.keySet()) {
+                broker.unsubscribe(f, out);
+            }
+        }
+        if (persistent) {
+            out.saveOffset();
+            saveQos2(false);
+        }
+        if (will != null) {
+            broker.wills().remove(clientId);
+            if (!graceful) {
+                log.debug("publishing will: clientId={}, topic={}", clientId, will.topic);
+                broker.publish(will.withSeq(0), null);
+            }
+        }
+        broker.unregisterSession(clientId, this);
+        events.disconnected(this, graceful);
+        hooks.disconnected(graceful ? "normal" : "closed", !persistent); // and session.terminated for a clean one
+        closed.complete(null);
+    }
+
+    /** The connection closed before the session started (during a takeover): only the registration goes. */
+    void abandon() {
+        ended = true;
+        out.close();
+        broker.unregisterSession(clientId, this);
+        closed.complete(null);
+    }
+
+    @Override
+    public CompletableFuture<Void> takeOver() {
+        ch.eventLoop().execute(() -> {
+            if (ch.isActive()) {
+                ch.close();
+            } else if (ended) {
+                closed.complete(null);
+            }
+        });
+        return closed;
+    }
+
+    /** Stores a persistent session's QoS 2 state; {@code durable}: committed before this returns. */
+    void saveQos2(boolean durable) {
+        qos2.offset = out.ackedOffset();
+        broker.inflight().put(clientId, qos2);
+        if (durable) {
+            broker.commitNow();
+        }
+    }
+
+    void closeConnection() {
+        if (ch.isActive()) {
+            ch.close();
+        }
+    }
+
+    // ---- permissions and the publish step ---------------------------------------------------------------------------
+
+    /** Null if this client may publish to {@code topic}, else why not. */
+    String authorizePublish(String topic) {
+        if (!Topics.isValidPublishTopic(topic)) {
+            return "invalid";
+        }
+        return account.canPublish(topic) ? null : "not permitted";
+    }
+
+    /** Null if this client may subscribe to {@code filter}, else why not. */
+    String authorizeSubscribe(String filter) {
+        if (!Topics.isValidFilter(filter) && !Topics.isSysFilter(filter)) {
+            return "topic invalid";
+        }
+        return account.canSubscribe(filter) ? null : "not permitted";
+    }
+
+    /** A message this client published, before it is routed: the message to route, or null to drop it. */
+    Message messagePublish(Message m) {
+        return m;
+    }
+
+    // ---- subscriptions ----------------------------------------------------------------------------------------------
+
+    void subscribe(MqttSubscribeMessage msg) {
+        // ExHook client.authorize decides each filter after the principals; without it, the principals alone (null)
+        if (!hooks.authorizeSubscribe(msg, f -> authorizeSubscribe(f) == null, allowed -> subscribeAuthorized(msg, allowed))) {
+            subscribeAuthorized(msg, null);
+        }
+    }
+
+    private void subscribeAuthorized(MqttSubscribeMessage msg, Set<String> hookAllowed) {
+        if (!connected) {
+            return; // the hook answered after the connection closed
+        }
+        List<Integer> codes = new ArrayList<>();
+        Map<String, Integer> granted = new LinkedHashMap<>();
+        Map<String, Integer> added = new LinkedHashMap<>();
+        List<String> newWithoutRetained = new ArrayList<>();
+        boolean wasEmpty = !hasSubscriptions();
+        for (MqttTopicSubscription s : msg.payload().topicSubscriptions()) {
+            String filter = s.topicName();
+            String refused = authorizeSubscribe(filter);
+            if (hookAllowed != null && (refused == null || refused.equals("not permitted"))) {
+                refused = hookAllowed.contains(filter) ? null : "not permitted";
+            }
+            if (refused != null) {
+                log.info("subscribe refused: clientId={}, topic={}, reason={}", clientId, filter, refused);
+                codes.add(refused.equals("not permitted") ? 0x87 : 0x8F); // MQTT 5 reason codes; 3.1.1 sends 0x80
+                continue;
+            }
+            int grantedQos = s.qualityOfService().value();
+            int options = SubscriptionOptions.of(s, grantedQos);
+            boolean existed = subscriptions != null && subscriptions.containsKey(filter);
+            addSubscription(filter, options);
+            int rh = SubscriptionOptions.retainHandling(options);
+            if (rh == 0 || (rh == 1 && !existed)) {
+                added.put(filter, grantedQos);
+            } else {
+                newWithoutRetained.add(filter);
+            }
+            codes.add(grantedQos);
+            granted.put(filter, grantedQos);
+            events.subscribed(this, filter, grantedQos);
+        }
+        List<List<String>> retainedNow = List.of();
+        if (!added.isEmpty() || !newWithoutRetained.isEmpty()) {
+            // the log position and the retained messages from the same instant: a retained QoS 1 message that is
+            // being published now arrives either as retained or from the log, not twice and not never
+            Broker.RetainedView view = broker.retainedMatching(List.copyOf(added.keySet())); // retain handling 0 or 1
+            retainedNow = view.matching();
+            if (wasEmpty) {
+                // nothing before this point was addressed to this session
+                out.startReading(view.committedSeq());
+            }
+            persistSubscriptions();
+        }
+        ch.write(protocol.subAck(msg.variableHeader().messageId(), codes));
+        int k = 0;
+        for (Map.Entry<String, Integer> e : added.entrySet()) {
+            for (String topic : retainedNow.get(k)) {
+                out.retainedOwed.add(topic, e.getValue());
+            }
+            k++;
+        }
+        ch.flush();
+        hooks.subscribed(msg, granted); // client.subscribe, session.subscribed
+        out.drainRetained();
+        if (wasEmpty && hasSubscriptions()) {
+            out.saveOffset();
+        }
+    }
+
+    private void addSubscription(String filter, int options) {
+        if (subscriptions == null) {
+            subscriptions = new LinkedHashMap<>();
+        }
+        subscriptions.put(filter, options);
+        hasOptions |= SubscriptionOptions.hasV5Options(options);
+        broker.subscribe(filter, out, SubscriptionOptions.qos(options));
+    }
+
+    void unsubscribe(MqttUnsubscribeMessage msg) {
+        List<String> removed = new ArrayList<>();
+        List<Short> codes = new ArrayList<>();
+        for (String filter : msg.payload().topics()) {
+            if (subscriptions != null && subscriptions.remove(filter) != null) {
+                broker.unsubscribe(filter, out);
+                events.unsubscribed(this, filter);
+                removed.add(filter);
+                codes.add((short) 0);
+            } else {
+                codes.add((short) 0x11); // no subscription existed
+            }
+        }
+        hooks.unsubscribed(msg.payload().topics(), removed); // client.unsubscribe, session.unsubscribed
+        if (!removed.isEmpty()) {
+            persistSubscriptions();
+            if (subscriptions.isEmpty()) {
+                out.stopReading();
+            }
+        }
+        ch.writeAndFlush(protocol.unsubAck(msg.variableHeader().messageId(), codes));
+    }
+
+    private void persistSubscriptions() {
+        if (persistent) {
+            broker.subscriptions().put(clientId, subscriptions);
+        }
+    }
+
+    boolean hasSubscriptions() {
+        return subscriptions != null && !subscriptions.isEmpty();
+    }
+
+    /**
+     * The highest QoS of this session's filters matching {@code m}, or -1; with {@link SubscriptionOptions#MATCH_RETAIN}
+     * set if a matching filter keeps the retain flag as published. A no-local filter does not match the client's own
+     * messages.
+     */
+    int match(Message m) {
+        int best = -1;
+        int retain = 0;
+        boolean own = hasOptions && m.clientId.equals(clientId);
+        for (Map.Entry<String, Integer> e : subscriptions.entrySet()) {
+            int o = e.getValue();
+            int q = SubscriptionOptions.qos(o);
+            if ((q > best || (hasOptions && retain == 0)) && Topics.matches(e.getKey(), m.topic)) {
+                if (own && (o & SubscriptionOptions.NO_LOCAL) != 0) {
+                    continue;
+                }
+                best = Math.max(best, q);
+                if ((o & SubscriptionOptions.RETAIN_AS_PUBLISHED) != 0) {
+                    retain = SubscriptionOptions.MATCH_RETAIN;
+                }
+                if (best == 2 && !hasOptions) {
+                    break;
+                }
+            }
+        }
+        return best < 0 ? -1 : best | retain;
+    }
+
+    boolean hasOptions() {
+        return hasOptions;
+    }
+
+    // ---- listing ----------------------------------------------------------------------------------------------------
+
+    /** Subscriptions now; read from another thread, so a close count. */
+    int subscriptionCount() {
+        Map<String, Integer> s = subscriptions;
+        return s == null ? 0 : s.size();
+    }
+
+    /** Who this client is and what it subscribed to, taken on its own event loop; null when it is not connected. */
+    CompletableFuture<Map<String, Object>> describe(int maxSubscriptions) {
+        CompletableFuture<Map<String, Object>> f = new CompletableFuture<>();
+        ch.eventLoop().execute(() -> {
+            if (!connected) {
+                f.complete(null);
+                return;
+            }
+            Map<String, Object> d = new LinkedHashMap<>();
+            d.put("clientid", clientId);
+            d.put("username", account == null ? "" : account.username());
+            d.put("address", remote);
+            d.put("connected", true);
+            d.put("clean_session", !persistent);
+            d.put("subscriptions", ClientListing.subscriptions(subscriptions == null ? Map.of() : subscriptions,
+                    maxSubscriptions));
+            f.complete(d);
+        });
+        return f;
+    }
+}

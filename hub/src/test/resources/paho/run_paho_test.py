@@ -1,0 +1,61 @@
+"""Runs tests of the Eclipse Paho MQTT interoperability suite (client_test.py for 3.1.1, client_test5.py for MQTT 5)
+against a running hub, as the suite's own main would, with one difference: the suite's clients connect without a login
+and the hub requires one, so each connect without a username gets the given username and password.
+
+usage: run_paho_test.py SUITE_DIR MODULE HOST PORT USER PASSWORD [TEST ...]   (no TEST: list the test names)
+"""
+import importlib
+import logging
+import sys
+import unittest
+
+suite_dir, module_name, host, port, user, password = sys.argv[1:7]
+names = sys.argv[7:]
+sys.path.insert(0, suite_dir)
+suite = importlib.import_module(module_name)
+
+client_class = suite.mqtt_client.Client
+original_connect = client_class.connect
+
+
+def connect_with_login(self, *args, **kwargs):
+    if kwargs.get("username") is None:
+        kwargs["username"] = user
+    if kwargs.get("password") is None:
+        kwargs["password"] = password.encode("utf-8")
+    return original_connect(self, *args, **kwargs)
+
+
+client_class.connect = connect_with_login
+
+# Baetyl client ids are [0-9A-Za-z_-]{0,128} and the hub keeps that rule; the suite's ids with other characters
+# ("clean retained") get them replaced by '_', which keeps every id distinct.
+original_init = client_class.__init__
+
+
+def init_with_baetyl_id(self, clientid, *args, **kwargs):
+    text = clientid.decode("utf-8") if isinstance(clientid, bytes) else clientid
+    fixed = "".join(c if c.isascii() and (c.isalnum() or c in "_-") else "_" for c in text)
+    return original_init(self, fixed.encode("utf-8") if isinstance(clientid, bytes) else fixed, *args, **kwargs)
+
+
+client_class.__init__ = init_with_baetyl_id
+
+# what the suite's main sets up
+prefix = "client_test5/" if module_name == "client_test5" else ""
+suite.host = host
+suite.port = int(port)
+suite.topic_prefix = prefix
+suite.topics = [prefix + t for t in ["TopicA", "TopicA/B", "Topic/C", "TopicA/C", "/TopicA"]]
+suite.wildtopics = [prefix + t for t in ["TopicA/+", "+/C", "#", "/#", "/+", "+/+", "TopicA/#"]]
+suite.nosubscribe_topics = ("test/nosubscribe",)
+logging.getLogger().setLevel(logging.ERROR)
+
+loader = unittest.defaultTestLoader
+if not names:
+    for case in loader.getTestCaseNames(suite.Test):
+        print(case)
+    sys.exit(0)
+tests = unittest.TestSuite(loader.loadTestsFromName("Test." + n, suite) for n in names)
+result = unittest.TextTestRunner(verbosity=2).run(tests)
+sys.exit(0 if result.wasSuccessful() else 1)
