@@ -1,5 +1,7 @@
 package io.baetyl.kafka;
 
+import io.baetyl.hub.testing.Certs;
+import io.baetyl.hub.testing.LocalHub;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -54,7 +56,7 @@ class BridgeIT {
     @BeforeAll
     static void startKafka() throws Exception {
         RemoteKafkaMain.kafkaLogLevel("warn"); // as the module does by default (kafka.log_level)
-        certs = Certs.create(shared.resolve("pki"), "kafka-test-ca");
+        certs = Certs.create(shared.resolve("pki"), "kafka-test-ca", "bridge");
         kafka = new KafkaBroker(shared.resolve("kafka"), certs).start();
     }
 

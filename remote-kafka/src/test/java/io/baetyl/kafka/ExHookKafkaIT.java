@@ -1,5 +1,6 @@
 package io.baetyl.kafka;
 
+import io.baetyl.hub.testing.LocalHub;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -89,7 +90,7 @@ class ExHookKafkaIT {
         PythonHookServer p = closing(new PythonHookServer(stubs, tmp.resolve("py"), port, kafka.bootstrap(), case2));
         // the hub loads it within auto_reconnect of its start
         await("OnProviderLoaded").atMost(WAIT).until(() -> p.output().contains("OnProviderLoaded"));
-        await("hook server up").atMost(WAIT).until(() -> hub.hub.exhook().up("seed"));
+        await("hook server up").atMost(WAIT).until(() -> hub.hub().exhook().up("seed"));
         return p;
     }
 

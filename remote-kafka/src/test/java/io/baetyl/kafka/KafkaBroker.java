@@ -1,5 +1,6 @@
 package io.baetyl.kafka;
 
+import io.baetyl.hub.testing.Certs;
 import static org.awaitility.Awaitility.await;
 
 import io.baetyl.sdk.testing.FreePorts;

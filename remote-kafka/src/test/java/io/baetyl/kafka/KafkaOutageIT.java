@@ -1,5 +1,6 @@
 package io.baetyl.kafka;
 
+import io.baetyl.hub.testing.LocalHub;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

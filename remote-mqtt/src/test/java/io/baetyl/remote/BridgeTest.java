@@ -1,5 +1,7 @@
 package io.baetyl.remote;
 
+import io.baetyl.hub.testing.Certs;
+import io.baetyl.hub.testing.LocalHub;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -43,7 +45,7 @@ class BridgeTest {
 
     @BeforeAll
     static void makeCerts() throws Exception {
-        certs = Certs.create(pki.resolve("cloud"), "cloud-ca");
+        certs = Certs.create(pki.resolve("cloud"), "cloud-ca", "bridge");
     }
 
     @BeforeEach

@@ -1,5 +1,7 @@
 package io.baetyl.remote;
 
+import io.baetyl.hub.testing.Certs;
+import io.baetyl.hub.testing.LocalHub;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -34,8 +36,8 @@ class ConnectFailureTest {
 
     @BeforeAll
     static void makeCerts() throws Exception {
-        cloudCerts = Certs.create(pki.resolve("cloud"), "cloud-ca");
-        strangerCerts = Certs.create(pki.resolve("stranger"), "stranger-ca");
+        cloudCerts = Certs.create(pki.resolve("cloud"), "cloud-ca", "bridge");
+        strangerCerts = Certs.create(pki.resolve("stranger"), "stranger-ca", "bridge");
     }
 
     @BeforeEach

@@ -1,5 +1,6 @@
 package io.baetyl.remote;
 
+import io.baetyl.hub.testing.Certs;
 import io.baetyl.sdk.testing.FreePorts;
 import io.baetyl.sdk.testing.Mosquitto;
 import java.nio.file.Path;

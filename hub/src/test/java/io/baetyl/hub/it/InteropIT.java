@@ -1,5 +1,6 @@
 package io.baetyl.hub.it;
 
+import io.baetyl.hub.testing.Certs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

@@ -1,4 +1,4 @@
-package io.baetyl.hub.it;
+package io.baetyl.hub.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -10,15 +10,20 @@ import java.security.cert.X509Certificate;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
-/** Test PKI made with openssl: a CA, a server cert for 127.0.0.1 and a client cert. */
-final class Certs {
-    final Path ca;
-    final Path serverCert;
-    final Path serverKey;
-    final Path clientCert;
-    final Path clientKey;
+/**
+ * A test PKI made with openssl, for the tests of every module that talks TLS to a hub: a CA, a server certificate for
+ * 127.0.0.1 and localhost, and a client certificate (PKCS#8 keys). Shared through the hub's test jar.
+ */
+public final class Certs {
+    public final Path dir;
+    public final Path ca;
+    public final Path serverCert;
+    public final Path serverKey;
+    public final Path clientCert;
+    public final Path clientKey;
 
     private Certs(Path dir) {
+        this.dir = dir;
         ca = dir.resolve("ca.pem");
         serverCert = dir.resolve("server.pem");
         serverKey = dir.resolve("server.key");
@@ -26,14 +31,20 @@ final class Certs {
         clientKey = dir.resolve("client.key");
     }
 
-    static Certs create(Path dir) throws Exception {
+    /** A CA named test-ca and a client certificate for the principal cert-user. */
+    public static Certs create(Path dir) throws Exception {
+        return create(dir, "test-ca", "cert-user");
+    }
+
+    /** {@code caName}: the CA's CN (two PKIs in one test need two names); {@code clientCn}: the client certificate's CN. */
+    public static Certs create(Path dir, String caName, String clientCn) throws Exception {
         Files.createDirectories(dir);
         Certs c = new Certs(dir);
-        run(dir, "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=test-ca",
+        run(dir, "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=" + caName,
                 "-keyout", "ca.key", "-out", "ca.pem");
         Files.writeString(dir.resolve("server.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
         issue(dir, "server", "/CN=localhost", "server.ext");
-        issue(dir, "client", "/CN=cert-user", null);
+        issue(dir, "client", "/CN=" + clientCn, null);
         return c;
     }
 
@@ -48,7 +59,7 @@ final class Certs {
         }
     }
 
-    static void run(Path dir, String... cmd) throws Exception {
+    public static void run(Path dir, String... cmd) throws Exception {
         Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes());
         if (p.waitFor() != 0) {
@@ -57,7 +68,7 @@ final class Certs {
     }
 
     /** An SSLContext that trusts the test CA (no client certificate). */
-    SSLContext clientContext() throws Exception {
+    public SSLContext clientContext() throws Exception {
         KeyStore ts = KeyStore.getInstance(KeyStore.getDefaultType());
         ts.load(null, null);
         try (InputStream in = Files.newInputStream(ca)) {
