@@ -62,7 +62,8 @@ class VideoInferIT {
     void start(@TempDir Path tmp) throws Exception {
         dir = tmp;
         OpenCv.load();
-        hub = new LocalHub();
+        // room for imageData (a 320x240 frame is 300 KB in base64); the 32k default is tested on its own
+        hub = new LocalHub(null, c -> c.message.length.max = io.baetyl.sdk.config.ByteSize.ofBytes(1 << 20));
         python = new PythonRuntime(Files.createDirectories(tmp.resolve("python")));
         observer = new MqttClient(hub.url(), "observer", new MemoryPersistence());
         MqttConnectOptions o = new MqttConnectOptions();
