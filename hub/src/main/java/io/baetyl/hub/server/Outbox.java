@@ -66,6 +66,9 @@ final class Outbox implements Subscriber, LogReader {
         var limits = broker.limits();
         this.q0 = new Qos0Queue(limits.qos0SessionCountMax(), limits.qos0SessionSizeMax(), broker.qos0Budget(), metrics);
         this.q0.owner = session.clientId();
+        if (session.hooks != io.baetyl.hub.exhook.ClientHooks.NONE) {
+            this.q0.onDrop = m -> session.hooks.dropped(m, "queue_full"); // ExHook message.dropped
+        }
         this.windowSize = Math.min(config.message.egress.qos1.buffer.size, session.protocol.receiveMaximum());
         this.inflight = new InflightWindow(windowSize);
         this.qos2 = new Qos2Handshake(session, broker, ch, inflight, this);
@@ -293,14 +296,22 @@ final class Outbox implements Subscriber, LogReader {
     }
 
     void onPubAck(int pid) {
-        if (inflight.acknowledge(pid)) {
-            acknowledged(pid);
+        InflightWindow.Entry e = inflight.acknowledge(pid);
+        if (e != null) {
+            acknowledged(pid, e);
         }
     }
 
-    /** A delivery left the window: what waited for room follows, or the offset moves. */
-    void acknowledged(int pid) {
+    /** Delivery {@code e} left the window: what waited for room follows, or the offset moves. */
+    void acknowledged(int pid, InflightWindow.Entry e) {
         session.events.acked(session, pid);
+        if (session.hooks.wantsAcked()) {
+            // ExHook message.acked: the window holds the log position (or retained topic), the message is read back
+            Message m = e.retainedTopic != null ? broker.retained().get(e.retainedTopic) : broker.read(e.seq);
+            if (m != null) {
+                session.hooks.acked(m, e.qos);
+            }
+        }
         if (!retainedOwed.isEmpty()) {
             drainRetained();
         } else if (cursor < broker.committedSeq() && session.hasSubscriptions()) {

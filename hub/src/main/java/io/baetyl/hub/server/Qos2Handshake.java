@@ -82,7 +82,7 @@ final class Qos2Handshake {
             session.qos2.released.remove(pid);
             session.qos2.completed.add(e.seq); // until the offset passes it (saveOffset)
         }
-        outbox.acknowledged(pid);
+        outbox.acknowledged(pid, e);
         if (session.persistent && e.seq > 0) {
             session.saveQos2(false);
         }
