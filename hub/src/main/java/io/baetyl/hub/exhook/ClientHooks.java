@@ -236,7 +236,7 @@ public final class ClientHooks {
         return !off() && ex.hooked("message.acked");
     }
 
-    /** This client acknowledged a QoS 1 or 2 delivery (PUBACK, or PUBCOMP): {@code message.acked}, per topic filter. */
+    /** This client acknowledged a delivery (PUBACK of QoS 1, first PUBREC of QoS 2, as EMQX): {@code message.acked}, per topic filter. */
     public void acked(io.baetyl.hub.broker.Message m, int qos) {
         if (off() || !ex.hooked("message.acked", m.topic)) {
             return;

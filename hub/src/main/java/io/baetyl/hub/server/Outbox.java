@@ -298,20 +298,27 @@ final class Outbox implements Subscriber, LogReader {
     void onPubAck(int pid) {
         InflightWindow.Entry e = inflight.acknowledge(pid);
         if (e != null) {
-            acknowledged(pid, e);
+            ackedHook(e);
+            acknowledged(pid);
         }
     }
 
-    /** Delivery {@code e} left the window: what waited for room follows, or the offset moves. */
-    void acknowledged(int pid, InflightWindow.Entry e) {
-        session.events.acked(session, pid);
+    /**
+     * ExHook {@code message.acked}, when EMQX sends it: the PUBACK of a QoS 1 delivery, the (first) PUBREC of a QoS 2
+     * one. The window holds the log position (or retained topic): the message is read back only if a server hooks it.
+     */
+    void ackedHook(InflightWindow.Entry e) {
         if (session.hooks.wantsAcked()) {
-            // ExHook message.acked: the window holds the log position (or retained topic), the message is read back
             Message m = e.retainedTopic != null ? broker.retained().get(e.retainedTopic) : broker.read(e.seq);
             if (m != null) {
                 session.hooks.acked(m, e.qos);
             }
         }
+    }
+
+    /** A delivery left the window: what waited for room follows, or the offset moves. */
+    void acknowledged(int pid) {
+        session.events.acked(session, pid);
         if (!retainedOwed.isEmpty()) {
             drainRetained();
         } else if (cursor < broker.committedSeq() && session.hasSubscriptions()) {

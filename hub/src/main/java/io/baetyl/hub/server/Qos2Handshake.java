@@ -42,6 +42,7 @@ final class Qos2Handshake {
         if (e != null && e.qos == 2 && !e.released) {
             e.released = true;
             e.sentAt = System.nanoTime();
+            outbox.ackedHook(e);
             if (session.persistent && e.seq > 0) {
                 session.qos2.sent.remove(pid);
                 session.qos2.released.put(pid, e.seq);
@@ -82,7 +83,7 @@ final class Qos2Handshake {
             session.qos2.released.remove(pid);
             session.qos2.completed.add(e.seq); // until the offset passes it (saveOffset)
         }
-        outbox.acknowledged(pid, e);
+        outbox.acknowledged(pid);
         if (session.persistent && e.seq > 0) {
             session.saveQos2(false);
         }
