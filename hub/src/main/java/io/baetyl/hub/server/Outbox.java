@@ -52,6 +52,8 @@ final class Outbox implements Subscriber, LogReader {
     private final InflightWindow inflight;
     private final int windowSize;
     private ScheduledFuture<?> retryTask;
+    /** PUBACKs came in this socket read: {@link #readComplete()} refills the window and saves the offset. */
+    private boolean acksInRead;
     /** PUBREC, PUBREL, PUBCOMP of the QoS 2 deliveries in {@link #inflight}. */
     final Qos2Handshake qos2;
     /** QoS 2 deliveries written but not yet on record (drainLog saves them before it flushes). */
@@ -295,11 +297,24 @@ final class Outbox implements Subscriber, LogReader {
         }
     }
 
+    /**
+     * A PUBACK: the delivery leaves the window. The refill and the offset wait for the end of the socket read
+     * ({@link #readComplete()}): a client acknowledging many messages in one read gets the next ones in one write.
+     */
     void onPubAck(int pid) {
         InflightWindow.Entry e = inflight.acknowledge(pid);
         if (e != null) {
             ackedHook(e);
-            acknowledged(pid);
+            session.events.acked(session, pid);
+            acksInRead = true;
+        }
+    }
+
+    /** The socket read ended: what its PUBACKs made room for goes out (one flush), the offset moves once. */
+    void readComplete() {
+        if (acksInRead) {
+            acksInRead = false;
+            refill();
         }
     }
 
@@ -316,9 +331,13 @@ final class Outbox implements Subscriber, LogReader {
         }
     }
 
-    /** A delivery left the window: what waited for room follows, or the offset moves. */
+    /** A delivery left the window (QoS 2: PUBCOMP): what waited for room follows, or the offset moves. */
     void acknowledged(int pid) {
         session.events.acked(session, pid);
+        refill();
+    }
+
+    private void refill() {
         if (!retainedOwed.isEmpty()) {
             drainRetained();
         } else if (cursor < broker.committedSeq() && session.hasSubscriptions()) {
