@@ -34,8 +34,8 @@ import java.util.function.Predicate;
 
 /**
  * The ExHook side of one connection, the one object the connection code calls. Notifications (client, session and
- * message hooks) are sent from here; the valued hooks that decide something go through {@link PublishChain}, one at a
- * time per client ({@link HookQueue}). Every method returns at once; valued hooks answer through a callback on the
+ * message hooks) are sent from here; the valued hooks that decide something go through {@link PublishChain}, their
+ * results applied in order per client ({@link HookQueue}). Every method returns at once; valued hooks answer through a callback on the
  * connection's event loop. With no server ({@link #NONE}) every method is a field read and a return.
  */
 public final class ClientHooks {
@@ -52,7 +52,7 @@ public final class ClientHooks {
     ClientHooks(ExHook ex, Channel ch) {
         this.ex = ex;
         this.who = ex == null ? null : new ClientIdentity(ex.node, ch);
-        this.queue = ex == null ? null : new HookQueue(ch, who::clientId);
+        this.queue = ex == null ? null : new HookQueue(ch, who::clientId, ex.pipeline);
         this.chain = ex == null ? null : new PublishChain(ex, who, queue);
     }
 

@@ -17,7 +17,7 @@ import java.util.function.Predicate;
 /**
  * The valued hooks of one client that decide something: {@code client.authenticate}, {@code client.authorize} (for
  * PUBLISH and SUBSCRIBE) and {@code message.publish}. Each runs through the servers' chain ({@link ExHook#chain}) in
- * this client's {@link HookQueue}, so results come back in the order the client's packets came.
+ * this client's {@link HookQueue}, so results are applied in the order the client's packets came.
  */
 final class PublishChain {
     private final ExHook ex;
@@ -34,12 +34,12 @@ final class PublishChain {
     void authenticate(boolean hubAccepted, Consumer<Boolean> then) {
         var base = io.emqx.exhook.ClientAuthenticateRequest.newBuilder().setClientinfo(who.clientInfo())
                 .setMeta(ex.meta).build();
-        queue.enqueue(() -> ex.chain("client.authenticate", who.hash(), hubAccepted, new BoolHook() {
+        queue.enqueue(call -> ex.chain("client.authenticate", who.hash(), hubAccepted, new BoolHook() {
             @Override
             public void call(HookProviderGrpc.HookProviderStub stub, Boolean value, StreamObserver<ValuedResponse> a) {
                 stub.onClientAuthenticate(base.toBuilder().setResult(value).build(), a);
             }
-        }, v -> queue.done(() -> then.accept(v))));
+        }, v -> call.done(() -> then.accept(v))));
     }
 
     /** See {@link ClientHooks#publish}. */
@@ -52,12 +52,12 @@ final class PublishChain {
         }
         HookedPublish start = new HookedPublish(hubPermits ? HookedPublish.Verdict.PUBLISH : HookedPublish.Verdict.NOT_AUTHORIZED,
                 topic, payload, qos, retain, packetId, qos);
-        queue.enqueue(() -> authorizePublish(start, authorized -> {
+        queue.enqueue(call -> authorizePublish(start, authorized -> {
             if (authorized.verdict() != HookedPublish.Verdict.PUBLISH || !ex.hooked("message.publish", authorized.topic())) {
-                queue.done(() -> then.accept(authorized));
+                call.done(() -> then.accept(authorized));
                 return;
             }
-            ex.chain("message.publish", who.hash(), authorized, new PublishHook(), v -> queue.done(() -> then.accept(v)));
+            ex.chain("message.publish", who.hash(), authorized, new PublishHook(), v -> call.done(() -> then.accept(v)));
         }));
         return true;
     }
@@ -69,7 +69,7 @@ final class PublishChain {
         }
         List<String> filters = msg.payload().topicSubscriptions().stream().map(MqttTopicSubscription::topicName).toList();
         Set<String> allowed = ConcurrentHashMap.newKeySet();
-        queue.enqueue(() -> authorizeFilters(filters, 0, hubPermits, allowed, () -> queue.done(() -> then.accept(allowed))));
+        queue.enqueue(call -> authorizeFilters(filters, 0, hubPermits, allowed, () -> call.done(() -> then.accept(allowed))));
         return true;
     }
 
