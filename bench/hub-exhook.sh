@@ -4,7 +4,7 @@
 # (HookProviderBench: CONTINUE with the message unchanged) on free ports of 127.0.0.1, the fanin load of
 # hub-vs-mosquitto.sh at QoS 0 and 1 (4 and 32 publishers), a QoS 1 latency run at 200 msg/s, alternating without/with the hook, ROUNDS times. Everything is stopped by PID.
 # Needs: mvn package (hub and bench jars).
-# Usage: bench/hub-exhook.sh [ROUNDS]     (default 3)
+# Usage: bench/hub-exhook.sh [ROUNDS]     (default 3; PIPELINE=8 sets exhook.pipeline)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 rounds="${1:-3}"
@@ -34,7 +34,9 @@ start_hub() { # with_hook(0|1)
   printf 'listen: [tcp://127.0.0.1:%s]\nprincipals:\n  - {username: test, password: hahaha, permissions: [{action: pub, permit: ["#"]}, {action: sub, permit: ["#"]}]}\n' \
     "$hub_port" > "$work/hub/service.yml"
   if [ "$1" = 1 ]; then
-    printf 'exhook:\n  servers:\n    - {name: bench, url: "http://127.0.0.1:%s"}\n' "$hook_port" >> "$work/hub/service.yml"
+    # PIPELINE=N: exhook.pipeline (valued calls of one client under way at once; default 1, EMQX's behaviour)
+    printf 'exhook:\n%b  servers:\n    - {name: bench, url: "http://127.0.0.1:%s"}\n' "${PIPELINE:+  pipeline: $PIPELINE\n}" \
+      "$hook_port" >> "$work/hub/service.yml"
   fi
   local opts=()
   while IFS= read -r line; do case "$line" in ''|'#'*) ;; *) opts+=("$line") ;; esac; done < "$root/hub/jvm.options"

@@ -19,7 +19,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 count="${1:-200000}"
 rate="${2:-10000}"
 window="${WINDOW:-100}"
-hub_jar="$(ls "$root"/hub/target/baetyl-hub-*-all.jar)"
+hub_jar="${HUB_JAR:-$(ls "$root"/hub/target/baetyl-hub-*-all.jar)}"  # HUB_JAR=...: another build of the hub, for before/after
 bridge_jar="$(ls "$root"/remote-kafka/target/baetyl-remote-kafka-*-all.jar)"
 bench=(java -Xmx768m -cp "$(ls "$root"/bench/target/baetyl-bench-*-all.jar)" io.baetyl.bench.KafkaBench)
 work="$(mktemp -d /tmp/baetyl-kafkabench.XXXXXX)"

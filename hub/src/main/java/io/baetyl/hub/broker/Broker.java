@@ -312,6 +312,30 @@ public final class Broker {
         }
     }
 
+    /**
+     * Whether a message on {@code topic} reaches anyone: a connected subscriber, a configured route, or (QoS 1 and 2,
+     * which wait in the log) the subscription of a persistent session that is offline. Reads every persistent
+     * session's subscriptions when nobody online matches, so it is for ExHook's {@code message.dropped} only.
+     */
+    public boolean hasSubscriber(String topic, int qos) {
+        boolean[] any = {false};
+        tree.match(topic, s -> any[0] = true);
+        if (any[0] || qos == 0) {
+            return any[0];
+        }
+        subscriptions.forEach((id, subs) -> {
+            if (!any[0]) {
+                for (String f : subs.keySet()) {
+                    if (Topics.matches(f, topic)) {
+                        any[0] = true;
+                        break;
+                    }
+                }
+            }
+        });
+        return any[0];
+    }
+
     /** Routes a committed QoS 1 message through the configured subscriptions; QoS 1 copies go to {@code again}. */
     void routeLogged(Message m, Consumer<Message> again) {
         for (Route r : routes) {

@@ -1,110 +1,71 @@
 package io.baetyl.hub.exhook;
 
 import com.google.protobuf.ByteString;
-import io.emqx.exhook.ClientAuthenticateRequest;
-import io.emqx.exhook.ClientAuthorizeRequest;
 import io.emqx.exhook.ClientConnackRequest;
 import io.emqx.exhook.ClientConnectRequest;
 import io.emqx.exhook.ClientConnectedRequest;
 import io.emqx.exhook.ClientDisconnectedRequest;
-import io.emqx.exhook.ClientInfo;
 import io.emqx.exhook.ClientSubscribeRequest;
 import io.emqx.exhook.ClientUnsubscribeRequest;
-import io.emqx.exhook.ConnInfo;
 import io.emqx.exhook.HookProviderGrpc;
+import io.emqx.exhook.MessageAckedRequest;
 import io.emqx.exhook.MessageDeliveredRequest;
-import io.emqx.exhook.MessagePublishRequest;
-import io.emqx.exhook.SessionDiscardedRequest;
-import io.emqx.exhook.SessionTakenoverRequest;
+import io.emqx.exhook.MessageDroppedRequest;
 import io.emqx.exhook.SessionCreatedRequest;
+import io.emqx.exhook.SessionDiscardedRequest;
 import io.emqx.exhook.SessionResumedRequest;
 import io.emqx.exhook.SessionSubscribedRequest;
+import io.emqx.exhook.SessionTakenoverRequest;
 import io.emqx.exhook.SessionTerminatedRequest;
 import io.emqx.exhook.SessionUnsubscribedRequest;
 import io.emqx.exhook.SubOpts;
 import io.emqx.exhook.TopicFilter;
-import io.emqx.exhook.ValuedResponse;
-import io.grpc.stub.StreamObserver;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.mqtt.MqttConnectMessage;
 import io.netty.handler.codec.mqtt.MqttSubscribeMessage;
 import io.netty.handler.codec.mqtt.MqttTopicSubscription;
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
-import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import java.util.function.Predicate;
 
 /**
- * The ExHook side of one connection. Every method is called on the connection's event loop and returns at once;
- * valued hooks answer through a callback on that same loop. They run one at a time per client, in the order the
- * client's packets came (EMQX's per-client ordering), on the pool channel the client id hashes to. While more than
- * {@link #MAX_PENDING} of this client's hook calls wait, its socket is not read.
+ * The ExHook side of one connection, the one object the connection code calls. Notifications (client, session and
+ * message hooks) are sent from here; the valued hooks that decide something go through {@link PublishChain}, their
+ * results applied in order per client ({@link HookQueue}). Every method returns at once; valued hooks answer through a callback on the
+ * connection's event loop. With no server ({@link #NONE}) every method is a field read and a return.
  */
 public final class ClientHooks {
-    private static final Logger log = LoggerFactory.getLogger(ClientHooks.class);
-    /** Hook calls one client may have waiting before its socket stops being read. */
-    static final int MAX_PENDING = 256;
     private static final AtomicLong IDS = new AtomicLong(ThreadLocalRandom.current().nextLong());
 
     /** No ExHook server: everything is a no-op. */
     public static final ClientHooks NONE = new ClientHooks(null, null);
 
     private final ExHook ex;
-    private final Channel ch;
-    private final ArrayDeque<Runnable> queue = new ArrayDeque<>();
-    private boolean running;
-    private boolean paused;
-    private int hash;
-    private String clientId = "";
-    private String username = "";
-    private String password = "";
-    private String protoVer = "4";
-    private int keepAlive;
+    private final ClientIdentity who;
+    private final HookQueue queue;
+    private final PublishChain chain;
 
     ClientHooks(ExHook ex, Channel ch) {
         this.ex = ex;
-        this.ch = ch;
+        this.who = ex == null ? null : new ClientIdentity(ex.node, ch);
+        this.queue = ex == null ? null : new HookQueue(ch, who::clientId, ex.pipeline);
+        this.chain = ex == null ? null : new PublishChain(ex, who, queue);
     }
 
     private boolean off() {
         return ex == null;
     }
 
-    // ---- who -------------------------------------------------------------------------------------------------------
-
-    private InetSocketAddress peer() {
-        SocketAddress a = io.baetyl.hub.server.ClientAddress.of(ch);
-        return a instanceof InetSocketAddress i ? i : null;
+    /** A message id for the hook requests (EMQX sends a 128-bit id as hex). */
+    static String nextMessageId() {
+        return String.format("%032x", IDS.incrementAndGet());
     }
 
-    private String peerHost() {
-        InetSocketAddress p = peer();
-        return p == null ? "" : p.getAddress() == null ? p.getHostString() : p.getAddress().getHostAddress();
-    }
-
-    private int sockPort() {
-        return ch.localAddress() instanceof InetSocketAddress l ? l.getPort() : 0;
-    }
-
-    private ConnInfo connInfo() {
-        return ConnInfo.newBuilder().setNode(ex.node).setClientid(clientId).setUsername(username)
-                .setPeerhost(peerHost()).setSockport(sockPort()).setProtoName("MQTT")
-                .setProtoVer(protoVer).setKeepalive(keepAlive).build();
-    }
-
-    private ClientInfo clientInfo() {
-        return ClientInfo.newBuilder().setNode(ex.node).setClientid(clientId).setUsername(username)
-                .setPassword(password).setPeerhost(peerHost()).setSockport(sockPort())
-                .setProtocol("mqtt").setMountpoint("").setIsSuperuser(false).setAnonymous(false).build();
-    }
-
-    // ---- CONNECT ---------------------------------------------------------------------------------------------------
+    // ---- connection and session ------------------------------------------------------------------------------------
 
     /**
      * CONNECT arrived: {@code client.connect}, then {@code client.authenticate} with the hub's own verdict. Returns
@@ -115,30 +76,15 @@ public final class ClientHooks {
         if (off()) {
             return false;
         }
-        var vh = msg.variableHeader();
-        var pl = msg.payload();
-        clientId = pl.clientIdentifier() == null ? "" : pl.clientIdentifier();
-        hash = clientId.hashCode();
-        username = vh.hasUserName() && pl.userName() != null ? pl.userName() : "";
-        password = vh.hasPassword() && pl.passwordInBytes() != null
-                ? new String(pl.passwordInBytes(), java.nio.charset.StandardCharsets.UTF_8) : "";
-        protoVer = Integer.toString(vh.version());
-        keepAlive = vh.keepAliveTimeSeconds();
+        who.connect(msg);
         if (ex.hooked("client.connect")) {
-            ex.notify("client.connect", null, hash, ClientConnectRequest.newBuilder().setConninfo(connInfo())
+            ex.notify("client.connect", null, who.hash(), ClientConnectRequest.newBuilder().setConninfo(who.connInfo())
                     .setMeta(ex.meta).build(), HookProviderGrpc.HookProviderStub::onClientConnect);
         }
         if (!ex.hooked("client.authenticate")) {
             return false;
         }
-        ClientAuthenticateRequest base = ClientAuthenticateRequest.newBuilder().setClientinfo(clientInfo())
-                .setMeta(ex.meta).build();
-        enqueue(() -> ex.chain("client.authenticate", hash, hubAccepted, new BoolHook() {
-            @Override
-            public void call(HookProviderGrpc.HookProviderStub stub, Boolean value, StreamObserver<ValuedResponse> a) {
-                stub.onClientAuthenticate(base.toBuilder().setResult(value).build(), a);
-            }
-        }, v -> done(() -> then.accept(v))));
+        chain.authenticate(hubAccepted, then);
         return true;
     }
 
@@ -147,25 +93,24 @@ public final class ClientHooks {
         if (off()) {
             return;
         }
-        clientId = finalClientId == null ? clientId : finalClientId;
-        hash = clientId.hashCode();
+        who.clientId(finalClientId);
         if (ex.hooked("client.connack")) {
-            ex.notify("client.connack", null, hash, ClientConnackRequest.newBuilder().setConninfo(connInfo())
+            ex.notify("client.connack", null, who.hash(), ClientConnackRequest.newBuilder().setConninfo(who.connInfo())
                     .setResultCode(resultCode).setMeta(ex.meta).build(), HookProviderGrpc.HookProviderStub::onClientConnack);
         }
         if (!accepted) {
             return;
         }
         if (sessionPresent && ex.hooked("session.resumed")) {
-            ex.notify("session.resumed", null, hash, SessionResumedRequest.newBuilder().setClientinfo(clientInfo())
-                    .setMeta(ex.meta).build(), HookProviderGrpc.HookProviderStub::onSessionResumed);
+            ex.notify("session.resumed", null, who.hash(), SessionResumedRequest.newBuilder()
+                    .setClientinfo(who.clientInfo()).setMeta(ex.meta).build(), HookProviderGrpc.HookProviderStub::onSessionResumed);
         } else if (!sessionPresent && ex.hooked("session.created")) {
-            ex.notify("session.created", null, hash, SessionCreatedRequest.newBuilder().setClientinfo(clientInfo())
-                    .setMeta(ex.meta).build(), HookProviderGrpc.HookProviderStub::onSessionCreated);
+            ex.notify("session.created", null, who.hash(), SessionCreatedRequest.newBuilder()
+                    .setClientinfo(who.clientInfo()).setMeta(ex.meta).build(), HookProviderGrpc.HookProviderStub::onSessionCreated);
         }
         if (ex.hooked("client.connected")) {
-            ex.notify("client.connected", null, hash, ClientConnectedRequest.newBuilder().setClientinfo(clientInfo())
-                    .setMeta(ex.meta).build(), HookProviderGrpc.HookProviderStub::onClientConnected);
+            ex.notify("client.connected", null, who.hash(), ClientConnectedRequest.newBuilder()
+                    .setClientinfo(who.clientInfo()).setMeta(ex.meta).build(), HookProviderGrpc.HookProviderStub::onClientConnected);
         }
     }
 
@@ -175,16 +120,16 @@ public final class ClientHooks {
             return;
         }
         if (ex.hooked("client.disconnected")) {
-            ex.notify("client.disconnected", null, hash, ClientDisconnectedRequest.newBuilder().setClientinfo(clientInfo())
-                    .setReason(reason).setMeta(ex.meta).build(), HookProviderGrpc.HookProviderStub::onClientDisconnected);
+            ex.notify("client.disconnected", null, who.hash(), ClientDisconnectedRequest.newBuilder()
+                    .setClientinfo(who.clientInfo()).setReason(reason).setMeta(ex.meta).build(),
+                    HookProviderGrpc.HookProviderStub::onClientDisconnected);
         }
         if (sessionEnds && ex.hooked("session.terminated")) {
-            ex.notify("session.terminated", null, hash, SessionTerminatedRequest.newBuilder().setClientinfo(clientInfo())
-                    .setReason(reason).setMeta(ex.meta).build(), HookProviderGrpc.HookProviderStub::onSessionTerminated);
+            ex.notify("session.terminated", null, who.hash(), SessionTerminatedRequest.newBuilder()
+                    .setClientinfo(who.clientInfo()).setReason(reason).setMeta(ex.meta).build(),
+                    HookProviderGrpc.HookProviderStub::onSessionTerminated);
         }
-        synchronized (queue) {
-            queue.clear();
-        }
+        queue.clear();
     }
 
     /** A clean session replaced this client's persistent one: {@code session.discarded}. */
@@ -192,9 +137,8 @@ public final class ClientHooks {
         if (off() || !ex.hooked("session.discarded")) {
             return;
         }
-        clientId = finalClientId;
-        hash = clientId.hashCode();
-        ex.notify("session.discarded", null, hash, SessionDiscardedRequest.newBuilder().setClientinfo(clientInfo())
+        who.clientId(finalClientId);
+        ex.notify("session.discarded", null, who.hash(), SessionDiscardedRequest.newBuilder().setClientinfo(who.clientInfo())
                 .setMeta(ex.meta).build(), HookProviderGrpc.HookProviderStub::onSessionDiscarded);
     }
 
@@ -203,20 +147,8 @@ public final class ClientHooks {
         if (off() || !ex.hooked("session.takenover")) {
             return;
         }
-        ex.notify("session.takenover", null, hash, SessionTakenoverRequest.newBuilder().setClientinfo(clientInfo())
+        ex.notify("session.takenover", null, who.hash(), SessionTakenoverRequest.newBuilder().setClientinfo(who.clientInfo())
                 .setMeta(ex.meta).build(), HookProviderGrpc.HookProviderStub::onSessionTakenover);
-    }
-
-    /** A message is sent to this client (not for resends): {@code message.delivered}, per the servers' topic filters. */
-    public void delivered(io.baetyl.hub.broker.Message m, int qos) {
-        if (off() || !ex.hooked("message.delivered", m.topic)) {
-            return;
-        }
-        io.emqx.exhook.Message pm = io.emqx.exhook.Message.newBuilder().setNode(ex.node)
-                .setId(String.format("%032x", IDS.incrementAndGet())).setQos(qos).setFrom(m.clientId).setTopic(m.topic)
-                .setPayload(ByteString.copyFrom(m.payload)).setTimestamp(m.timestamp).build();
-        ex.notify("message.delivered", m.topic, hash, MessageDeliveredRequest.newBuilder().setClientinfo(clientInfo())
-                .setMessage(pm).setMeta(ex.meta).build(), HookProviderGrpc.HookProviderStub::onMessageDelivered);
     }
 
     // ---- SUBSCRIBE / UNSUBSCRIBE -------------------------------------------------------------------------------------
@@ -227,15 +159,15 @@ public final class ClientHooks {
             return;
         }
         if (ex.hooked("client.subscribe")) {
-            ClientSubscribeRequest.Builder b = ClientSubscribeRequest.newBuilder().setClientinfo(clientInfo()).setMeta(ex.meta);
+            ClientSubscribeRequest.Builder b = ClientSubscribeRequest.newBuilder().setClientinfo(who.clientInfo()).setMeta(ex.meta);
             for (MqttTopicSubscription t : asked.payload().topicSubscriptions()) {
                 b.addTopicFilters(TopicFilter.newBuilder().setName(t.topicName()).setQos(t.qualityOfService().value()));
             }
-            ex.notify("client.subscribe", null, hash, b.build(), HookProviderGrpc.HookProviderStub::onClientSubscribe);
+            ex.notify("client.subscribe", null, who.hash(), b.build(), HookProviderGrpc.HookProviderStub::onClientSubscribe);
         }
         if (ex.hooked("session.subscribed")) {
-            granted.forEach((f, q) -> ex.notify("session.subscribed", null, hash, SessionSubscribedRequest.newBuilder()
-                    .setClientinfo(clientInfo()).setTopic(f).setSubopts(SubOpts.newBuilder().setQos(q)).setMeta(ex.meta)
+            granted.forEach((f, q) -> ex.notify("session.subscribed", null, who.hash(), SessionSubscribedRequest.newBuilder()
+                    .setClientinfo(who.clientInfo()).setTopic(f).setSubopts(SubOpts.newBuilder().setQos(q)).setMeta(ex.meta)
                     .build(), HookProviderGrpc.HookProviderStub::onSessionSubscribed));
         }
     }
@@ -246,15 +178,24 @@ public final class ClientHooks {
             return;
         }
         if (ex.hooked("client.unsubscribe")) {
-            ClientUnsubscribeRequest.Builder b = ClientUnsubscribeRequest.newBuilder().setClientinfo(clientInfo()).setMeta(ex.meta);
+            ClientUnsubscribeRequest.Builder b = ClientUnsubscribeRequest.newBuilder().setClientinfo(who.clientInfo()).setMeta(ex.meta);
             asked.forEach(f -> b.addTopicFilters(TopicFilter.newBuilder().setName(f)));
-            ex.notify("client.unsubscribe", null, hash, b.build(), HookProviderGrpc.HookProviderStub::onClientUnsubscribe);
+            ex.notify("client.unsubscribe", null, who.hash(), b.build(), HookProviderGrpc.HookProviderStub::onClientUnsubscribe);
         }
         if (ex.hooked("session.unsubscribed")) {
-            removed.forEach(f -> ex.notify("session.unsubscribed", null, hash, SessionUnsubscribedRequest.newBuilder()
-                    .setClientinfo(clientInfo()).setTopic(f).setMeta(ex.meta).build(),
+            removed.forEach(f -> ex.notify("session.unsubscribed", null, who.hash(), SessionUnsubscribedRequest.newBuilder()
+                    .setClientinfo(who.clientInfo()).setTopic(f).setMeta(ex.meta).build(),
                     HookProviderGrpc.HookProviderStub::onSessionUnsubscribed));
         }
+    }
+
+    /**
+     * A SUBSCRIBE, when some server hooks {@code client.authorize}: each filter's hub verdict ({@code hubPermits})
+     * goes through the chain, one filter after the other; {@code then} gets the filters allowed, on the event loop.
+     * Returns false when no server hooks it (the hub's verdicts stand).
+     */
+    public boolean authorizeSubscribe(MqttSubscribeMessage msg, Predicate<String> hubPermits, Consumer<Set<String>> then) {
+        return !off() && chain.authorizeSubscribe(msg, hubPermits, then);
     }
 
     // ---- PUBLISH -------------------------------------------------------------------------------------------------------
@@ -267,200 +208,60 @@ public final class ClientHooks {
      */
     public boolean publish(String topic, byte[] payload, int qos, boolean retain, int packetId, boolean hubPermits,
                            Consumer<HookedPublish> then) {
-        if (off()) {
-            return false;
+        return !off() && chain.publish(topic, payload, qos, retain, packetId, hubPermits, then);
+    }
+
+    // ---- message notifications ---------------------------------------------------------------------------------------
+
+    private io.emqx.exhook.Message message(io.baetyl.hub.broker.Message m, int qos) {
+        return io.emqx.exhook.Message.newBuilder().setNode(ex.node).setId(nextMessageId()).setQos(qos)
+                .setFrom(m.clientId == null ? "" : m.clientId).setTopic(m.topic).setPayload(ByteString.copyFrom(m.payload))
+                .setTimestamp(m.timestamp).build();
+    }
+
+    /** A message is sent to this client (not for resends): {@code message.delivered}, per the servers' topic filters. */
+    public void delivered(io.baetyl.hub.broker.Message m, int qos) {
+        if (off() || !ex.hooked("message.delivered", m.topic)) {
+            return;
         }
-        boolean authorize = ex.hooked("client.authorize");
-        boolean intercept = ex.hooked("message.publish", topic);
-        boolean busy;
-        synchronized (queue) {
-            busy = running;
-        }
-        if (!authorize && !intercept && !busy) {
-            return false;
-        }
-        HookedPublish start = new HookedPublish(hubPermits ? HookedPublish.Verdict.PUBLISH : HookedPublish.Verdict.NOT_AUTHORIZED,
-                topic, payload, qos, retain, packetId, qos);
-        enqueue(() -> authorizePublish(start, authorized -> {
-            if (authorized.verdict() != HookedPublish.Verdict.PUBLISH || !ex.hooked("message.publish", authorized.topic())) {
-                done(() -> then.accept(authorized));
-                return;
-            }
-            ex.chain("message.publish", hash, authorized, new PublishHook(), v -> done(() -> then.accept(v)));
-        }));
-        return true;
+        ex.notify("message.delivered", m.topic, who.hash(), MessageDeliveredRequest.newBuilder().setClientinfo(who.clientInfo())
+                .setMessage(message(m, qos)).setMeta(ex.meta).build(), HookProviderGrpc.HookProviderStub::onMessageDelivered);
     }
 
     /**
-     * A SUBSCRIBE, when some server hooks {@code client.authorize}: each filter's hub verdict ({@code hubPermits})
-     * goes through the chain, one filter after the other; {@code then} gets the filters allowed, on the event loop.
-     * Returns false when no server hooks it (the hub's verdicts stand).
+     * Some server hooks {@code message.acked} (for some topic): only then does the caller look up the acknowledged
+     * message and call {@link #acked}.
      */
-    public boolean authorizeSubscribe(MqttSubscribeMessage msg, java.util.function.Predicate<String> hubPermits,
-                                      Consumer<java.util.Set<String>> then) {
-        if (off() || !ex.hooked("client.authorize")) {
-            return false;
-        }
-        List<String> filters = msg.payload().topicSubscriptions().stream().map(MqttTopicSubscription::topicName).toList();
-        java.util.Set<String> allowed = java.util.concurrent.ConcurrentHashMap.newKeySet();
-        enqueue(() -> authorizeFilters(filters, 0, hubPermits, allowed, () -> done(() -> then.accept(allowed))));
-        return true;
+    public boolean wantsAcked() {
+        return !off() && ex.hooked("message.acked");
     }
 
-    private void authorizeFilters(List<String> filters, int i, java.util.function.Predicate<String> hubPermits,
-                                  java.util.Set<String> allowed, Runnable finished) {
-        if (i == filters.size()) {
-            finished.run();
+    /** This client acknowledged a delivery (PUBACK of QoS 1, first PUBREC of QoS 2, as EMQX): {@code message.acked}, per topic filter. */
+    public void acked(io.baetyl.hub.broker.Message m, int qos) {
+        if (off() || !ex.hooked("message.acked", m.topic)) {
             return;
         }
-        String f = filters.get(i);
-        ClientAuthorizeRequest req = ClientAuthorizeRequest.newBuilder().setClientinfo(clientInfo())
-                .setType(ClientAuthorizeRequest.AuthorizeReqType.SUBSCRIBE).setTopic(f).setMeta(ex.meta).build();
-        ex.chain("client.authorize", hash, hubPermits.test(f), new BoolHook() {
-            @Override
-            public void call(HookProviderGrpc.HookProviderStub stub, Boolean value, StreamObserver<ValuedResponse> a) {
-                stub.onClientAuthorize(req.toBuilder().setResult(value).build(), a);
-            }
-        }, ok -> {
-            if (ok) {
-                allowed.add(f);
-            }
-            authorizeFilters(filters, i + 1, hubPermits, allowed, finished);
-        });
+        ex.notify("message.acked", m.topic, who.hash(), MessageAckedRequest.newBuilder().setClientinfo(who.clientInfo())
+                .setMessage(message(m, qos)).setMeta(ex.meta).build(), HookProviderGrpc.HookProviderStub::onMessageAcked);
     }
 
-    private void authorizePublish(HookedPublish p, Consumer<HookedPublish> next) {
-        if (!ex.hooked("client.authorize")) {
-            next.accept(p);
+    /**
+     * Some server hooks {@code message.dropped} for {@code topic}: only then does the caller find out whether the
+     * message reaches anyone.
+     */
+    public boolean wantsDropped(String topic) {
+        return !off() && ex.hooked("message.dropped", topic);
+    }
+
+    /**
+     * {@code message.dropped} with EMQX's reason: {@code no_subscribers} (published, nobody subscribed) or
+     * {@code queue_full} (a QoS 0 message a slow subscriber's queue gave up). Any thread.
+     */
+    public void dropped(io.baetyl.hub.broker.Message m, String reason) {
+        if (off() || !ex.hooked("message.dropped", m.topic)) {
             return;
         }
-        ClientAuthorizeRequest req = ClientAuthorizeRequest.newBuilder().setClientinfo(clientInfo())
-                .setType(ClientAuthorizeRequest.AuthorizeReqType.PUBLISH).setTopic(p.topic()).setMeta(ex.meta).build();
-        ex.chain("client.authorize", hash, p.verdict() == HookedPublish.Verdict.PUBLISH, new BoolHook() {
-            @Override
-            public void call(HookProviderGrpc.HookProviderStub stub, Boolean value, StreamObserver<ValuedResponse> a) {
-                stub.onClientAuthorize(req.toBuilder().setResult(value).build(), a);
-            }
-        }, ok -> next.accept(p.with(ok ? HookedPublish.Verdict.PUBLISH : HookedPublish.Verdict.NOT_AUTHORIZED)));
-    }
-
-    /** {@code message.publish}: the hook may rewrite topic, qos and payload, or drop with {@code allow_publish=false}. */
-    private final class PublishHook implements ExHook.Valued<HookedPublish> {
-        @Override
-        public String topic(HookedPublish v) {
-            return v.topic();
-        }
-
-        @Override
-        public void call(HookProviderGrpc.HookProviderStub stub, HookedPublish v, StreamObserver<ValuedResponse> a) {
-            io.emqx.exhook.Message m = io.emqx.exhook.Message.newBuilder().setNode(ex.node)
-                    .setId(String.format("%032x", IDS.incrementAndGet())).setQos(v.qos()).setFrom(clientId)
-                    .setTopic(v.topic()).setPayload(ByteString.copyFrom(v.payload())).setTimestamp(System.currentTimeMillis())
-                    .putHeaders("username", username).putHeaders("protocol", "mqtt").putHeaders("peerhost", peerHost())
-                    .build();
-            stub.onMessagePublish(MessagePublishRequest.newBuilder().setMessage(m).setMeta(ex.meta).build(), a);
-        }
-
-        @Override
-        public HookedPublish replace(HookedPublish v, ValuedResponse r) {
-            if (!r.hasMessage()) {
-                throw new IllegalArgumentException("message.publish answer without a message");
-            }
-            io.emqx.exhook.Message m = r.getMessage();
-            if ("false".equals(m.getHeadersMap().get("allow_publish"))) {
-                return v.with(HookedPublish.Verdict.DROP);
-            }
-            if (!ExHook.validTopic(m.getTopic())) {
-                throw new IllegalArgumentException("invalid topic " + m.getTopic());
-            }
-            if (m.getQos() > 2) {
-                throw new IllegalArgumentException("invalid qos " + m.getQos());
-            }
-            return new HookedPublish(v.verdict(), m.getTopic(), m.getPayload().toByteArray(), (int) m.getQos(),
-                    v.retain(), v.packetId(), v.clientQos());
-        }
-
-        @Override
-        public HookedPublish denied(HookedPublish v) {
-            return v.with(HookedPublish.Verdict.DROP);
-        }
-    }
-
-    /** {@code client.authenticate} and {@code client.authorize}: a boolean result. */
-    private abstract static class BoolHook implements ExHook.Valued<Boolean> {
-        @Override
-        public String topic(Boolean value) {
-            return null;
-        }
-
-        @Override
-        public Boolean replace(Boolean value, ValuedResponse r) {
-            if (r.getValueCase() != ValuedResponse.ValueCase.BOOL_RESULT) {
-                throw new IllegalArgumentException("answer without bool_result");
-            }
-            return r.getBoolResult();
-        }
-
-        @Override
-        public Boolean denied(Boolean value) {
-            return false;
-        }
-    }
-
-    // ---- ordering ---------------------------------------------------------------------------------------------------
-
-    /** Runs valued hook calls of this client one after the other. */
-    private void enqueue(Runnable call) {
-        boolean start;
-        synchronized (queue) {
-            queue.add(call);
-            start = !running;
-            running = true;
-            if (queue.size() > MAX_PENDING && !paused) {
-                paused = true;
-                ch.config().setAutoRead(false);
-            }
-        }
-        if (start) {
-            runNext();
-        }
-    }
-
-    private void runNext() {
-        Runnable r;
-        synchronized (queue) {
-            r = queue.poll();
-            if (r == null) {
-                running = false;
-                return;
-            }
-        }
-        try {
-            r.run();
-        } catch (RuntimeException e) {
-            log.error("exhook call could not be started: clientId={}", clientId, e);
-            done(() -> { });
-        }
-    }
-
-    /** A hook result: hand it to the event loop, then start this client's next call. */
-    private void done(Runnable deliver) {
-        ch.eventLoop().execute(() -> {
-            try {
-                deliver.run();
-            } finally {
-                boolean resume;
-                synchronized (queue) {
-                    resume = paused && queue.size() <= MAX_PENDING / 2;
-                    if (resume) {
-                        paused = false;
-                    }
-                }
-                if (resume && ch.isActive()) {
-                    ch.config().setAutoRead(true);
-                }
-                runNext();
-            }
-        });
+        ex.notify("message.dropped", m.topic, who.hash(), MessageDroppedRequest.newBuilder().setMessage(message(m, m.qos))
+                .setReason(reason).setMeta(ex.meta).build(), HookProviderGrpc.HookProviderStub::onMessageDropped);
     }
 }

@@ -49,6 +49,8 @@ public final class ExHook implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     final RequestMeta meta;
     final String node;
+    /** {@code exhook.pipeline}: valued calls of one client under way at once. */
+    final int pipeline;
     /** Hooks some loaded server registered: what the connection code has to call at all. */
     private volatile Set<String> hooked = Set.of();
 
@@ -57,10 +59,12 @@ public final class ExHook implements AutoCloseable {
         scheduler = null;
         meta = RequestMeta.getDefaultInstance();
         node = "";
+        pipeline = 1;
     }
 
-    private ExHook(List<ExHookConfig.Server> configs, String version) {
+    private ExHook(List<ExHookConfig.Server> configs, int pipeline, String version) {
         this.node = "baetyl-hub@127.0.0.1";
+        this.pipeline = pipeline;
         this.meta = RequestMeta.newBuilder().setNode(node).setVersion(version).setSysdescr("Baetyl hub")
                 .setClusterName("baetyl").build();
         BrokerInfo broker = BrokerInfo.newBuilder().setVersion(version).setSysdescr("Baetyl hub")
@@ -86,7 +90,7 @@ public final class ExHook implements AutoCloseable {
         if (enabled.isEmpty()) {
             return NONE;
         }
-        ExHook ex = new ExHook(enabled, version);
+        ExHook ex = new ExHook(enabled, config.pipeline, version);
         for (HookServer s : ex.servers) {
             s.load();
         }

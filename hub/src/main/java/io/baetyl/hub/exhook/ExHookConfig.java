@@ -17,6 +17,14 @@ import java.util.Set;
  */
 public class ExHookConfig {
     public List<Server> servers = new ArrayList<>();
+    /**
+     * Not an EMQX key: how many valued hook calls ({@code message.publish}, {@code client.authorize}) of one client may
+     * be under way at once. 1 (default) is EMQX's behaviour: a server sees one call at a time per client. More lets
+     * one client publish faster through a hook; the results are still applied in publish order, but the server may
+     * then process a client's calls concurrently (a server that forwards in arrival order, such as a Kafka producer,
+     * may reorder them). 1 to 64.
+     */
+    public int pipeline = 1;
 
     public static class Server {
         public String name;
@@ -73,6 +81,9 @@ public class ExHookConfig {
     public void validate() {
         if (servers == null) {
             servers = new ArrayList<>();
+        }
+        if (pipeline < 1 || pipeline > 64) {
+            throw new IllegalArgumentException("exhook.pipeline: want 1 to 64, got " + pipeline);
         }
         Set<String> names = new HashSet<>();
         for (int i = 0; i < servers.size(); i++) {

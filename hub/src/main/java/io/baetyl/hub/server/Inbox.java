@@ -124,6 +124,7 @@ final class Inbox {
             try {
                 broker.appendQos1(m);
                 broker.flushQos1();
+                noSubscribers(m);
             } catch (NotStoredException e) {
                 notStored(1, e.getMessage());
             }
@@ -134,6 +135,7 @@ final class Inbox {
             m = session.messagePublish(m);
             if (m != null) {
                 broker.publish(m, null);
+                noSubscribers(m);
             }
             acknowledgeNow(clientQos, pid); // only when a hook lowered the QoS: the client still waits for its ack
             return;
@@ -163,11 +165,22 @@ final class Inbox {
                 notStored(1, e.getMessage());
                 return;
             }
+            noSubscribers(m);
         }
         if (unacked.length == unackedCount) {
             unacked = Arrays.copyOf(unacked, unackedCount * 2);
         }
         unacked[unackedCount++] = packed;
+    }
+
+    /**
+     * ExHook {@code message.dropped} with EMQX's {@code no_subscribers}: nobody subscribed to the message, neither
+     * online nor a persistent session's subscription (QoS 1 and 2). Looked up only when a server hooks it.
+     */
+    private void noSubscribers(Message m) {
+        if (session.hooks.wantsDropped(m.topic) && !broker.hasSubscriber(m.topic, m.qos)) {
+            session.hooks.dropped(m, "no_subscribers");
+        }
     }
 
     /**

@@ -78,14 +78,14 @@ final class InflightWindow {
         throw new IllegalStateException("no free packet id");
     }
 
-    /** True if {@code pid} was a QoS 1 delivery waiting for its PUBACK (and is acknowledged now). */
-    boolean acknowledge(int pid) {
+    /** The QoS 1 delivery {@code pid} that waited for its PUBACK (acknowledged now); null if there was none. */
+    Entry acknowledge(int pid) {
         Entry e = get(pid);
         if (e == null || e.qos != 1) {
-            return false;
+            return null;
         }
         entries.remove(pid);
-        return true;
+        return e;
     }
 
     /** The released QoS 2 delivery {@code pid} completed (PUBCOMP); null if there was none. */

@@ -306,6 +306,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
             }
             session.in.ackPersisted();
             session.out.qos2.sendReleases();
+            session.out.readComplete();
         }
     }
 
@@ -323,6 +324,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
         if (state == State.CONNECTED) {
             session.in.ackPersisted();
             session.out.qos2.sendReleases();
+            session.out.readComplete(); // refills the QoS 1 window once for this read's PUBACKs
         }
         super.channelReadComplete(ctx);
     }

@@ -52,6 +52,8 @@ final class Outbox implements Subscriber, LogReader {
     private final InflightWindow inflight;
     private final int windowSize;
     private ScheduledFuture<?> retryTask;
+    /** PUBACKs came in this socket read: {@link #readComplete()} refills the window and saves the offset. */
+    private boolean acksInRead;
     /** PUBREC, PUBREL, PUBCOMP of the QoS 2 deliveries in {@link #inflight}. */
     final Qos2Handshake qos2;
     /** QoS 2 deliveries written but not yet on record (drainLog saves them before it flushes). */
@@ -66,6 +68,9 @@ final class Outbox implements Subscriber, LogReader {
         var limits = broker.limits();
         this.q0 = new Qos0Queue(limits.qos0SessionCountMax(), limits.qos0SessionSizeMax(), broker.qos0Budget(), metrics);
         this.q0.owner = session.clientId();
+        if (session.hooks != io.baetyl.hub.exhook.ClientHooks.NONE) {
+            this.q0.onDrop = m -> session.hooks.dropped(m, "queue_full"); // ExHook message.dropped
+        }
         this.windowSize = Math.min(config.message.egress.qos1.buffer.size, session.protocol.receiveMaximum());
         this.inflight = new InflightWindow(windowSize);
         this.qos2 = new Qos2Handshake(session, broker, ch, inflight, this);
@@ -292,15 +297,47 @@ final class Outbox implements Subscriber, LogReader {
         }
     }
 
+    /**
+     * A PUBACK: the delivery leaves the window. The refill and the offset wait for the end of the socket read
+     * ({@link #readComplete()}): a client acknowledging many messages in one read gets the next ones in one write.
+     */
     void onPubAck(int pid) {
-        if (inflight.acknowledge(pid)) {
-            acknowledged(pid);
+        InflightWindow.Entry e = inflight.acknowledge(pid);
+        if (e != null) {
+            ackedHook(e);
+            session.events.acked(session, pid);
+            acksInRead = true;
         }
     }
 
-    /** A delivery left the window: what waited for room follows, or the offset moves. */
+    /** The socket read ended: what its PUBACKs made room for goes out (one flush), the offset moves once. */
+    void readComplete() {
+        if (acksInRead) {
+            acksInRead = false;
+            refill();
+        }
+    }
+
+    /**
+     * ExHook {@code message.acked}, when EMQX sends it: the PUBACK of a QoS 1 delivery, the (first) PUBREC of a QoS 2
+     * one. The window holds the log position (or retained topic): the message is read back only if a server hooks it.
+     */
+    void ackedHook(InflightWindow.Entry e) {
+        if (session.hooks.wantsAcked()) {
+            Message m = e.retainedTopic != null ? broker.retained().get(e.retainedTopic) : broker.read(e.seq);
+            if (m != null) {
+                session.hooks.acked(m, e.qos);
+            }
+        }
+    }
+
+    /** A delivery left the window (QoS 2: PUBCOMP): what waited for room follows, or the offset moves. */
     void acknowledged(int pid) {
         session.events.acked(session, pid);
+        refill();
+    }
+
+    private void refill() {
         if (!retainedOwed.isEmpty()) {
             drainRetained();
         } else if (cursor < broker.committedSeq() && session.hasSubscriptions()) {

@@ -30,6 +30,8 @@ final class Qos0Queue {
     private final ByteBudget total;
     private final Metrics metrics;
     volatile String owner = "?";
+    /** Told of every dropped message (ExHook {@code message.dropped}); null without ExHook. Any thread. */
+    volatile java.util.function.Consumer<Message> onDrop;
 
     Qos0Queue(int maxCount, long maxBytes, ByteBudget total, Metrics metrics) {
         this.maxCount = maxCount;
@@ -80,6 +82,10 @@ final class Qos0Queue {
 
     private void dropped(Message m, String why) {
         metrics.dropped.increment();
+        var hook = onDrop;
+        if (hook != null) {
+            hook.accept(m);
+        }
         DROPS.warn("QoS 0 message dropped for a slow subscriber: clientId={}, topic={}, reason={}, queued={} ({} bytes)",
                 owner, m.topic, why, count.get(), bytes.get());
     }

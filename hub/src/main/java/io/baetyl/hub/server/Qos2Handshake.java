@@ -42,6 +42,7 @@ final class Qos2Handshake {
         if (e != null && e.qos == 2 && !e.released) {
             e.released = true;
             e.sentAt = System.nanoTime();
+            outbox.ackedHook(e);
             if (session.persistent && e.seq > 0) {
                 session.qos2.sent.remove(pid);
                 session.qos2.released.put(pid, e.seq);

@@ -66,6 +66,10 @@ class ExHookConfigTest {
                 .hasMessageContaining("exhook.servers[0].pool_size");
         assertThatThrownBy(() -> load("exhook: {servers: [{name: a, url: 'http://x:1'}, {name: a, url: 'http://x:2'}]}"))
                 .hasMessageContaining("exhook.servers[1].name");
+        assertThatThrownBy(() -> load("exhook: {pipeline: 0, servers: [{name: a, url: 'http://x:1'}]}"))
+                .hasMessageContaining("exhook.pipeline");
+        assertThatThrownBy(() -> load("exhook: {pipeline: 65, servers: [{name: a, url: 'http://x:1'}]}"))
+                .hasMessageContaining("exhook.pipeline");
     }
 
     @Test

@@ -147,6 +147,73 @@ class ExHookIT {
     }
 
     @Test
+    void ackedIsSentForPubackAndPubrecOfHookedTopics() throws Exception {
+        try (FakeHookProvider p = new FakeHookProvider(FreePorts.next(), Map.of("message.acked", List.of("a/#")));
+             TestHub h = hub(server("p", p.port, "ignore", "5s", "60s"));
+             TestHub.Client q1 = h.client("q1").connect().subscribe("#", 1);
+             TestHub.Client q2 = h.client("q2").connect().subscribe("a/#", 2);
+             TestHub.Client pub = h.client("pub").connect()) {
+            pub.publish("a/1", "one", 1, false);
+            pub.publish("a/2", "two", 2, false);
+            pub.publish("b/1", "outside the filter", 1, false);
+            await().atMost(WAIT).until(() -> q1.received.size() == 3 && q2.received.size() == 2);
+            // q1 PUBACKs a/1 and a/2 (QoS 1); q2 PUBACKs a/1 and PUBRECs a/2 (QoS 2: EMQX sends message.acked on PUBREC)
+            await().atMost(WAIT).until(() -> p.requests("message.acked").size() >= 4);
+            List<String> acked = p.requests("message.acked").stream().map(r -> (io.emqx.exhook.MessageAckedRequest) r)
+                    .map(r -> r.getClientinfo().getClientid() + " " + r.getMessage().getTopic() + " " + r.getMessage().getQos()
+                            + " " + r.getMessage().getPayload().toStringUtf8() + " from " + r.getMessage().getFrom())
+                    .toList();
+            assertThat(acked).containsExactlyInAnyOrder("q1 a/1 1 one from pub", "q1 a/2 1 two from pub",
+                    "q2 a/1 1 one from pub", "q2 a/2 2 two from pub");
+        }
+    }
+
+    @Test
+    void droppedTellsNoSubscribersAndQueueFull() throws Exception {
+        HubConfig c = TestHub.config();
+        c.message.egress.qos0.session.size.max = io.baetyl.sdk.config.ByteSize.ofBytes(64 * 1024);
+        c.exhook.servers = new ArrayList<>();
+        try (FakeHookProvider p = new FakeHookProvider(FreePorts.next(), Map.of("message.dropped", List.of()))) {
+            c.exhook.servers.add(server("p", p.port, "ignore", "5s", "60s"));
+            try (TestHub h = TestHub.start(c, null)) {
+                h.client("away", "u1", "p1", false).connect().subscribe("later/#", 1).close(); // persistent, offline
+                try (TestHub.Client pub = h.client("pub").connect()) {
+                    pub.publish("nobody/0", "q0", 0, false);
+                    pub.publish("nobody/1", "q1", 1, false);
+                    pub.publish("later/1", "kept for the offline session", 1, false);
+                    pub.publish("later/0", "QoS 0 is not kept for it", 0, false);
+                    await().atMost(WAIT).until(() -> p.requests("message.dropped").size() >= 3);
+                    assertThat(dropped(p)).containsExactlyInAnyOrder("nobody/0 no_subscribers q0 from pub",
+                            "nobody/1 no_subscribers q1 from pub", "later/0 no_subscribers QoS 0 is not kept for it from pub");
+                    p.calls.clear();
+                    // a subscriber that does not read: its QoS 0 queue gives up the oldest messages
+                    try (Socket stuck = new Socket()) {
+                        stuck.setReceiveBufferSize(4096);
+                        stuck.connect(new java.net.InetSocketAddress("127.0.0.1", h.port()));
+                        stuck.getOutputStream().write(RawClient.connectPacket("stuck", 0));
+                        stuck.getOutputStream().write(RawClient.subscribePacket(1, "flood", 0));
+                        await().atMost(WAIT).until(() -> h.hub.broker().hasSubscriber("flood", 0));
+                        String payload = "x".repeat(4096);
+                        for (int i = 0; i < 5000 && p.requests("message.dropped").isEmpty(); i++) {
+                            pub.publish("flood", payload, 0, false);
+                        }
+                        await().atMost(WAIT).until(() -> !p.requests("message.dropped").isEmpty());
+                        assertThat(dropped(p)).allMatch(d -> d.startsWith("flood queue_full xxxx"));
+                        assertThat(((Number) h.hub.broker().metricsSnapshot().get("messages_dropped")).longValue()).isPositive();
+                    }
+                }
+            }
+        }
+    }
+
+    private static List<String> dropped(FakeHookProvider p) {
+        return p.requests("message.dropped").stream().map(r -> (io.emqx.exhook.MessageDroppedRequest) r)
+                .map(r -> r.getMessage().getTopic() + " " + r.getReason() + " " + r.getMessage().getPayload().toStringUtf8()
+                        + " from " + r.getMessage().getFrom())
+                .toList();
+    }
+
+    @Test
     void sessionTakenOverAndDiscarded() throws Exception {
         try (FakeHookProvider p = new FakeHookProvider(FreePorts.next(),
                 Map.of("session.takenover", List.of(), "session.discarded", List.of(), "session.resumed", List.of()));
@@ -195,16 +262,35 @@ class ExHookIT {
 
     @Test
     void perClientOrderIsKeptThroughThePool() throws Exception {
+        // EMQX's behaviour (exhook.pipeline 1): the server sees one call of a client at a time
+        assertThat(publishThroughASlowHook(1)).isEqualTo(1);
+    }
+
+    @Test
+    void withSeveralCallsInFlightResultsAreStillAppliedInPublishOrder() throws Exception {
+        assertThat(publishThroughASlowHook(8)).isBetween(2, 8);
+    }
+
+    /** 200 QoS 0 publishes of one client through a hook answering in 0-2 ms; returns how many calls were under way at most. */
+    private int publishThroughASlowHook(int pipeline) throws Exception {
+        java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger most = new java.util.concurrent.atomic.AtomicInteger();
         try (FakeHookProvider p = new FakeHookProvider(FreePorts.next(), Map.of("message.publish", List.of("slow/#")))) {
             p.onPublish = r -> {
+                most.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
                 try {
                     Thread.sleep(ThreadLocalRandom.current().nextInt(3));
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
+                } finally {
+                    inFlight.decrementAndGet();
                 }
                 return FakeHookProvider.answer(ResponsedType.CONTINUE, r.getMessage());
             };
-            try (TestHub h = hub(server("p", p.port, "deny", "5s", "60s"));
+            HubConfig c = TestHub.config();
+            c.exhook.pipeline = pipeline;
+            c.exhook.servers = new ArrayList<>(List.of(server("p", p.port, "deny", "5s", "60s")));
+            try (TestHub h = TestHub.start(c, null);
                  TestHub.Client sub = h.client("sub").connect().subscribe("#", 1);
                  TestHub.Client pub = h.client("pub").connect()) {
                 List<String> sent = new ArrayList<>();
@@ -218,6 +304,7 @@ class ExHookIT {
                 assertThat(sub.payloads()).containsExactlyElementsOf(sent);
             }
         }
+        return most.get();
     }
 
     @Test

@@ -169,6 +169,16 @@ final class FakeHookProvider implements AutoCloseable {
         }
 
         @Override
+        public void onMessageAcked(io.emqx.exhook.MessageAckedRequest r, StreamObserver<EmptySuccess> o) {
+            empty("message.acked", r, o);
+        }
+
+        @Override
+        public void onMessageDropped(io.emqx.exhook.MessageDroppedRequest r, StreamObserver<EmptySuccess> o) {
+            empty("message.dropped", r, o);
+        }
+
+        @Override
         public void onClientAuthenticate(ClientAuthenticateRequest r, StreamObserver<ValuedResponse> o) {
             calls.add(new Call("client.authenticate", r));
             o.onNext(onAuthenticate.apply(r));

@@ -214,6 +214,29 @@ class SessionTest {
     }
 
     @Test
+    void pubacksOfOneReadRefillTheWindowTogetherAndMoveTheOffset() {
+        EmbeddedChannel sub = connect("ps", false, 0, false);
+        subscribe(sub, "a/#", MqttQoS.AT_LEAST_ONCE, 1);
+        EmbeddedChannel pub = connect("p", true, 0, false);
+        for (int i = 1; i <= 5; i++) {
+            pub.writeInbound(publish("a/x", "m" + i, MqttQoS.AT_LEAST_ONCE, i, false));
+            expectAck(pub, MqttMessageType.PUBACK, i);
+        }
+        int p1 = expectPublish(sub, "m1", 1, false).variableHeader().packetId();
+        int p2 = expectPublish(sub, "m2", 1, false).variableHeader().packetId();
+        long before = broker.offset("ps");
+        // both PUBACKs in one socket read: the window (2) gets the next two, the offset passes both acknowledged
+        sub.writeInbound(ack(MqttMessageType.PUBACK, p1), ack(MqttMessageType.PUBACK, p2));
+        skipResentPublishes(sub, -1);
+        expectPublish(sub, "m3", 1, false);
+        expectPublish(sub, "m4", 1, false);
+        assertThat(broker.offset("ps")).isEqualTo(before + 2);
+        sub.runPendingTasks();
+        skipResentPublishes(sub, -1);
+        assertThat((Object) sub.readOutbound()).isNull(); // m5 waits for room
+    }
+
+    @Test
     void qos2ReleasedStateSurvivesACrashAndPubrelIsResentNotTheMessage() {
         EmbeddedChannel sub = connect("s", false, 0, false);
         subscribe(sub, "a/#", MqttQoS.EXACTLY_ONCE, 2);
