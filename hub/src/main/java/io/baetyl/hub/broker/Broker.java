@@ -41,6 +41,7 @@ public final class Broker {
     private final WillStore wills;
     private final InflightStore inflight;
     private final List<Route> routes = new ArrayList<>();
+    private final SharedSubscriptions shared = new SharedSubscriptions();
     private final MessageCache cache;
     private final ByteBudget qos0Budget;
     private final Persister persister;
@@ -172,12 +173,36 @@ public final class Broker {
         sessions.values().forEach(action);
     }
 
+    /**
+     * Subscribes {@code s} (the session of {@code clientId}) to {@code filter}; a shared subscription
+     * {@code $share/{group}/{f}} joins its group, which is one subscriber of {@code f} in the tree.
+     */
+    public void subscribe(String filter, String clientId, Subscriber s, int qos) {
+        Topics.Shared shared = Topics.shared(filter);
+        if (shared == null) {
+            tree.add(filter, s, new Sub(s, qos));
+        } else {
+            this.shared.join(filter, shared, clientId, s, g -> tree.add(shared.filter(), g, new Sub(g, 0)));
+        }
+    }
+
+    /** Subscribes a route or another non-session subscriber (not shared). */
     public void subscribe(String filter, Subscriber s, int qos) {
         tree.add(filter, s, new Sub(s, qos));
     }
 
     public void unsubscribe(String filter, Subscriber s) {
-        tree.remove(filter, s);
+        Topics.Shared shared = Topics.shared(filter);
+        if (shared == null) {
+            tree.remove(filter, s);
+        } else {
+            this.shared.leave(filter, s, g -> tree.remove(shared.filter(), g));
+        }
+    }
+
+    /** Shared subscriptions' groups: which member delivers which logged message. */
+    public SharedSubscriptions shared() {
+        return shared;
     }
 
     public void addReader(LogReader r) {
@@ -342,6 +367,7 @@ public final class Broker {
         for (Message m : batch) {
             cache.add(m);
         }
+        shared.assign(batch); // owners are known before any reader sees the messages
         committedSeq = lastSeq; // volatile write publishes the cache entries above
         for (LogReader r : readers) {
             r.signalLog();

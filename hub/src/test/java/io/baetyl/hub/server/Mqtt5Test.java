@@ -128,7 +128,8 @@ class Mqtt5Test {
         assertThat(assigned).startsWith("auto-");
         assertThat(broker.session(assigned)).isNotNull();
         assertThat(((IntegerProperty) p.getProperty(MqttPropertyType.TOPIC_ALIAS_MAXIMUM.value())).value()).isEqualTo(16);
-        assertThat(((IntegerProperty) p.getProperty(MqttPropertyType.SHARED_SUBSCRIPTION_AVAILABLE.value())).value()).isZero();
+        assertThat(((IntegerProperty) p.getProperty(MqttPropertyType.SHARED_SUBSCRIPTION_AVAILABLE.value())).value()).isEqualTo(1);
+        assertThat(((IntegerProperty) p.getProperty(MqttPropertyType.SUBSCRIPTION_IDENTIFIER_AVAILABLE.value())).value()).isEqualTo(1);
     }
 
     @Test
