@@ -153,7 +153,33 @@ public final class Broker {
 
     /** Registers a session under its client id; returns the session it replaces, if any. */
     public ClientSession registerSession(String clientId, ClientSession session) {
+        expiring.remove(clientId); // back before its session expired
         return sessions.put(clientId, session);
+    }
+
+    /** Persistent sessions that are away with a session expiry interval (MQTT 5): the token of the pending expiry. */
+    private final Map<String, Object> expiring = new ConcurrentHashMap<>();
+
+    /** Forgets a persistent session that is not connected: its subscriptions, log offset and QoS 2 state. */
+    public void forgetSession(String clientId) {
+        subscriptions.remove(clientId);
+        offsets.delete(clientId);
+        inflight.remove(clientId);
+    }
+
+    /** A persistent session went away and expires later: the token {@link #expireSession} must be called with. */
+    public Object sessionAway(String clientId) {
+        Object token = new Object();
+        expiring.put(clientId, token);
+        return token;
+    }
+
+    /** The expiry interval of a session that went away with {@code token} passed: forgotten unless it came back. */
+    public void expireSession(String clientId, Object token) {
+        if (expiring.remove(clientId, token) && !sessions.containsKey(clientId)) {
+            log.info("session expired: clientId={}", clientId);
+            forgetSession(clientId);
+        }
     }
 
     public void unregisterSession(String clientId, ClientSession session) {

@@ -40,6 +40,18 @@ class Protocol {
         return !cleanSession;
     }
 
+    /**
+     * Seconds a kept session outlives its connection (MQTT 5 session expiry interval, as the CONNECT or the
+     * DISCONNECT set it); -1: until the client comes back (3.1.1, and MQTT 5's 0xFFFFFFFF).
+     */
+    long sessionExpirySeconds() {
+        return -1;
+    }
+
+    /** A DISCONNECT from the client: MQTT 5 may change the session expiry interval with it. */
+    void disconnected(MqttMessage disconnect) {
+    }
+
     /** MQTT 3.1.1 [MQTT-3.1.3-8]: a session that is to be kept needs a client id; MQTT 5 assigns one. */
     boolean acceptsEmptyClientIdWithSession() {
         return false;

@@ -36,7 +36,7 @@ final class Protocol5 extends Protocol {
     static final int TOPIC_ALIAS_MAXIMUM = 16;
 
     private final int receiveMaximum;
-    private final long sessionExpirySeconds;
+    private long sessionExpirySeconds;
     private final int maximumPacketSize;
     private final Map<Integer, String> aliases = new HashMap<>();
     private String assignedClientId;
@@ -61,6 +61,20 @@ final class Protocol5 extends Protocol {
     @Override
     boolean keepsSession(boolean cleanStart) {
         return sessionExpirySeconds > 0;
+    }
+
+    @Override
+    long sessionExpirySeconds() {
+        return sessionExpirySeconds == 0xFFFFFFFFL ? -1 : sessionExpirySeconds;
+    }
+
+    @Override
+    void disconnected(MqttMessage disconnect) {
+        // MQTT 5 §3.14.2.2.2: a session that had an interval of 0 cannot be given one at DISCONNECT (ignored here)
+        if (sessionExpirySeconds > 0 && disconnect.variableHeader() instanceof MqttReasonCodeAndPropertiesVariableHeader h
+                && h.properties().getProperty(MqttPropertyType.SESSION_EXPIRY_INTERVAL.value()) instanceof IntegerProperty i) {
+            sessionExpirySeconds = Integer.toUnsignedLong(i.value());
+        }
     }
 
     @Override

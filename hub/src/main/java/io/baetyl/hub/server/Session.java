@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -98,7 +99,8 @@ final class Session implements ClientSession {
         }
         boolean present = false;
         out.cursor = broker.committedSeq();
-        if (persistent && resume) {
+        if (resume) {
+            // MQTT 5: clean start 0 picks up the stored session even if this connection does not keep it after
             // read after a takeover completed: the previous connection saved its state on the way out
             InflightStore.Record saved = broker.inflight().get(clientId);
             if (saved != null) {
@@ -121,7 +123,11 @@ final class Session implements ClientSession {
                     }
                 });
             }
-            out.saveOffset();
+            if (persistent) {
+                out.saveOffset();
+            } else {
+                broker.forgetSession(clientId); // in use now, gone with this connection
+            }
         } else {
             if (broker.subscriptions().remove(clientId)) {
                 hooks.sessionDiscarded(clientId);
@@ -159,6 +165,13 @@ final class Session implements ClientSession {
         if (persistent) {
             out.saveOffset();
             saveQos2(false);
+            long expiry = protocol.sessionExpirySeconds();
+            if (expiry == 0) {
+                broker.forgetSession(clientId); // the DISCONNECT set the interval to 0
+            } else if (expiry > 0) {
+                Object token = broker.sessionAway(clientId);
+                ch.eventLoop().schedule(() -> broker.expireSession(clientId, token), expiry, TimeUnit.SECONDS);
+            }
         }
         if (will != null) {
             broker.wills().remove(clientId);
