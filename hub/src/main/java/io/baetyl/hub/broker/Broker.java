@@ -41,6 +41,7 @@ public final class Broker {
     private final WillStore wills;
     private final InflightStore inflight;
     private final List<Route> routes = new ArrayList<>();
+    private final SharedSubscriptions shared = new SharedSubscriptions();
     private final MessageCache cache;
     private final ByteBudget qos0Budget;
     private final Persister persister;
@@ -152,7 +153,33 @@ public final class Broker {
 
     /** Registers a session under its client id; returns the session it replaces, if any. */
     public ClientSession registerSession(String clientId, ClientSession session) {
+        expiring.remove(clientId); // back before its session expired
         return sessions.put(clientId, session);
+    }
+
+    /** Persistent sessions that are away with a session expiry interval (MQTT 5): the token of the pending expiry. */
+    private final Map<String, Object> expiring = new ConcurrentHashMap<>();
+
+    /** Forgets a persistent session that is not connected: its subscriptions, log offset and QoS 2 state. */
+    public void forgetSession(String clientId) {
+        subscriptions.remove(clientId);
+        offsets.delete(clientId);
+        inflight.remove(clientId);
+    }
+
+    /** A persistent session went away and expires later: the token {@link #expireSession} must be called with. */
+    public Object sessionAway(String clientId) {
+        Object token = new Object();
+        expiring.put(clientId, token);
+        return token;
+    }
+
+    /** The expiry interval of a session that went away with {@code token} passed: forgotten unless it came back. */
+    public void expireSession(String clientId, Object token) {
+        if (expiring.remove(clientId, token) && !sessions.containsKey(clientId)) {
+            log.info("session expired: clientId={}", clientId);
+            forgetSession(clientId);
+        }
     }
 
     public void unregisterSession(String clientId, ClientSession session) {
@@ -172,12 +199,36 @@ public final class Broker {
         sessions.values().forEach(action);
     }
 
+    /**
+     * Subscribes {@code s} (the session of {@code clientId}) to {@code filter}; a shared subscription
+     * {@code $share/{group}/{f}} joins its group, which is one subscriber of {@code f} in the tree.
+     */
+    public void subscribe(String filter, String clientId, Subscriber s, int qos) {
+        Topics.Shared shared = Topics.shared(filter);
+        if (shared == null) {
+            tree.add(filter, s, new Sub(s, qos));
+        } else {
+            this.shared.join(filter, shared, clientId, s, g -> tree.add(shared.filter(), g, new Sub(g, 0)));
+        }
+    }
+
+    /** Subscribes a route or another non-session subscriber (not shared). */
     public void subscribe(String filter, Subscriber s, int qos) {
         tree.add(filter, s, new Sub(s, qos));
     }
 
     public void unsubscribe(String filter, Subscriber s) {
-        tree.remove(filter, s);
+        Topics.Shared shared = Topics.shared(filter);
+        if (shared == null) {
+            tree.remove(filter, s);
+        } else {
+            this.shared.leave(filter, s, g -> tree.remove(shared.filter(), g));
+        }
+    }
+
+    /** Shared subscriptions' groups: which member delivers which logged message. */
+    public SharedSubscriptions shared() {
+        return shared;
     }
 
     public void addReader(LogReader r) {
@@ -366,6 +417,7 @@ public final class Broker {
         for (Message m : batch) {
             cache.add(m);
         }
+        shared.assign(batch); // owners are known before any reader sees the messages
         committedSeq = lastSeq; // volatile write publishes the cache entries above
         for (LogReader r : readers) {
             r.signalLog();

@@ -139,6 +139,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
             case PINGREQ -> ch.writeAndFlush(protocol.pingResp());
             case DISCONNECT -> {
                 gracefulDisconnect = !protocol.willOnDisconnect(msg);
+                protocol.disconnected(msg);
                 log.debug("client disconnected: clientId={}", session.clientId());
                 ch.close();
             }

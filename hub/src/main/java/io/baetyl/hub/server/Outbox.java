@@ -10,6 +10,7 @@ import io.netty.channel.Channel;
 import io.netty.handler.codec.mqtt.MqttMessageType;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -116,7 +117,7 @@ final class Outbox implements Subscriber, LogReader {
                 continue; // a no-local subscription and the client's own message
             }
             boolean retain = m.retain && (match & SubscriptionOptions.MATCH_RETAIN) != 0;
-            ch.write(session.protocol.publish(m, 0, 0, false, retain), ch.voidPromise());
+            ch.write(session.protocol.publish(m, 0, 0, false, retain, session.subscriptionIds(m)), ch.voidPromise());
             session.events.delivered(session, m, 0);
             session.hooks.delivered(m, 0);
             n++;
@@ -200,8 +201,9 @@ final class Outbox implements Subscriber, LogReader {
 
     /** Writes a message at {@code qos}; a QoS 1 or 2 delivery enters the in-flight window (log position or retained topic). */
     private void send(Message m, int qos, long seq, String retainedTopic, boolean retain, long now) {
+        List<Integer> subIds = session.subscriptionIds(m);
         if (qos == 0) {
-            ch.write(session.protocol.publish(m, 0, 0, false, retain), ch.voidPromise());
+            ch.write(session.protocol.publish(m, 0, 0, false, retain, subIds), ch.voidPromise());
             metrics.messagesOutQos0.increment();
         } else {
             int pid = inflight.add(seq, retainedTopic, qos, now);
@@ -210,7 +212,7 @@ final class Outbox implements Subscriber, LogReader {
                 unsavedQos2 = true;
             }
             scheduleResend();
-            ch.write(session.protocol.publish(m, qos, pid, false, retain), ch.voidPromise());
+            ch.write(session.protocol.publish(m, qos, pid, false, retain, subIds), ch.voidPromise());
             metrics.messagesOutQos1.increment();
         }
         session.events.delivered(session, m, qos);
@@ -283,7 +285,8 @@ final class Outbox implements Subscriber, LogReader {
                     continue;
                 }
                 f.sentAt = now;
-                ch.write(session.protocol.publish(m, f.qos, e.getKey(), true, f.retainedTopic != null), ch.voidPromise());
+                ch.write(session.protocol.publish(m, f.qos, e.getKey(), true, f.retainedTopic != null,
+                        session.subscriptionIds(m)), ch.voidPromise());
                 n++;
             }
         }

@@ -14,6 +14,7 @@ import io.netty.handler.codec.mqtt.MqttPublishVariableHeader;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.netty.handler.codec.mqtt.MqttSubAckMessage;
 import io.netty.handler.codec.mqtt.MqttSubAckPayload;
+import io.netty.handler.codec.mqtt.MqttSubscribeMessage;
 import io.netty.handler.codec.mqtt.MqttUnsubAckMessage;
 import java.util.List;
 
@@ -37,6 +38,18 @@ class Protocol {
     /** Whether the session outlives the connection: 3.1.1 clean session 0; MQTT 5 a session expiry interval above 0. */
     boolean keepsSession(boolean cleanSession) {
         return !cleanSession;
+    }
+
+    /**
+     * Seconds a kept session outlives its connection (MQTT 5 session expiry interval, as the CONNECT or the
+     * DISCONNECT set it); -1: until the client comes back (3.1.1, and MQTT 5's 0xFFFFFFFF).
+     */
+    long sessionExpirySeconds() {
+        return -1;
+    }
+
+    /** A DISCONNECT from the client: MQTT 5 may change the session expiry interval with it. */
+    void disconnected(MqttMessage disconnect) {
     }
 
     /** MQTT 3.1.1 [MQTT-3.1.3-8]: a session that is to be kept needs a client id; MQTT 5 assigns one. */
@@ -99,6 +112,19 @@ class Protocol {
     MqttPublishMessage publish(Message m, int qos, int packetId, boolean dup, boolean retain) {
         return new MqttPublishMessage(new MqttFixedHeader(MqttMessageType.PUBLISH, dup, MqttQoS.valueOf(qos), retain, 0),
                 new MqttPublishVariableHeader(m.topic, qos == 0 ? -1 : packetId), io.netty.buffer.Unpooled.wrappedBuffer(m.payload));
+    }
+
+    /**
+     * A PUBLISH with the subscription identifiers of the filters it matched (MQTT 5; 3.1.1 has none): {@code subIds}
+     * empty is {@link #publish(Message, int, int, boolean, boolean)}.
+     */
+    MqttPublishMessage publish(Message m, int qos, int packetId, boolean dup, boolean retain, List<Integer> subIds) {
+        return publish(m, qos, packetId, dup, retain);
+    }
+
+    /** The subscription identifier of a SUBSCRIBE, 0 without one (3.1.1). */
+    int subscriptionId(MqttSubscribeMessage msg) {
+        return 0;
     }
 
     private static MqttFixedHeader fixed(MqttMessageType type, int qos) {

@@ -12,11 +12,14 @@ import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttProperties.IntegerProperty;
 import io.netty.handler.codec.mqtt.MqttProperties.MqttPropertyType;
 import io.netty.handler.codec.mqtt.MqttProperties.StringProperty;
+import io.baetyl.hub.broker.Message;
 import io.netty.handler.codec.mqtt.MqttPublishMessage;
+import io.netty.handler.codec.mqtt.MqttPublishVariableHeader;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.netty.handler.codec.mqtt.MqttReasonCodeAndPropertiesVariableHeader;
 import io.netty.handler.codec.mqtt.MqttSubAckMessage;
 import io.netty.handler.codec.mqtt.MqttSubAckPayload;
+import io.netty.handler.codec.mqtt.MqttSubscribeMessage;
 import io.netty.handler.codec.mqtt.MqttUnsubAckMessage;
 import io.netty.handler.codec.mqtt.MqttUnsubAckPayload;
 import java.util.HashMap;
@@ -33,7 +36,7 @@ final class Protocol5 extends Protocol {
     static final int TOPIC_ALIAS_MAXIMUM = 16;
 
     private final int receiveMaximum;
-    private final long sessionExpirySeconds;
+    private long sessionExpirySeconds;
     private final int maximumPacketSize;
     private final Map<Integer, String> aliases = new HashMap<>();
     private String assignedClientId;
@@ -61,6 +64,20 @@ final class Protocol5 extends Protocol {
     }
 
     @Override
+    long sessionExpirySeconds() {
+        return sessionExpirySeconds == 0xFFFFFFFFL ? -1 : sessionExpirySeconds;
+    }
+
+    @Override
+    void disconnected(MqttMessage disconnect) {
+        // MQTT 5 §3.14.2.2.2: a session that had an interval of 0 cannot be given one at DISCONNECT (ignored here)
+        if (sessionExpirySeconds > 0 && disconnect.variableHeader() instanceof MqttReasonCodeAndPropertiesVariableHeader h
+                && h.properties().getProperty(MqttPropertyType.SESSION_EXPIRY_INTERVAL.value()) instanceof IntegerProperty i) {
+            sessionExpirySeconds = Integer.toUnsignedLong(i.value());
+        }
+    }
+
+    @Override
     boolean acceptsEmptyClientIdWithSession() {
         return true;
     }
@@ -84,8 +101,8 @@ final class Protocol5 extends Protocol {
             }
             props.add(new IntegerProperty(MqttPropertyType.TOPIC_ALIAS_MAXIMUM.value(), TOPIC_ALIAS_MAXIMUM));
             props.add(new IntegerProperty(MqttPropertyType.MAXIMUM_PACKET_SIZE.value(), maximumPacketSize));
-            props.add(new IntegerProperty(MqttPropertyType.SHARED_SUBSCRIPTION_AVAILABLE.value(), 0));
-            props.add(new IntegerProperty(MqttPropertyType.SUBSCRIPTION_IDENTIFIER_AVAILABLE.value(), 0));
+            props.add(new IntegerProperty(MqttPropertyType.SHARED_SUBSCRIPTION_AVAILABLE.value(), 1));
+            props.add(new IntegerProperty(MqttPropertyType.SUBSCRIPTION_IDENTIFIER_AVAILABLE.value(), 1));
         }
         return new MqttConnAckMessage(new MqttFixedHeader(MqttMessageType.CONNACK, false, MqttQoS.AT_MOST_ONCE, false, 0),
                 new MqttConnAckVariableHeader(reasonCode(code), sessionPresent, props));
@@ -118,6 +135,32 @@ final class Protocol5 extends Protocol {
         return new MqttUnsubAckMessage(new MqttFixedHeader(MqttMessageType.UNSUBACK, false, MqttQoS.AT_MOST_ONCE, false, 0),
                 new MqttMessageIdAndPropertiesVariableHeader(packetId, MqttProperties.NO_PROPERTIES),
                 new MqttUnsubAckPayload(codes));
+    }
+
+    /** Adds one Subscription Identifier property per matching subscription to the PUBLISH built by the base form. */
+    @Override
+    MqttPublishMessage publish(Message m, int qos, int packetId, boolean dup, boolean retain, List<Integer> subIds) {
+        MqttPublishMessage p = publish(m, qos, packetId, dup, retain);
+        if (subIds.isEmpty()) {
+            return p;
+        }
+        MqttProperties props = new MqttProperties();
+        for (MqttProperties.MqttProperty<?> q : p.variableHeader().properties().listAll()) {
+            props.add(q);
+        }
+        for (int id : subIds) {
+            props.add(new IntegerProperty(MqttPropertyType.SUBSCRIPTION_IDENTIFIER.value(), id));
+        }
+        return new MqttPublishMessage(p.fixedHeader(),
+                new MqttPublishVariableHeader(p.variableHeader().topicName(), p.variableHeader().packetId(), props),
+                p.payload());
+    }
+
+    @Override
+    int subscriptionId(MqttSubscribeMessage msg) {
+        MqttProperties.MqttProperty<?> id = msg.idAndPropertiesVariableHeader().properties()
+                .getProperty(MqttPropertyType.SUBSCRIPTION_IDENTIFIER.value());
+        return id instanceof IntegerProperty i ? i.value() : 0;
     }
 
     @Override

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,6 +48,8 @@ final class Session implements ClientSession {
     final Outbox out;
     final Inbox in;
     private Map<String, Integer> subscriptions;
+    /** The shared subscriptions among {@link #subscriptions}: {@code $share/{group}/{f}} → {@code f}; null if none. */
+    private Map<String, String> shared;
     /** QoS 2 packet ids in flight both ways; stored for a persistent session ({@link InflightStore}). */
     InflightStore.Record qos2 = new InflightStore.Record();
     private volatile boolean connected;
@@ -96,7 +99,8 @@ final class Session implements ClientSession {
         }
         boolean present = false;
         out.cursor = broker.committedSeq();
-        if (persistent && resume) {
+        if (resume) {
+            // MQTT 5: clean start 0 picks up the stored session even if this connection does not keep it after
             // read after a takeover completed: the previous connection saved its state on the way out
             InflightStore.Record saved = broker.inflight().get(clientId);
             if (saved != null) {
@@ -119,7 +123,11 @@ final class Session implements ClientSession {
                     }
                 });
             }
-            out.saveOffset();
+            if (persistent) {
+                out.saveOffset();
+            } else {
+                broker.forgetSession(clientId); // in use now, gone with this connection
+            }
         } else {
             if (broker.subscriptions().remove(clientId)) {
                 hooks.sessionDiscarded(clientId);
@@ -157,6 +165,13 @@ final class Session implements ClientSession {
         if (persistent) {
             out.saveOffset();
             saveQos2(false);
+            long expiry = protocol.sessionExpirySeconds();
+            if (expiry == 0) {
+                broker.forgetSession(clientId); // the DISCONNECT set the interval to 0
+            } else if (expiry > 0) {
+                Object token = broker.sessionAway(clientId);
+                ch.eventLoop().schedule(() -> broker.expireSession(clientId, token), expiry, TimeUnit.SECONDS);
+            }
         }
         if (will != null) {
             broker.wills().remove(clientId);
@@ -216,8 +231,18 @@ final class Session implements ClientSession {
         return account.canPublish(topic) ? null : "not permitted";
     }
 
-    /** Null if this client may subscribe to {@code filter}, else why not. */
+    /**
+     * Null if this client may subscribe to {@code filter}, else why not. For a shared subscription
+     * {@code $share/{group}/{f}} the permits are checked against {@code f}.
+     */
     String authorizeSubscribe(String filter) {
+        if (filter != null && filter.startsWith(Topics.SHARE_PREFIX)) {
+            Topics.Shared shared = Topics.shared(filter);
+            if (shared == null) {
+                return "topic invalid";
+            }
+            filter = shared.filter();
+        }
         if (!Topics.isValidFilter(filter) && !Topics.isSysFilter(filter)) {
             return "topic invalid";
         }
@@ -247,9 +272,11 @@ final class Session implements ClientSession {
         Map<String, Integer> added = new LinkedHashMap<>();
         List<String> newWithoutRetained = new ArrayList<>();
         boolean wasEmpty = !hasSubscriptions();
+        int id = protocol.subscriptionId(msg);
         for (MqttTopicSubscription s : msg.payload().topicSubscriptions()) {
             String filter = s.topicName();
-            String refused = authorizeSubscribe(filter);
+            String refused = id > SubscriptionOptions.MAX_ID ? "subscription identifier above " + SubscriptionOptions.MAX_ID
+                    : authorizeSubscribe(filter);
             if (hookAllowed != null && (refused == null || refused.equals("not permitted"))) {
                 refused = hookAllowed.contains(filter) ? null : "not permitted";
             }
@@ -259,11 +286,13 @@ final class Session implements ClientSession {
                 continue;
             }
             int grantedQos = s.qualityOfService().value();
-            int options = SubscriptionOptions.of(s, grantedQos);
+            int options = SubscriptionOptions.of(s, grantedQos, id);
             boolean existed = subscriptions != null && subscriptions.containsKey(filter);
             addSubscription(filter, options);
             int rh = SubscriptionOptions.retainHandling(options);
-            if (rh == 0 || (rh == 1 && !existed)) {
+            if (shared != null && shared.containsKey(filter)) {
+                newWithoutRetained.add(filter); // MQTT 5 §4.8.2: no retained messages for a shared subscription
+            } else if (rh == 0 || (rh == 1 && !existed)) {
                 added.put(filter, grantedQos);
             } else {
                 newWithoutRetained.add(filter);
@@ -306,7 +335,15 @@ final class Session implements ClientSession {
         }
         subscriptions.put(filter, options);
         hasOptions |= SubscriptionOptions.hasV5Options(options);
-        broker.subscribe(filter, out, SubscriptionOptions.qos(options));
+        Topics.Shared sh = Topics.shared(filter);
+        if (sh != null) {
+            if (shared == null) {
+                shared = new java.util.HashMap<>();
+            }
+            shared.put(filter, sh.filter());
+            hasOptions = true; // a logged message matches a shared subscription only for its owner
+        }
+        broker.subscribe(filter, clientId, out, SubscriptionOptions.qos(options));
     }
 
     void unsubscribe(MqttUnsubscribeMessage msg) {
@@ -315,6 +352,9 @@ final class Session implements ClientSession {
         for (String filter : msg.payload().topics()) {
             if (subscriptions != null && subscriptions.remove(filter) != null) {
                 broker.unsubscribe(filter, out);
+                if (shared != null) {
+                    shared.remove(filter);
+                }
                 events.unsubscribed(this, filter);
                 removed.add(filter);
                 codes.add((short) 0);
@@ -354,7 +394,7 @@ final class Session implements ClientSession {
         for (Map.Entry<String, Integer> e : subscriptions.entrySet()) {
             int o = e.getValue();
             int q = SubscriptionOptions.qos(o);
-            if ((q > best || (hasOptions && retain == 0)) && Topics.matches(e.getKey(), m.topic)) {
+            if ((q > best || (hasOptions && retain == 0)) && matches(e.getKey(), m)) {
                 if (own && (o & SubscriptionOptions.NO_LOCAL) != 0) {
                     continue;
                 }
@@ -368,6 +408,43 @@ final class Session implements ClientSession {
             }
         }
         return best < 0 ? -1 : best | retain;
+    }
+
+    /**
+     * Whether the subscription {@code filter} matches {@code m}: a shared one by its inner filter and, for a logged
+     * message, only if its group gave the message to this session (a QoS 0 message was handed here by the group).
+     */
+    private boolean matches(String filter, Message m) {
+        String inner = shared == null ? null : shared.get(filter);
+        if (inner == null) {
+            return Topics.matches(filter, m.topic);
+        }
+        return Topics.matches(inner, m.topic) && (m.seq <= 0 || broker.shared().owns(filter, m.seq, clientId));
+    }
+
+    /** The subscription identifiers of this session's filters matching {@code m} (MQTT 5 PUBLISH), ascending. */
+    List<Integer> subscriptionIds(Message m) {
+        if (!hasOptions || subscriptions == null) {
+            return List.of();
+        }
+        List<Integer> ids = null;
+        for (Map.Entry<String, Integer> e : subscriptions.entrySet()) {
+            int id = SubscriptionOptions.id(e.getValue());
+            if (id > 0) {
+                String inner = shared == null ? null : shared.get(e.getKey());
+                if (Topics.matches(inner == null ? e.getKey() : inner, m.topic)) {
+                    if (ids == null) {
+                        ids = new ArrayList<>(2);
+                    }
+                    ids.add(id);
+                }
+            }
+        }
+        if (ids == null) {
+            return List.of();
+        }
+        ids.sort(null);
+        return ids;
     }
 
     boolean hasOptions() {

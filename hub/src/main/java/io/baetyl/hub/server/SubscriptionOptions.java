@@ -17,13 +17,24 @@ final class SubscriptionOptions {
     private SubscriptionOptions() {
     }
 
-    static int of(MqttTopicSubscription s, int grantedQos) {
+    /** Subscription identifiers are kept above the options byte's six bits: up to this value (2^25 - 1). */
+    static final int MAX_ID = (1 << 25) - 1;
+    private static final int ID_SHIFT = 6;
+
+    /** {@code id}: the SUBSCRIBE's subscription identifier, 0 without one (at most {@link #MAX_ID}). */
+    static int of(MqttTopicSubscription s, int grantedQos, int id) {
         MqttSubscriptionOption o = s.option();
+        int idBits = id << ID_SHIFT;
         if (o == null) {
-            return grantedQos;
+            return grantedQos | idBits;
         }
         return grantedQos | (o.isNoLocal() ? NO_LOCAL : 0) | (o.isRetainAsPublished() ? RETAIN_AS_PUBLISHED : 0)
-                | (o.retainHandling().value() << 4);
+                | (o.retainHandling().value() << 4) | idBits;
+    }
+
+    /** The subscription identifier, 0 if none. */
+    static int id(int options) {
+        return options >>> ID_SHIFT;
     }
 
     static int qos(int options) {

@@ -78,6 +78,33 @@ public final class Topics {
         return true;
     }
 
+    /** The prefix of a shared subscription's filter, {@code $share/{group}/{filter}} (MQTT 5 §4.8.2). */
+    public static final String SHARE_PREFIX = "$share/";
+
+    /** A shared subscription: its group and the filter its members match topics against. */
+    public record Shared(String group, String filter) {
+    }
+
+    /**
+     * The group and inner filter of {@code $share/{group}/{filter}}, or null if {@code filter} does not start with
+     * {@code $share/} or is malformed (an empty group, a group with {@code + # /}, an invalid inner filter).
+     */
+    public static Shared shared(String filter) {
+        if (filter == null || !filter.startsWith(SHARE_PREFIX)) {
+            return null;
+        }
+        int slash = filter.indexOf('/', SHARE_PREFIX.length());
+        if (slash <= SHARE_PREFIX.length()) {
+            return null;
+        }
+        String group = filter.substring(SHARE_PREFIX.length(), slash);
+        String inner = filter.substring(slash + 1);
+        if (group.indexOf('+') >= 0 || group.indexOf('#') >= 0 || !(isValidFilter(inner) || isSysFilter(inner))) {
+            return null;
+        }
+        return new Shared(group, inner);
+    }
+
     /**
      * A filter on the broker's {@code $SYS/...} topics (otherwise following the filter rules). Subscribing to one needs
      * a permit that covers it, such as {@code $SYS/#}.

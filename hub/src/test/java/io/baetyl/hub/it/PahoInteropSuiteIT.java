@@ -35,15 +35,29 @@ class PahoInteropSuiteIT {
             "test_overlapping_subscriptions", "test_redelivery_on_reconnect", "test_retained_messages",
             "test_subscribe_failure", "test_unsubscribe", "test_zero_length_clientid");
     /**
-     * MQTT 5: what the hub implements. Not yet (see hub/README.md): user properties, payload format, request/response
-     * and publication expiry (PUBLISH properties are not passed on), topic aliases towards the client, maximum packet
-     * size, server keep-alive, session expiry countdown, shared subscriptions, subscription identifiers, will delay;
-     * test_dollar_topics as for 3.1.1. test_subscribe_options passed alone but once failed in a full run on a loaded
-     * machine (the suite waits fixed sleeps): left out until that is understood.
+     * MQTT 5: what the hub implements (14 of 27). The other 13, and why each fails (hub/README.md, "Not yet"):
+     * <ul>
+     * <li>PUBLISH properties are not passed on (another change): test_retained_message and test_will_message (user
+     * properties), test_user_properties, test_payload_format, test_request_response, test_publication_expiry;</li>
+     * <li>test_server_topic_alias: no topic aliases towards the client;</li>
+     * <li>test_client_topic_alias: the suite expects a DISCONNECT from the hub for an unknown alias; the hub closes
+     * the connection without one;</li>
+     * <li>test_maximum_packet_size: the suite expects a DISCONNECT (0x95) for a packet above the maximum; the hub
+     * closes the connection without one;</li>
+     * <li>test_server_keep_alive: no Server Keep Alive in the CONNACK;</li>
+     * <li>test_flow_control2: the hub announces no Receive Maximum of its own and never disconnects with 0x93, so the
+     * suite sends 65,536 QoS 2 messages and waits for a DISCONNECT that does not come;</li>
+     * <li>test_will_delay: the will delay interval is not honoured (the will is published at once);</li>
+     * <li>test_dollar_topics: as for 3.1.1, the hub refuses {@code $} publishes.</li>
+     * </ul>
+     * test_subscribe_options was flaky because the suite's client waits 0.3 s for a CONNACK; run_paho_test.py waits
+     * longer while connecting (see there).
      */
     static final List<String> V5 = List.of("test_assigned_clientid", "test_basic", "test_flow_control1",
-            "test_keepalive", "test_overlapping_subscriptions", "test_redelivery_on_reconnect", "test_subscribe_failure",
-            "test_unsubscribe", "test_zero_length_clientid");
+            "test_keepalive", "test_offline_message_queueing", "test_overlapping_subscriptions",
+            "test_redelivery_on_reconnect", "test_session_expiry", "test_shared_subscriptions",
+            "test_subscribe_failure", "test_subscribe_identifiers", "test_subscribe_options", "test_unsubscribe",
+            "test_zero_length_clientid");
 
     @TempDir
     static Path dir;
@@ -92,7 +106,9 @@ class PahoInteropSuiteIT {
 
     @Test
     void mqtt5Suite() throws Exception {
-        runAll("client_test5", V5);
+        // -Dpaho.v5.tests=a,b,...: run those instead (to look at tests not asserted yet; each one's log is printed)
+        String only = System.getProperty("paho.v5.tests", "");
+        runAll("client_test5", only.isBlank() ? V5 : List.of(only.split(",")));
     }
 
     /** Runs each test in its own process; fails with the output of every test that failed. */
@@ -100,6 +116,7 @@ class PahoInteropSuiteIT {
         List<String> failed = new ArrayList<>();
         for (String t : tests) {
             String problem = run(module, t);
+            System.out.println("paho " + module + " " + t + ": " + (problem == null ? "passed" : "FAILED"));
             if (problem != null) {
                 failed.add(problem);
             }

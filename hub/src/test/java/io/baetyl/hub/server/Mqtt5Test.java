@@ -128,7 +128,8 @@ class Mqtt5Test {
         assertThat(assigned).startsWith("auto-");
         assertThat(broker.session(assigned)).isNotNull();
         assertThat(((IntegerProperty) p.getProperty(MqttPropertyType.TOPIC_ALIAS_MAXIMUM.value())).value()).isEqualTo(16);
-        assertThat(((IntegerProperty) p.getProperty(MqttPropertyType.SHARED_SUBSCRIPTION_AVAILABLE.value())).value()).isZero();
+        assertThat(((IntegerProperty) p.getProperty(MqttPropertyType.SHARED_SUBSCRIPTION_AVAILABLE.value())).value()).isEqualTo(1);
+        assertThat(((IntegerProperty) p.getProperty(MqttPropertyType.SUBSCRIPTION_IDENTIFIER_AVAILABLE.value())).value()).isEqualTo(1);
     }
 
     @Test
@@ -228,5 +229,53 @@ class Mqtt5Test {
         brief.writeInbound(connect5("c1", "p1", true, MqttProperties.NO_PROPERTIES, false));
         brief.readOutbound();
         assertThat(broker.subscriptions().get("c1")).isNull();
+    }
+
+    @Test
+    void cleanStart0ResumesAStoredSessionAndTheExpiryIntervalEndsIt() {
+        MqttProperties oneSecond = props(new IntegerProperty(MqttPropertyType.SESSION_EXPIRY_INTERVAL.value(), 1));
+        EmbeddedChannel ch = channel();
+        ch.writeInbound(connect5("c1", "p1", true, props(new IntegerProperty(MqttPropertyType.SESSION_EXPIRY_INTERVAL.value(), 3600)), false));
+        ch.readOutbound();
+        ch.writeInbound(MqttMessageBuilders.subscribe().messageId(1).addSubscription(MqttQoS.AT_LEAST_ONCE, "a/kept").build());
+        ch.readOutbound();
+        ch.close();
+        EmbeddedChannel pub = connected("p", MqttProperties.NO_PROPERTIES);
+        pub.writeInbound(publish("a/kept", "queued", 1, 1, MqttProperties.NO_PROPERTIES));
+        // clean start 0 with interval 0 (the Paho suite's test_offline_message_queueing): the stored session is
+        // resumed, what was queued is delivered, and nothing is kept after this connection
+        EmbeddedChannel again = channel();
+        again.writeInbound(connect5("c1", "p1", false, MqttProperties.NO_PROPERTIES, false));
+        MqttConnAckMessage ack = again.readOutbound();
+        assertThat(ack.variableHeader().isSessionPresent()).isTrue();
+        assertThat(nextPayload(again)).isEqualTo("a/kept queued");
+        assertThat(broker.subscriptions().get("c1")).isNull();
+
+        // an interval of 1 s: kept while away, forgotten once it passed
+        EmbeddedChannel brief = channel();
+        brief.writeInbound(connect5("c2", "p1", true, oneSecond, false));
+        brief.readOutbound();
+        brief.writeInbound(MqttMessageBuilders.subscribe().messageId(1).addSubscription(MqttQoS.AT_LEAST_ONCE, "a/x").build());
+        brief.readOutbound();
+        brief.pipeline().close(); // not EmbeddedChannel.close(), which cancels its loop's scheduled tasks
+        brief.runPendingTasks();
+        assertThat(brief.isActive()).isFalse();
+        assertThat(broker.subscriptions().get("c2")).containsKey("a/x");
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).until(() -> {
+            brief.runScheduledPendingTasks();
+            return broker.subscriptions().get("c2") == null;
+        });
+
+        // a DISCONNECT that sets the interval to 0 ends the session at once
+        EmbeddedChannel third = channel();
+        third.writeInbound(connect5("c3", "p1", true, oneSecond, false));
+        third.readOutbound();
+        third.writeInbound(MqttMessageBuilders.subscribe().messageId(1).addSubscription(MqttQoS.AT_LEAST_ONCE, "a/x").build());
+        third.readOutbound();
+        third.writeInbound(new MqttMessage(new MqttFixedHeader(MqttMessageType.DISCONNECT, false, MqttQoS.AT_MOST_ONCE, false, 0),
+                new MqttReasonCodeAndPropertiesVariableHeader((byte) 0,
+                        props(new IntegerProperty(MqttPropertyType.SESSION_EXPIRY_INTERVAL.value(), 0)))));
+        assertThat(third.isActive()).isFalse();
+        assertThat(broker.subscriptions().get("c3")).isNull();
     }
 }
