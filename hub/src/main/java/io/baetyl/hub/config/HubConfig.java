@@ -217,6 +217,12 @@ public class HubConfig implements Validated {
     /** Not in baetyl-hub: a connection must send CONNECT within {@code timeout} of being accepted. */
     public static class Connect {
         public Duration timeout = Duration.ofSeconds(10);
+        /** New: the longest keep-alive an MQTT 5 client gets (Server Keep Alive); 0 (default) leaves the client's. */
+        public KeepAlive keepalive = new KeepAlive();
+    }
+
+    public static class KeepAlive {
+        public Duration max = Duration.ZERO;
     }
 
     public static class Shutdown {
@@ -272,6 +278,11 @@ public class HubConfig implements Validated {
         }
         positive("shutdown.timeout", shutdown.timeout);
         positive("connect.timeout", connect.timeout);
+        if (connect.keepalive == null || connect.keepalive.max == null || connect.keepalive.max.isNegative()
+                || connect.keepalive.max.toSeconds() > 65535) {
+            throw new IllegalArgumentException("connect.keepalive.max: must be between 0s (off) and 65535s, got "
+                    + (connect.keepalive == null ? null : connect.keepalive.max));
+        }
         atLeast("storage.size.max", storage.size.max, 64 * 1024);
         atLeast("storage.count.max", storage.count.max, 1);
         atLeast("message.retained.size.max", message.retained.size.max, 0);

@@ -2,6 +2,7 @@ package io.baetyl.hub.server;
 
 import io.baetyl.hub.broker.Broker;
 import io.baetyl.hub.broker.Message;
+import io.baetyl.hub.broker.MessageProperties;
 import io.baetyl.hub.broker.Metrics;
 import io.baetyl.hub.broker.NotStoredException;
 import io.baetyl.hub.exhook.HookedPublish;
@@ -49,7 +50,7 @@ final class Inbox {
         if (topic == null) {
             log.warn("closing connection: clientId={}, reason=protocol violation: topic alias unknown or out of range",
                     session.clientId());
-            session.closeConnection();
+            session.closeConnection(Disconnect.TOPIC_ALIAS_INVALID);
             return;
         }
         int qos = msg.fixedHeader().qosLevel().value();
@@ -62,6 +63,8 @@ final class Inbox {
         }
         ByteBuf content = msg.content();
         byte[] payload = ByteBufUtil.getBytes(content, content.readerIndex(), content.readableBytes(), false);
+        // MQTT 5: what travels to the subscribers (3.1.1 has no properties: null)
+        MessageProperties props = PublishProperties.from(msg.variableHeader().properties());
         if (qos == 2 && refused == null && isResent(pid, new Message(topic, payload, qos, retain, session.clientId()))) {
             // a resent PUBLISH before its PUBREL: stored already (and seen by the hooks), answered again
             metrics.messagesInQos1.increment();
@@ -69,7 +72,7 @@ final class Inbox {
             return;
         }
         // ExHook client.authorize and message.publish; the result comes back in onHookedPublish, in publish order
-        if (session.hooks.publish(topic, payload, qos, retain, pid, refused == null, this::onHookedPublish)) {
+        if (session.hooks.publish(topic, payload, qos, retain, pid, refused == null, p -> onHookedPublish(p, props))) {
             return;
         }
         if (refused != null) {
@@ -79,7 +82,7 @@ final class Inbox {
         if (permittedTopics.size() < 10_000) {
             permittedTopics.add(topic);
         }
-        publish(new Message(topic, payload, qos, retain, session.clientId()), qos, pid);
+        publish(new Message(topic, payload, qos, retain, session.clientId(), props), qos, pid);
     }
 
     private void refuse(String topic, String why) {
@@ -88,7 +91,7 @@ final class Inbox {
     }
 
     /** A PUBLISH back from the ExHook chain (on this loop): refused, dropped (still acknowledged), or published. */
-    private void onHookedPublish(HookedPublish p) {
+    private void onHookedPublish(HookedPublish p, MessageProperties props) {
         if (!session.connected()) {
             return;
         }
@@ -99,7 +102,7 @@ final class Inbox {
                 acknowledgeNow(p.clientQos(), p.packetId());
             }
             case PUBLISH -> {
-                publish(new Message(p.topic(), p.payload(), p.qos(), p.retain(), session.clientId()), p.clientQos(),
+                publish(new Message(p.topic(), p.payload(), p.qos(), p.retain(), session.clientId(), props), p.clientQos(),
                         p.packetId());
                 ackPersisted();
             }

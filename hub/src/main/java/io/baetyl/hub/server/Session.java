@@ -91,6 +91,8 @@ final class Session implements ClientSession {
      * Returns whether a session was present.
      */
     boolean open() {
+        // a will of this client's previous connection waiting out its delay: not sent, or sent now if the session ends
+        broker.wills().reconnected(clientId, !(persistent && resume));
         if (will != null) {
             broker.wills().put(clientId, will);
         }
@@ -161,14 +163,24 @@ final class Session implements ClientSession {
         if (will != null) {
             broker.wills().remove(clientId);
             if (!graceful) {
-                log.debug("publishing will: clientId={}, topic={}", clientId, will.topic);
-                broker.publish(will.withSeq(0), null);
+                long delay = protocol.willDelayMillis();
+                if (delay > 0) {
+                    log.debug("will delayed: clientId={}, topic={}, delayMillis={}", clientId, will.topic, delay);
+                    broker.wills().publishLater(clientId, delay, ch.eventLoop(), this::publishWill);
+                } else {
+                    publishWill();
+                }
             }
         }
         broker.unregisterSession(clientId, this);
         events.disconnected(this, graceful);
         hooks.disconnected(graceful ? "normal" : "closed", !persistent); // and session.terminated for a clean one
         closed.complete(null);
+    }
+
+    private void publishWill() {
+        log.debug("publishing will: clientId={}, topic={}", clientId, will.topic);
+        broker.publish(will.publishedNow(), null);
     }
 
     /** The connection closed before the session started (during a takeover): only the registration goes. */
@@ -183,7 +195,7 @@ final class Session implements ClientSession {
     public CompletableFuture<Void> takeOver() {
         ch.eventLoop().execute(() -> {
             if (ch.isActive()) {
-                ch.close();
+                Disconnect.close(ch, protocol, Disconnect.SESSION_TAKEN_OVER);
             } else if (ended) {
                 closed.complete(null);
             }
@@ -204,6 +216,11 @@ final class Session implements ClientSession {
         if (ch.isActive()) {
             ch.close();
         }
+    }
+
+    /** Closes the connection; an MQTT 5 client is told {@code reasonCode} in a DISCONNECT first. */
+    void closeConnection(int reasonCode) {
+        Disconnect.close(ch, protocol, reasonCode);
     }
 
     // ---- permissions and the publish step ---------------------------------------------------------------------------
