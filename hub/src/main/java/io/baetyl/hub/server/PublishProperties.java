@@ -24,7 +24,8 @@ final class PublishProperties {
 
     /** What of {@code p} travels with the message; null if none of it. */
     static MessageProperties from(MqttProperties p) {
-        if (p == null || p.isEmpty()) {
+        // not isEmpty(): Netty's MqttProperties keeps user properties apart and does not count them there
+        if (p == null || p == MqttProperties.NO_PROPERTIES) {
             return null;
         }
         int format = intValue(p, MqttPropertyType.PAYLOAD_FORMAT_INDICATOR, -1);
