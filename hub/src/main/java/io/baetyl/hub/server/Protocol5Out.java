@@ -71,12 +71,15 @@ final class Protocol5Out {
         if (maximumPacketSize == Long.MAX_VALUE) {
             return true;
         }
-        return packetSize(m, qos) <= maximumPacketSize;
+        return packetSize(m, qos, aliasMaximum > 0) <= maximumPacketSize;
     }
 
-    /** At most the size of the PUBLISH this connection sends for {@code m}: the whole topic and an alias property. */
-    static long packetSize(Message m, int qos) {
-        long props = m.propsLength() + ALIAS_PROPERTY_LENGTH;
+    /**
+     * At most the size of the PUBLISH this connection sends for {@code m}: with the whole topic, and an alias property
+     * if the connection uses aliases.
+     */
+    static long packetSize(Message m, int qos, boolean aliases) {
+        long props = m.propsLength() + (aliases ? ALIAS_PROPERTY_LENGTH : 0);
         long remaining = 2L + m.topic.getBytes(StandardCharsets.UTF_8).length + (qos > 0 ? 2 : 0)
                 + PublishProperties.varIntLength(props) + props + m.payload.length;
         return 1 + PublishProperties.varIntLength(remaining) + remaining;

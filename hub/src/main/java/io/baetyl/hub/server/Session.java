@@ -91,14 +91,16 @@ final class Session implements ClientSession {
      * Returns whether a session was present.
      */
     boolean open() {
+        // MQTT 5: clean start 0 resumes a stored session whatever this connection's expiry (0: it ends with it)
+        boolean resumeStored = resume && (persistent || protocol.version() == 5);
         // a will of this client's previous connection waiting out its delay: not sent, or sent now if the session ends
-        broker.wills().reconnected(clientId, !(persistent && resume));
+        broker.wills().reconnected(clientId, !resumeStored);
         if (will != null) {
             broker.wills().put(clientId, will);
         }
         boolean present = false;
         out.cursor = broker.committedSeq();
-        if (persistent && resume) {
+        if (resumeStored) {
             // read after a takeover completed: the previous connection saved its state on the way out
             InflightStore.Record saved = broker.inflight().get(clientId);
             if (saved != null) {
@@ -122,6 +124,9 @@ final class Session implements ClientSession {
                 });
             }
             out.saveOffset();
+            if (!persistent) {
+                forgetStored(); // resumed, and it ends with this connection
+            }
         } else {
             if (broker.subscriptions().remove(clientId)) {
                 hooks.sessionDiscarded(clientId);
@@ -130,6 +135,12 @@ final class Session implements ClientSession {
             broker.inflight().remove(clientId);
         }
         return present;
+    }
+
+    private void forgetStored() {
+        broker.subscriptions().remove(clientId);
+        broker.deleteOffset(clientId);
+        broker.inflight().remove(clientId);
     }
 
     /** The CONNACK is out: deliveries start. */

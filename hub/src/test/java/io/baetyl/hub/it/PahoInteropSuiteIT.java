@@ -75,6 +75,8 @@ class PahoInteropSuiteIT {
                 TestHub.principal("u1", "p1", List.of("#"), List.of("#")),
                 TestHub.principal("nosub", "p2", List.of("#"),
                         List.of("TopicA/#", "Topic/#", "/#", "client_test5/#")));
+        // test_server_keep_alive connects with 120 s and expects the server's 60
+        c.connect.keepalive.max = java.time.Duration.ofSeconds(60);
         hub = TestHub.start(c, dir.resolve("hub"));
     }
 

@@ -262,6 +262,25 @@ class Mqtt5MessagesTest {
         assertThat(next(back)).isNull();
     }
 
+    @Test
+    void cleanStart0ResumesAStoredSessionEvenWithExpiry0WhichThenEndsWithTheConnection() {
+        MqttProperties keep = props(new IntegerProperty(MqttPropertyType.SESSION_EXPIRY_INTERVAL.value(), 3600));
+        EmbeddedChannel first = v5("r", keep);
+        subscribe(first, "a/r", 1);
+        first.close();
+        broker.publish(new Message("a/r", "queued".getBytes(StandardCharsets.UTF_8), 1, false, "x"), null);
+        EmbeddedChannel back = channel();
+        back.writeInbound(connect5("r", MqttProperties.NO_PROPERTIES).cleanSession(false).build());
+        MqttConnAckMessage ack = back.readOutbound();
+        assertThat(ack.variableHeader().isSessionPresent()).isTrue();
+        assertThat(text(next(back))).isEqualTo("a/r queued");
+        back.close();
+        EmbeddedChannel again = channel();
+        again.writeInbound(connect5("r", MqttProperties.NO_PROPERTIES).cleanSession(false).build());
+        MqttConnAckMessage ended = again.readOutbound();
+        assertThat(ended.variableHeader().isSessionPresent()).isFalse();
+    }
+
     // ---- 3. wills ---------------------------------------------------------------------------------------------------
 
     private MqttMessage withWill(String id, int delaySeconds, int sessionExpiry, boolean cleanStart) {
@@ -396,7 +415,7 @@ class Mqtt5MessagesTest {
                 props(new IntegerProperty(MqttPropertyType.TOPIC_ALIAS_MAXIMUM.value(), 5))).build(), 0);
         enc.writeOutbound(out.publish(m, 1, 7, false, false));
         io.netty.buffer.ByteBuf wire = enc.readOutbound();
-        assertThat(Protocol5Out.packetSize(m, 1)).isEqualTo(wire.readableBytes());
+        assertThat(Protocol5Out.packetSize(m, 1, true)).isEqualTo(wire.readableBytes());
         wire.release();
         enc.finishAndReleaseAll();
     }
