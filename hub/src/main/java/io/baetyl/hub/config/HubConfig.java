@@ -143,6 +143,12 @@ public class HubConfig implements Validated {
     public static class Ingress {
         public Qos0 qos0 = new Qos0(10000);
         public IngressQos1 qos1 = new IngressQos1();
+        /** New: QoS 1 and 2 publishes an MQTT 5 client may have unacknowledged (told as Receive Maximum). */
+        public Inflight inflight = new Inflight();
+    }
+
+    public static class Inflight {
+        public int max = 1024;
     }
 
     public static class Qos0 {
@@ -264,6 +270,7 @@ public class HubConfig implements Validated {
         min("message.ingress.qos0.buffer.size", message.ingress.qos0.buffer.size, 1, Integer.MAX_VALUE);
         min("message.ingress.qos1.buffer.size", message.ingress.qos1.buffer.size, 1, Integer.MAX_VALUE);
         min("message.ingress.qos1.batch.max", message.ingress.qos1.batch.max, 1, Integer.MAX_VALUE);
+        min("message.ingress.inflight.max", message.ingress.inflight.max, 1, 65535);
         min("message.egress.qos0.buffer.size", message.egress.qos0.buffer.size, 1, Integer.MAX_VALUE);
         min("message.egress.qos1.buffer.size", message.egress.qos1.buffer.size, 1, 65535);
         min("message.egress.qos1.batch.max", message.egress.qos1.batch.max, 1, 10000);

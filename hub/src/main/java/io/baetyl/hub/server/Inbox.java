@@ -37,6 +37,8 @@ final class Inbox {
     private int[] unacked = new int[16];
     private int unackedCount;
     private long unackedEpoch;
+    /** QoS 1 publishes among {@link #unacked} (QoS 2 ones are in the session's received packet ids already). */
+    private int unackedQos1;
 
     Inbox(Session session, Broker broker, Channel ch) {
         this.session = session;
@@ -55,6 +57,14 @@ final class Inbox {
         }
         int qos = msg.fixedHeader().qosLevel().value();
         int pid = msg.variableHeader().packetId();
+        if (qos > 0 && !(qos == 2 && session.qos2.received.containsKey(pid))
+                && session.protocol.exceedsReceiveMaximum(session.qos2.received.size() + unackedQos1)) {
+            // MQTT 5 §3.3.4: more unacknowledged publishes than the hub's Receive Maximum allows
+            log.warn("closing connection: clientId={}, reason=receive maximum exceeded ({} unacknowledged QoS 1/2 publishes)",
+                    session.clientId(), session.qos2.received.size() + unackedQos1);
+            session.closeConnection(Disconnect.RECEIVE_MAXIMUM_EXCEEDED);
+            return;
+        }
         boolean retain = msg.fixedHeader().isRetain();
         String refused = permittedTopics.contains(topic) ? null : session.authorizePublish(topic);
         if ("invalid".equals(refused)) {
@@ -171,6 +181,9 @@ final class Inbox {
             unacked = Arrays.copyOf(unacked, unackedCount * 2);
         }
         unacked[unackedCount++] = packed;
+        if (clientQos == 1) {
+            unackedQos1++;
+        }
     }
 
     /**
@@ -183,6 +196,7 @@ final class Inbox {
         }
         int n = unackedCount;
         unackedCount = 0;
+        unackedQos1 = 0;
         try {
             broker.flushQos1();
         } catch (NotStoredException e) {

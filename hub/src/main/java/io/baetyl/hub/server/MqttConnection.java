@@ -223,6 +223,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
         }
         remote = ClientAddress.text(ch); // after a PROXY protocol header: the client's real address
         protocol = Protocol.forConnect(msg, (int) Math.min(Integer.MAX_VALUE, config.message.length.max.bytes()));
+        protocol.receiveMaximumIn(config.message.ingress.inflight.max);
         ConnectCheck check = ConnectCheck.authenticate(msg, auth, ch, protocol);
         // ExHook client.connect, then client.authenticate decides after the hub's principals
         if (hooks.authenticate(msg, !check.refused(), ok -> connectAuthenticated(msg, check.withHookVerdict(ok, msg)))) {

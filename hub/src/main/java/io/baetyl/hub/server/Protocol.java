@@ -89,6 +89,15 @@ class Protocol {
         return clientSeconds;
     }
 
+    /** The hub's own Receive Maximum for this client (MQTT 5; 3.1.1 has none). */
+    void receiveMaximumIn(int max) {
+    }
+
+    /** Whether a new QoS 1 or 2 publish, with {@code inflight} unacknowledged before it, exceeds the hub's Receive Maximum. */
+    boolean exceedsReceiveMaximum(int inflight) {
+        return false;
+    }
+
     /** How long after an unexpected end of the connection the will is published (MQTT 5 will delay interval). */
     long willDelayMillis() {
         return 0;

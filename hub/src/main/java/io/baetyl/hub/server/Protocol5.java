@@ -179,6 +179,16 @@ final class Protocol5 extends Protocol {
     }
 
     @Override
+    void receiveMaximumIn(int max) {
+        out.receiveMaximumIn = max;
+    }
+
+    @Override
+    boolean exceedsReceiveMaximum(int inflight) {
+        return inflight >= out.receiveMaximumIn;
+    }
+
+    @Override
     long willDelayMillis() {
         return out.willDelayMillis();
     }

@@ -34,6 +34,8 @@ final class Protocol5Out {
     private final long maximumPacketSize;
     private final long willDelayMillis;
     private int serverKeepAlive = -1;
+    /** The hub's Receive Maximum (MQTT 5 §3.2.2.3.3): QoS 1 and 2 publishes the client may have unacknowledged. */
+    int receiveMaximumIn = 65535;
 
     Protocol5Out(MqttConnectMessage connect, long sessionExpirySeconds) {
         MqttProperties p = connect.variableHeader().properties();
@@ -100,6 +102,9 @@ final class Protocol5Out {
     }
 
     void connAckProperties(MqttProperties props) {
+        if (receiveMaximumIn < 65535) {
+            props.add(new IntegerProperty(MqttPropertyType.RECEIVE_MAXIMUM.value(), receiveMaximumIn));
+        }
         if (serverKeepAlive >= 0) {
             props.add(new IntegerProperty(MqttPropertyType.SERVER_KEEP_ALIVE.value(), serverKeepAlive));
         }

@@ -64,6 +64,7 @@ class Mqtt5MessagesTest {
         p.permissions = List.of(pub, sub);
         c.principals = List.of(p);
         c.connect.keepalive.max = Duration.ofSeconds(30);
+        c.message.ingress.inflight.max = 3;
         return c;
     }
 
@@ -487,6 +488,34 @@ class Mqtt5MessagesTest {
         idle3.pipeline().fireUserEventTriggered(IdleStateEvent.FIRST_READER_IDLE_STATE_EVENT);
         assertThat(disconnectReason(idle3)).isEqualTo(-1);
         assertThat(idle3.isActive()).isFalse();
+    }
+
+    @Test
+    void moreUnacknowledgedPublishesThanTheHubsReceiveMaximumGetDisconnect0x93AndNotFor311() {
+        EmbeddedChannel ch = channel();
+        ch.writeInbound(connect5("rm", MqttProperties.NO_PROPERTIES).build());
+        MqttConnAckMessage ack = ch.readOutbound();
+        assertThat(((IntegerProperty) ack.variableHeader().properties()
+                .getProperty(MqttPropertyType.RECEIVE_MAXIMUM.value())).value()).isEqualTo(3);
+        for (int pid = 1; pid <= 3; pid++) { // QoS 2, never released: three in flight
+            ch.writeInbound(publish("a/rm", "m" + pid, 2, pid, false, MqttProperties.NO_PROPERTIES));
+        }
+        ch.writeInbound(publish("a/rm", "m3", 2, 3, false, MqttProperties.NO_PROPERTIES)); // a resend is no new one
+        assertThat(ch.isActive()).isTrue();
+        ch.writeInbound(new MqttMessage(new MqttFixedHeader(MqttMessageType.PUBREL, false, MqttQoS.AT_LEAST_ONCE, false, 0),
+                io.netty.handler.codec.mqtt.MqttMessageIdVariableHeader.from(1))); // one completes: room for one more
+        ch.writeInbound(publish("a/rm", "m4", 2, 4, false, MqttProperties.NO_PROPERTIES));
+        assertThat(ch.isActive()).isTrue();
+        assertThat(disconnectReason(ch)).isEqualTo(-1);
+        ch.writeInbound(publish("a/rm", "m5", 1, 5, false, MqttProperties.NO_PROPERTIES));
+        assertThat(disconnectReason(ch)).isEqualTo(0x93);
+        assertThat(ch.isActive()).isFalse();
+
+        EmbeddedChannel old = v3("rm3");
+        for (int pid = 1; pid <= 10; pid++) {
+            old.writeInbound(publish("a/rm", "m" + pid, 2, pid, false, MqttProperties.NO_PROPERTIES));
+        }
+        assertThat(old.isActive()).isTrue();
     }
 
     // ---- 7. server keep-alive -----------------------------------------------------------------------------------------
