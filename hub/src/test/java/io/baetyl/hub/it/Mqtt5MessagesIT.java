@@ -327,6 +327,62 @@ class Mqtt5MessagesIT {
         }
     }
 
+    @Test
+    void propertiesCountTowardsMessageLengthMax() throws Exception {
+        HubConfig c = TestHub.config();
+        c.listen = List.of("tcp://127.0.0.1:" + FreePorts.next());
+        c.message.length.max = io.baetyl.sdk.config.ByteSize.ofBytes(1024);
+        try (TestHub small = TestHub.start(c, dir.resolve("small"));
+             Socket s = new Socket("127.0.0.1", small.port())) {
+            s.setSoTimeout(20_000);
+            OutputStream out = s.getOutputStream();
+            out.write(new byte[] {0x10, 23, 0, 4, 'M', 'Q', 'T', 'T', 5, (byte) 0xC2, 0, 60, 0,
+                    0, 2, 'l', 'm', 0, 2, 'u', '1', 0, 2, 'p', '1'});
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            assertThat(in.readUnsignedByte()).isEqualTo(0x20);
+            in.readFully(new byte[in.readUnsignedByte()]);
+            // 600 bytes of payload fit in 1k (the PINGREQ behind it is answered) ...
+            out.write(publishWithUserProperty(1, 600));
+            out.write(new byte[] {(byte) 0xC0, 0});
+            out.flush();
+            assertThat(in.readUnsignedByte()).isEqualTo(0xD0);
+            assertThat(in.readUnsignedByte()).isEqualTo(0);
+            // ... with 600 bytes of user property the PUBLISH does not
+            out.write(publishWithUserProperty(600, 600));
+            out.flush();
+            assertThat(in.readUnsignedByte()).isEqualTo(0xE0);
+            assertThat(in.readUnsignedByte()).isGreaterThanOrEqualTo(1);
+            assertThat(in.readUnsignedByte()).as("packet too large").isEqualTo(0x95);
+        }
+    }
+
+    /** A QoS 0 PUBLISH to "t" with one user property ("k", {@code valueBytes} x) and {@code payloadBytes} of payload. */
+    private static byte[] publishWithUserProperty(int valueBytes, int payloadBytes) {
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        int props = 1 + 2 + 1 + 2 + valueBytes;
+        int remaining = 2 + 1 + varIntLength(props) + props + payloadBytes;
+        b.write(0x30);
+        writeVarInt(b, remaining);
+        b.writeBytes(new byte[] {0, 1, 't'});
+        writeVarInt(b, props);
+        b.writeBytes(new byte[] {0x26, 0, 1, 'k', (byte) (valueBytes >> 8), (byte) valueBytes});
+        b.writeBytes("x".repeat(valueBytes).getBytes(StandardCharsets.UTF_8));
+        b.writeBytes("p".repeat(payloadBytes).getBytes(StandardCharsets.UTF_8));
+        return b.toByteArray();
+    }
+
+    private static int varIntLength(int v) {
+        return v < 128 ? 1 : v < 16_384 ? 2 : 3;
+    }
+
+    private static void writeVarInt(java.io.ByteArrayOutputStream b, int v) {
+        do {
+            int d = v % 128;
+            v /= 128;
+            b.write(v > 0 ? d | 0x80 : d);
+        } while (v > 0);
+    }
+
     /** The Server Keep Alive property (0x13) of a CONNACK's variable header, or -1. */
     private static int serverKeepAlive(byte[] connack) {
         int i = 2;
