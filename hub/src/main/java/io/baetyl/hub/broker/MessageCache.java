@@ -26,7 +26,7 @@ final class MessageCache {
     }
 
     static long weight(Message m) {
-        return OVERHEAD + m.payload.length + 2L * m.topic.length() + 2L * m.clientId.length();
+        return OVERHEAD + m.payload.length + m.propsLength() + 2L * m.topic.length() + 2L * m.clientId.length();
     }
 
     private int slot(long seq) {

@@ -24,6 +24,10 @@ public final class Metrics {
     public final LongAdder retainedRefused = new LongAdder();
     /** Connections closed because no CONNECT arrived within {@code connect.timeout}. */
     public final LongAdder connectTimeouts = new LongAdder();
+    /** Messages not delivered to a subscriber because their MQTT 5 message expiry interval had passed. */
+    public final LongAdder messagesExpired = new LongAdder();
+    /** Messages not delivered to an MQTT 5 subscriber because the PUBLISH would exceed its maximum packet size. */
+    public final LongAdder messagesTooLarge = new LongAdder();
 
     public Map<String, Object> snapshot(long backlog, long lastSeq, int sessions, int retained) {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -42,6 +46,8 @@ public final class Metrics {
         m.put("messages_refused_qos1", refusedQos1.sum());
         m.put("retained_refused", retainedRefused.sum());
         m.put("connect_timeouts", connectTimeouts.sum());
+        m.put("messages_expired", messagesExpired.sum());
+        m.put("messages_too_large", messagesTooLarge.sum());
         m.put("persisted_backlog", backlog);
         m.put("persisted_sequence", lastSeq);
         m.put("retained", retained);

@@ -143,6 +143,12 @@ public class HubConfig implements Validated {
     public static class Ingress {
         public Qos0 qos0 = new Qos0(10000);
         public IngressQos1 qos1 = new IngressQos1();
+        /** New: QoS 1 and 2 publishes an MQTT 5 client may have unacknowledged (told as Receive Maximum). */
+        public Inflight inflight = new Inflight();
+    }
+
+    public static class Inflight {
+        public int max = 1024;
     }
 
     public static class Qos0 {
@@ -217,6 +223,12 @@ public class HubConfig implements Validated {
     /** Not in baetyl-hub: a connection must send CONNECT within {@code timeout} of being accepted. */
     public static class Connect {
         public Duration timeout = Duration.ofSeconds(10);
+        /** New: the longest keep-alive an MQTT 5 client gets (Server Keep Alive); 0 (default) leaves the client's. */
+        public KeepAlive keepalive = new KeepAlive();
+    }
+
+    public static class KeepAlive {
+        public Duration max = Duration.ZERO;
     }
 
     public static class Shutdown {
@@ -258,6 +270,7 @@ public class HubConfig implements Validated {
         min("message.ingress.qos0.buffer.size", message.ingress.qos0.buffer.size, 1, Integer.MAX_VALUE);
         min("message.ingress.qos1.buffer.size", message.ingress.qos1.buffer.size, 1, Integer.MAX_VALUE);
         min("message.ingress.qos1.batch.max", message.ingress.qos1.batch.max, 1, Integer.MAX_VALUE);
+        min("message.ingress.inflight.max", message.ingress.inflight.max, 1, 65535);
         min("message.egress.qos0.buffer.size", message.egress.qos0.buffer.size, 1, Integer.MAX_VALUE);
         min("message.egress.qos1.buffer.size", message.egress.qos1.buffer.size, 1, 65535);
         min("message.egress.qos1.batch.max", message.egress.qos1.batch.max, 1, 10000);
@@ -272,6 +285,11 @@ public class HubConfig implements Validated {
         }
         positive("shutdown.timeout", shutdown.timeout);
         positive("connect.timeout", connect.timeout);
+        if (connect.keepalive == null || connect.keepalive.max == null || connect.keepalive.max.isNegative()
+                || connect.keepalive.max.toSeconds() > 65535) {
+            throw new IllegalArgumentException("connect.keepalive.max: must be between 0s (off) and 65535s, got "
+                    + (connect.keepalive == null ? null : connect.keepalive.max));
+        }
         atLeast("storage.size.max", storage.size.max, 64 * 1024);
         atLeast("storage.count.max", storage.count.max, 1);
         atLeast("message.retained.size.max", message.retained.size.max, 0);

@@ -100,7 +100,9 @@ final class ConnectCheck {
             if (!Topics.isValidPublishTopic(wt) || !account.canPublish(wt)) {
                 return refused(MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED, "will topic (" + wt + ") invalid or not permitted");
             }
-            will = new Message(wt, pl.willMessageInBytes(), vh.willQos(), vh.isWillRetain(), id);
+            // MQTT 5: the will's message properties travel with it as with any PUBLISH (its delay is the protocol's)
+            will = new Message(wt, pl.willMessageInBytes(), vh.willQos(), vh.isWillRetain(), id,
+                    PublishProperties.from(pl.willProperties()));
         }
         return new ConnectCheck(account, will, null, null);
     }

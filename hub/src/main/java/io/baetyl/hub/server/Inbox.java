@@ -2,6 +2,7 @@ package io.baetyl.hub.server;
 
 import io.baetyl.hub.broker.Broker;
 import io.baetyl.hub.broker.Message;
+import io.baetyl.hub.broker.MessageProperties;
 import io.baetyl.hub.broker.Metrics;
 import io.baetyl.hub.broker.NotStoredException;
 import io.baetyl.hub.exhook.HookedPublish;
@@ -36,6 +37,8 @@ final class Inbox {
     private int[] unacked = new int[16];
     private int unackedCount;
     private long unackedEpoch;
+    /** QoS 1 publishes among {@link #unacked} (QoS 2 ones are in the session's received packet ids already). */
+    private int unackedQos1;
 
     Inbox(Session session, Broker broker, Channel ch) {
         this.session = session;
@@ -49,11 +52,19 @@ final class Inbox {
         if (topic == null) {
             log.warn("closing connection: clientId={}, reason=protocol violation: topic alias unknown or out of range",
                     session.clientId());
-            session.closeConnection();
+            session.closeConnection(Disconnect.TOPIC_ALIAS_INVALID);
             return;
         }
         int qos = msg.fixedHeader().qosLevel().value();
         int pid = msg.variableHeader().packetId();
+        if (qos > 0 && !(qos == 2 && session.qos2.received.containsKey(pid))
+                && session.protocol.exceedsReceiveMaximum(session.qos2.received.size() + unackedQos1)) {
+            // MQTT 5 §3.3.4: more unacknowledged publishes than the hub's Receive Maximum allows
+            log.warn("closing connection: clientId={}, reason=receive maximum exceeded ({} unacknowledged QoS 1/2 publishes)",
+                    session.clientId(), session.qos2.received.size() + unackedQos1);
+            session.closeConnection(Disconnect.RECEIVE_MAXIMUM_EXCEEDED);
+            return;
+        }
         boolean retain = msg.fixedHeader().isRetain();
         String refused = permittedTopics.contains(topic) ? null : session.authorizePublish(topic);
         if ("invalid".equals(refused)) {
@@ -62,6 +73,8 @@ final class Inbox {
         }
         ByteBuf content = msg.content();
         byte[] payload = ByteBufUtil.getBytes(content, content.readerIndex(), content.readableBytes(), false);
+        // MQTT 5: what travels to the subscribers (3.1.1 has no properties: null)
+        MessageProperties props = PublishProperties.from(msg.variableHeader().properties());
         if (qos == 2 && refused == null && isResent(pid, new Message(topic, payload, qos, retain, session.clientId()))) {
             // a resent PUBLISH before its PUBREL: stored already (and seen by the hooks), answered again
             metrics.messagesInQos1.increment();
@@ -69,7 +82,7 @@ final class Inbox {
             return;
         }
         // ExHook client.authorize and message.publish; the result comes back in onHookedPublish, in publish order
-        if (session.hooks.publish(topic, payload, qos, retain, pid, refused == null, this::onHookedPublish)) {
+        if (session.hooks.publish(topic, payload, qos, retain, pid, refused == null, p -> onHookedPublish(p, props))) {
             return;
         }
         if (refused != null) {
@@ -79,7 +92,7 @@ final class Inbox {
         if (permittedTopics.size() < 10_000) {
             permittedTopics.add(topic);
         }
-        publish(new Message(topic, payload, qos, retain, session.clientId()), qos, pid);
+        publish(new Message(topic, payload, qos, retain, session.clientId(), props), qos, pid);
     }
 
     private void refuse(String topic, String why) {
@@ -88,7 +101,7 @@ final class Inbox {
     }
 
     /** A PUBLISH back from the ExHook chain (on this loop): refused, dropped (still acknowledged), or published. */
-    private void onHookedPublish(HookedPublish p) {
+    private void onHookedPublish(HookedPublish p, MessageProperties props) {
         if (!session.connected()) {
             return;
         }
@@ -99,7 +112,7 @@ final class Inbox {
                 acknowledgeNow(p.clientQos(), p.packetId());
             }
             case PUBLISH -> {
-                publish(new Message(p.topic(), p.payload(), p.qos(), p.retain(), session.clientId()), p.clientQos(),
+                publish(new Message(p.topic(), p.payload(), p.qos(), p.retain(), session.clientId(), props), p.clientQos(),
                         p.packetId());
                 ackPersisted();
             }
@@ -171,6 +184,9 @@ final class Inbox {
             unacked = Arrays.copyOf(unacked, unackedCount * 2);
         }
         unacked[unackedCount++] = packed;
+        if (clientQos == 1) {
+            unackedQos1++;
+        }
     }
 
     /**
@@ -193,6 +209,7 @@ final class Inbox {
         }
         int n = unackedCount;
         unackedCount = 0;
+        unackedQos1 = 0;
         try {
             broker.flushQos1();
         } catch (NotStoredException e) {

@@ -178,26 +178,31 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
         } else if (cause instanceof TooLongFrameException) {
             log.warn("closing connection: remote={}, clientId={}, reason=packet larger than message.length.max ({} bytes): {}",
                     remote, clientId(), config.message.length.max.bytes(), cause.getMessage());
-            close();
+            close(Disconnect.PACKET_TOO_LARGE);
         } else {
             String why = cause == null ? "unknown" : cause.getMessage();
             if (cause instanceof DecoderException && cause.getCause() != null) {
                 why = cause.getCause().toString();
             }
             log.warn("closing connection: remote={}, clientId={}, reason=malformed packet: {}", remote, clientId(), why);
-            close();
+            close(Disconnect.MALFORMED_PACKET);
         }
     }
 
     private void protocolError(String why) {
         log.warn("closing connection: remote={}, clientId={}, reason=protocol violation: {}", remote, clientId(), why);
-        close();
+        close(Disconnect.PROTOCOL_ERROR);
     }
 
     private void close() {
         if (ch.isActive()) {
             ch.close();
         }
+    }
+
+    /** Closes the connection, telling an MQTT 5 client why first (a DISCONNECT with {@code reasonCode}). */
+    private void close(int reasonCode) {
+        Disconnect.close(ch, state == State.CONNECTED ? protocol : Protocol.V3, reasonCode);
     }
 
     private void refuse(MqttConnectReturnCode code) {
@@ -219,6 +224,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
         }
         remote = ClientAddress.text(ch); // after a PROXY protocol header: the client's real address
         protocol = Protocol.forConnect(msg, (int) Math.min(Integer.MAX_VALUE, config.message.length.max.bytes()));
+        protocol.receiveMaximumIn(config.message.ingress.inflight.max);
         ConnectCheck check = ConnectCheck.authenticate(msg, auth, ch, protocol);
         // ExHook client.connect, then client.authenticate decides after the hub's principals
         if (hooks.authenticate(msg, !check.refused(), ok -> connectAuthenticated(msg, check.withHookVerdict(ok, msg)))) {
@@ -264,7 +270,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
         }
         session = new Session(broker, ch, remote, id, check.account, protocol.keepsSession(clean), !clean, check.will,
                 protocol, events, hooks);
-        int keepAlive = vh.keepAliveTimeSeconds();
+        int keepAlive = protocol.keepAlive(vh.keepAliveTimeSeconds(), (int) config.connect.keepalive.max.toSeconds());
         state = State.CONNECTING;
         ch.config().setAutoRead(false);
         ClientSession old = broker.registerSession(id, session);
@@ -342,7 +348,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof IdleStateEvent) {
             log.info("closing connection: clientId={}, remote={}, reason=keep-alive expired", clientId(), remote);
-            close();
+            close(Disconnect.KEEP_ALIVE_TIMEOUT);
             return;
         }
         super.userEventTriggered(ctx, evt);
@@ -379,7 +385,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
 
     /** Closes the connection as the hub shuts down (the will is sent, as for any abnormal close). */
     public CompletableFuture<Void> shutdown() {
-        ch.eventLoop().execute(this::close);
+        ch.eventLoop().execute(() -> close(Disconnect.SERVER_SHUTTING_DOWN));
         return closed;
     }
 }

@@ -59,6 +59,8 @@ final class Outbox implements Subscriber, LogReader {
     final Qos2Handshake qos2;
     /** QoS 2 deliveries written but not yet on record (drainLog saves them before it flushes). */
     private boolean unsavedQos2;
+    /** A message too large for this client was logged (once per connection). */
+    private boolean loggedTooLarge;
 
     Outbox(Session session, Broker broker, Channel ch) {
         this.session = session;
@@ -116,8 +118,12 @@ final class Outbox implements Subscriber, LogReader {
             if (match < 0) {
                 continue; // a no-local subscription and the client's own message
             }
+            List<Integer> subIds = session.subscriptionIds(m);
+            if (!deliverable(m, 0, subIds.size())) {
+                continue; // expired, or too large for the client
+            }
             boolean retain = m.retain && (match & SubscriptionOptions.MATCH_RETAIN) != 0;
-            ch.write(session.protocol.publish(m, 0, 0, false, retain, session.subscriptionIds(m)), ch.voidPromise());
+            ch.write(session.protocol.publish(m, 0, 0, false, retain, subIds), ch.voidPromise());
             session.events.delivered(session, m, 0);
             session.hooks.delivered(m, 0);
             n++;
@@ -178,8 +184,9 @@ final class Outbox implements Subscriber, LogReader {
                 continue;
             }
             boolean retain = m.retain && (match & SubscriptionOptions.MATCH_RETAIN) != 0;
-            send(m, Math.min(SubscriptionOptions.qos(match), m.qos), seq, null, retain, now);
-            sent++;
+            if (send(m, Math.min(SubscriptionOptions.qos(match), m.qos), seq, null, retain, now)) {
+                sent++;
+            }
         }
         if (sent > 0) {
             if (unsavedQos2) {
@@ -199,9 +206,15 @@ final class Outbox implements Subscriber, LogReader {
         return inflight.size() + session.qos2.completed.size() < windowSize;
     }
 
-    /** Writes a message at {@code qos}; a QoS 1 or 2 delivery enters the in-flight window (log position or retained topic). */
-    private void send(Message m, int qos, long seq, String retainedTopic, boolean retain, long now) {
+    /**
+     * Writes a message at {@code qos}; a QoS 1 or 2 delivery enters the in-flight window (log position or retained
+     * topic). False if it is not sent: expired, or larger than the client takes.
+     */
+    private boolean send(Message m, int qos, long seq, String retainedTopic, boolean retain, long now) {
         List<Integer> subIds = session.subscriptionIds(m);
+        if (!deliverable(m, qos, subIds.size())) {
+            return false;
+        }
         if (qos == 0) {
             ch.write(session.protocol.publish(m, 0, 0, false, retain, subIds), ch.voidPromise());
             metrics.messagesOutQos0.increment();
@@ -217,6 +230,29 @@ final class Outbox implements Subscriber, LogReader {
         }
         session.events.delivered(session, m, qos);
         session.hooks.delivered(m, qos);
+        return true;
+    }
+
+    /**
+     * MQTT 5: a message whose expiry interval has passed is not sent (§3.3.2.3.3), nor one whose PUBLISH exceeds the
+     * client's maximum packet size (§3.1.2.11.4: dropped for this client, logged once per connection). Both counted.
+     */
+    private boolean deliverable(Message m, int qos, int subscriptionIds) {
+        if (m.props != null && m.expired(System.currentTimeMillis())) {
+            metrics.messagesExpired.increment();
+            return false;
+        }
+        if (!session.protocol.fits(m, qos, subscriptionIds)) {
+            metrics.messagesTooLarge.increment();
+            if (!loggedTooLarge) {
+                loggedTooLarge = true;
+                log.warn("message dropped for a client, larger than its maximum packet size: clientId={}, topic={}, "
+                        + "bytes={} (further ones for this client are counted in messages_too_large, not logged)",
+                        session.clientId(), m.topic, m.payload.length);
+            }
+            return false;
+        }
+        return true;
     }
 
     /**
@@ -239,8 +275,9 @@ final class Outbox implements Subscriber, LogReader {
             if (r == null) {
                 continue; // deleted since the SUBSCRIBE
             }
-            send(r, qos, 0, r.topic, true, System.nanoTime());
-            sent++;
+            if (send(r, qos, 0, r.topic, true, System.nanoTime())) {
+                sent++;
+            }
         }
         if (sent > 0) {
             ch.flush();

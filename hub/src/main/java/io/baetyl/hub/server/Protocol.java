@@ -81,6 +81,41 @@ class Protocol {
         return msg.variableHeader().topicName();
     }
 
+    /**
+     * Whether a PUBLISH of {@code m} at {@code qos} fits the client's maximum packet size (MQTT 5); 3.1.1 clients
+     * announce none.
+     */
+    boolean fits(Message m, int qos, int subscriptionIds) {
+        return true;
+    }
+
+    /** The DISCONNECT the hub sends before it closes the connection (MQTT 5 reason {@code reasonCode}); 3.1.1: none. */
+    MqttMessage disconnect(int reasonCode) {
+        return null;
+    }
+
+    /**
+     * The keep-alive the hub holds the client to: its own, or for MQTT 5 at most {@code maxSeconds} (above 0), which
+     * the CONNACK then tells as Server Keep Alive. 3.1.1 has no way to tell a client, so its value stands.
+     */
+    int keepAlive(int clientSeconds, int maxSeconds) {
+        return clientSeconds;
+    }
+
+    /** The hub's own Receive Maximum for this client (MQTT 5; 3.1.1 has none). */
+    void receiveMaximumIn(int max) {
+    }
+
+    /** Whether a new QoS 1 or 2 publish, with {@code inflight} unacknowledged before it, exceeds the hub's Receive Maximum. */
+    boolean exceedsReceiveMaximum(int inflight) {
+        return false;
+    }
+
+    /** How long after an unexpected end of the connection the will is published (MQTT 5 will delay interval). */
+    long willDelayMillis() {
+        return 0;
+    }
+
     private static final MqttFixedHeader PINGRESP = new MqttFixedHeader(MqttMessageType.PINGRESP, false, MqttQoS.AT_MOST_ONCE, false, 0);
 
     MqttConnAckMessage connAck(MqttConnectReturnCode code, boolean sessionPresent) {

@@ -40,12 +40,15 @@ final class Protocol5 extends Protocol {
     private final int maximumPacketSize;
     private final Map<Integer, String> aliases = new HashMap<>();
     private String assignedClientId;
+    /** What the hub sends: Message, outbound aliases, packet size, keep-alive (see {@link Protocol5Out}). */
+    private final Protocol5Out out;
 
     Protocol5(MqttConnectMessage connect, int serverMaximumPacketSize) {
         MqttProperties p = connect.variableHeader().properties();
         receiveMaximum = intProperty(p, MqttPropertyType.RECEIVE_MAXIMUM, 65535);
         sessionExpirySeconds = Integer.toUnsignedLong(intProperty(p, MqttPropertyType.SESSION_EXPIRY_INTERVAL, 0));
         maximumPacketSize = serverMaximumPacketSize;
+        out = new Protocol5Out(connect, sessionExpirySeconds);
     }
 
     private static int intProperty(MqttProperties p, MqttPropertyType type, int absent) {
@@ -103,6 +106,7 @@ final class Protocol5 extends Protocol {
             props.add(new IntegerProperty(MqttPropertyType.MAXIMUM_PACKET_SIZE.value(), maximumPacketSize));
             props.add(new IntegerProperty(MqttPropertyType.SHARED_SUBSCRIPTION_AVAILABLE.value(), 1));
             props.add(new IntegerProperty(MqttPropertyType.SUBSCRIPTION_IDENTIFIER_AVAILABLE.value(), 1));
+            out.connAckProperties(props);
         }
         return new MqttConnAckMessage(new MqttFixedHeader(MqttMessageType.CONNACK, false, MqttQoS.AT_MOST_ONCE, false, 0),
                 new MqttConnAckVariableHeader(reasonCode(code), sessionPresent, props));
@@ -193,5 +197,42 @@ final class Protocol5 extends Protocol {
         // enhanced authentication (AUTH packets) is not offered: the spec's answer is 0x8C
         return connect.variableHeader().properties().getProperty(MqttPropertyType.AUTHENTICATION_METHOD.value()) != null
                 ? MqttConnectReturnCode.CONNECTION_REFUSED_BAD_AUTHENTICATION_METHOD : null;
+    }
+
+    // ---- what the hub sends: in Protocol5Out ---------------------------------------------------------------------------
+
+    @Override
+    MqttPublishMessage publish(io.baetyl.hub.broker.Message m, int qos, int packetId, boolean dup, boolean retain) {
+        return out.publish(m, qos, packetId, dup, retain);
+    }
+
+    @Override
+    boolean fits(io.baetyl.hub.broker.Message m, int qos, int subscriptionIds) {
+        return out.fits(m, qos, subscriptionIds);
+    }
+
+    @Override
+    MqttMessage disconnect(int reasonCode) {
+        return Protocol5Out.disconnect(reasonCode);
+    }
+
+    @Override
+    int keepAlive(int clientSeconds, int maxSeconds) {
+        return out.keepAlive(clientSeconds, maxSeconds);
+    }
+
+    @Override
+    void receiveMaximumIn(int max) {
+        out.receiveMaximumIn = max;
+    }
+
+    @Override
+    boolean exceedsReceiveMaximum(int inflight) {
+        return inflight >= out.receiveMaximumIn;
+    }
+
+    @Override
+    long willDelayMillis() {
+        return out.willDelayMillis();
     }
 }

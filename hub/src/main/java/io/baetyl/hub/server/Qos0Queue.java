@@ -42,7 +42,7 @@ final class Qos0Queue {
 
     /** Heap a queued message holds: its payload, topic and object headers (the payload may be shared; counted anyway). */
     static long weight(Message m) {
-        return 64 + m.payload.length + 2L * m.topic.length();
+        return 64 + m.payload.length + m.propsLength() + 2L * m.topic.length();
     }
 
     /** Queues {@code m}, dropping the oldest as needed; false if {@code m} itself was dropped. Any thread. */

@@ -94,13 +94,16 @@ final class Session implements ClientSession {
      * Returns whether a session was present.
      */
     boolean open() {
+        // MQTT 5: clean start 0 resumes a stored session whatever this connection's expiry (0: it ends with it)
+        boolean resumeStored = resume && (persistent || protocol.version() == 5);
+        // a will of this client's previous connection waiting out its delay: not sent, or sent now if the session ends
+        broker.wills().reconnected(clientId, !resumeStored);
         if (will != null) {
             broker.wills().put(clientId, will);
         }
         boolean present = false;
         out.cursor = broker.committedSeq();
-        if (resume) {
-            // MQTT 5: clean start 0 picks up the stored session even if this connection does not keep it after
+        if (resumeStored) {
             // read after a takeover completed: the previous connection saved its state on the way out
             InflightStore.Record saved = broker.inflight().get(clientId);
             if (saved != null) {
@@ -176,14 +179,24 @@ final class Session implements ClientSession {
         if (will != null) {
             broker.wills().remove(clientId);
             if (!graceful) {
-                log.debug("publishing will: clientId={}, topic={}", clientId, will.topic);
-                broker.publish(will.withSeq(0), null);
+                long delay = protocol.willDelayMillis();
+                if (delay > 0) {
+                    log.debug("will delayed: clientId={}, topic={}, delayMillis={}", clientId, will.topic, delay);
+                    broker.wills().publishLater(clientId, delay, ch.eventLoop(), this::publishWill);
+                } else {
+                    publishWill();
+                }
             }
         }
         broker.unregisterSession(clientId, this);
         events.disconnected(this, graceful);
         hooks.disconnected(graceful ? "normal" : "closed", !persistent); // and session.terminated for a clean one
         closed.complete(null);
+    }
+
+    private void publishWill() {
+        log.debug("publishing will: clientId={}, topic={}", clientId, will.topic);
+        broker.publish(will.publishedNow(), null);
     }
 
     /** The connection closed before the session started (during a takeover): only the registration goes. */
@@ -198,7 +211,7 @@ final class Session implements ClientSession {
     public CompletableFuture<Void> takeOver() {
         ch.eventLoop().execute(() -> {
             if (ch.isActive()) {
-                ch.close();
+                Disconnect.close(ch, protocol, Disconnect.SESSION_TAKEN_OVER);
             } else if (ended) {
                 closed.complete(null);
             }
@@ -219,6 +232,11 @@ final class Session implements ClientSession {
         if (ch.isActive()) {
             ch.close();
         }
+    }
+
+    /** Closes the connection; an MQTT 5 client is told {@code reasonCode} in a DISCONNECT first. */
+    void closeConnection(int reasonCode) {
+        Disconnect.close(ch, protocol, reasonCode);
     }
 
     // ---- permissions and the publish step ---------------------------------------------------------------------------

@@ -93,6 +93,15 @@ class HubConfigTest {
                 .hasMessageContaining("duplicate");
         assertThatThrownBy(() -> parse("listen: [udp://:1883]"))
                 .hasMessageContaining("unsupported scheme");
+        assertThatThrownBy(() -> parse("listen: [tcp://:1883]\nconnect: {keepalive: {max: 70000s}}"))
+                .hasMessageContaining("connect.keepalive.max: must be between 0s (off) and 65535s");
+    }
+
+    @Test
+    void serverKeepAliveIsOffByDefaultAndRead() {
+        assertThat(parse("listen: [tcp://:1883]").connect.keepalive.max).isEqualTo(java.time.Duration.ZERO);
+        assertThat(parse("listen: [tcp://:1883]\nconnect: {keepalive: {max: 2m}}").connect.keepalive.max)
+                .isEqualTo(java.time.Duration.ofMinutes(2));
     }
 
     @Test

@@ -35,28 +35,26 @@ class PahoInteropSuiteIT {
             "test_overlapping_subscriptions", "test_redelivery_on_reconnect", "test_retained_messages",
             "test_subscribe_failure", "test_unsubscribe", "test_zero_length_clientid");
     /**
-     * MQTT 5: what the hub implements (14 of 27). The other 13, and why each fails (hub/README.md, "Not yet"):
+     * MQTT 5: what the hub implements (24 of 27). Left out:
      * <ul>
-     * <li>PUBLISH properties are not passed on (another change): test_retained_message and test_will_message (user
-     * properties), test_user_properties, test_payload_format, test_request_response, test_publication_expiry;</li>
-     * <li>test_server_topic_alias: no topic aliases towards the client;</li>
-     * <li>test_client_topic_alias: the suite expects a DISCONNECT from the hub for an unknown alias; the hub closes
-     * the connection without one;</li>
-     * <li>test_maximum_packet_size: the suite expects a DISCONNECT (0x95) for a packet above the maximum; the hub
-     * closes the connection without one;</li>
-     * <li>test_server_keep_alive: no Server Keep Alive in the CONNACK;</li>
-     * <li>test_flow_control2: the hub announces no Receive Maximum of its own and never disconnects with 0x93, so the
-     * suite sends 65,536 QoS 2 messages and waits for a DISCONNECT that does not come;</li>
-     * <li>test_will_delay: the will delay interval is not honoured (the will is published at once);</li>
-     * <li>test_dollar_topics: as for 3.1.1, the hub refuses {@code $} publishes.</li>
+     * <li>test_dollar_topics: as for 3.1.1, the hub refuses {@code $} publishes;</li>
+     * <li>test_flow_control2: the hub sends DISCONNECT 0x93 at the 1,025th unreleased QoS 2 publish (asserted in
+     * Mqtt5MessagesTest), but the suite's client first answers the 1,024 PUBRECs before it with PUBRELs, after the hub
+     * has closed the socket, and gets "connection reset" instead of reading the DISCONNECT (the hub does not linger
+     * after a DISCONNECT yet);</li>
+     * <li>test_request_response passes but races in the suite itself (it waits for the requester's SUBACK, not the
+     * responder's, before it publishes the request; 1 of 3 runs on a loaded machine lost that race): request/response
+     * is asserted in Mqtt5MessagesTest and Mqtt5MessagesIT instead.</li>
      * </ul>
      * test_subscribe_options was flaky because the suite's client waits 0.3 s for a CONNACK; run_paho_test.py waits
      * longer while connecting (see there).
      */
-    static final List<String> V5 = List.of("test_assigned_clientid", "test_basic", "test_flow_control1",
-            "test_keepalive", "test_offline_message_queueing", "test_overlapping_subscriptions",
-            "test_redelivery_on_reconnect", "test_session_expiry", "test_shared_subscriptions",
-            "test_subscribe_failure", "test_subscribe_identifiers", "test_subscribe_options", "test_unsubscribe",
+    static final List<String> V5 = List.of("test_assigned_clientid", "test_basic", "test_client_topic_alias",
+            "test_flow_control1", "test_keepalive", "test_maximum_packet_size", "test_offline_message_queueing",
+            "test_overlapping_subscriptions", "test_payload_format", "test_publication_expiry",
+            "test_redelivery_on_reconnect", "test_retained_message", "test_server_keep_alive", "test_server_topic_alias",
+            "test_session_expiry", "test_shared_subscriptions", "test_subscribe_failure", "test_subscribe_identifiers",
+            "test_subscribe_options", "test_unsubscribe", "test_user_properties", "test_will_delay", "test_will_message",
             "test_zero_length_clientid");
 
     @TempDir
@@ -89,6 +87,8 @@ class PahoInteropSuiteIT {
                 TestHub.principal("u1", "p1", List.of("#"), List.of("#")),
                 TestHub.principal("nosub", "p2", List.of("#"),
                         List.of("TopicA/#", "Topic/#", "/#", "client_test5/#")));
+        // test_server_keep_alive connects with 120 s and expects the server's 60
+        c.connect.keepalive.max = java.time.Duration.ofSeconds(60);
         hub = TestHub.start(c, dir.resolve("hub"));
     }
 
