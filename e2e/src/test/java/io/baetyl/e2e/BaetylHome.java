@@ -40,6 +40,8 @@ final class BaetylHome implements AutoCloseable {
     final int sslPort = FreePorts.next();
     private final Path output;
     private Process master;
+    /** The master's JVM flags ({@code BAETYL_JAVA_OPTS}, which replaces the launcher's defaults); null: the defaults. */
+    String javaOpts;
     private final Set<Long> startedPids = new TreeSet<>();
 
     private BaetylHome(Path home) {
@@ -125,6 +127,9 @@ final class BaetylHome implements AutoCloseable {
                 .directory(home.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile()));
+        if (javaOpts != null) {
+            pb.environment().put("BAETYL_JAVA_OPTS", javaOpts);
+        }
         master = pb.start();
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50))
                 .until(() -> output().contains("services started") || !master.isAlive());

@@ -14,6 +14,7 @@ import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -89,14 +90,19 @@ public final class Baetyl {
             return 1;
         }
 
-        MasterClient master = null;
-        if (HttpMasterClient.configured(env)) {
-            try {
-                master = HttpMasterClient.fromEnv(env);
-            } catch (RuntimeException e) {
-                // Same as Go: the module still runs, only the master calls are unavailable.
-                log.error("failed to create master client: service={}, instance={}, error={}", sn, in, e.getMessage());
-            }
+        // Made on first use: HttpMasterClient is not even loaded by a module that never calls the master (nor by
+        // HttpMasterClient.configured, which would load it: the address is read here).
+        Supplier<MasterClient> master = null;
+        if (DefaultContext.first(env, Env.MASTER_API_ADDRESS, Env.OE_MASTER_API) != null) {
+            master = () -> {
+                try {
+                    return HttpMasterClient.fromEnv(env);
+                } catch (RuntimeException e) {
+                    // Same as Go: the module still runs, only the master calls are unavailable.
+                    log.error("failed to create master client: service={}, instance={}, error={}", sn, in, e.getMessage());
+                    return null;
+                }
+            };
         }
         DefaultContext ctx = new DefaultContext(configFile, env, log, master);
         CountDownLatch finished = new CountDownLatch(1);
@@ -123,9 +129,7 @@ public final class Baetyl {
             log.error("service stopped with error: service={}, instance={}, error={}", sn, in, e.toString(), e);
             status = 1;
         } finally {
-            if (master != null) {
-                master.close();
-            }
+            ctx.closeMaster();
             finished.countDown();
             if (signals != null) {
                 signals.uninstall();

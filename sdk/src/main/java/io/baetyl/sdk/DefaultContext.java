@@ -6,11 +6,14 @@ import io.baetyl.sdk.config.ServiceConfigLoader;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 
 /**
  * The {@link Context} {@link Baetyl#run} hands to a module: names and mode from the environment the master sets,
  * the master client (null when standalone), and a latch released on SIGTERM/SIGINT.
+ * <p>The master client is made on the first call of {@link #master()}: most modules (the hub, the timer) never call
+ * the master, and loading the HTTP client's classes (Netty's HTTP codec) cost each of them memory for nothing.
  */
 public final class DefaultContext implements Context {
     private final Path configFile;
@@ -18,14 +21,17 @@ public final class DefaultContext implements Context {
     private final String instanceName;
     private final String mode;
     private final Logger log;
-    private final MasterClient master;
+    private final Supplier<MasterClient> masterFactory;
+    private MasterClient master;
+    private boolean masterMade;
     private final CountDownLatch shutdown = new CountDownLatch(1);
 
     /**
      * @param env    the process environment (injected so tests need not set real variables)
-     * @param master the master client, or null when no master address is set
+     * @param masterFactory makes the master client on first use (it may return null: no client), or null when no
+     *                      master address is set
      */
-    public DefaultContext(Path configFile, Map<String, String> env, Logger log, MasterClient master) {
+    public DefaultContext(Path configFile, Map<String, String> env, Logger log, Supplier<MasterClient> masterFactory) {
         this.configFile = configFile;
         this.serviceName = first(env, Env.SERVICE_NAME, Env.OE_SERVICE_NAME);
         String instance = first(env, Env.SERVICE_INSTANCE_NAME, Env.OE_SERVICE_INSTANCE_NAME);
@@ -33,7 +39,7 @@ public final class DefaultContext implements Context {
         String md = first(env, Env.SERVICE_MODE, Env.OE_RUNNING_MODE);
         this.mode = md != null ? md : "native";
         this.log = log;
-        this.master = master;
+        this.masterFactory = masterFactory;
     }
 
     static String first(Map<String, String> env, String... names) {
@@ -86,12 +92,24 @@ public final class DefaultContext implements Context {
     }
 
     @Override
-    public MasterClient master() {
+    public synchronized MasterClient master() {
+        if (!masterMade) {
+            masterMade = true;
+            master = masterFactory == null ? null : masterFactory.get();
+        }
         return master;
+    }
+
+    /** Closes the master client if one was made. */
+    synchronized void closeMaster() {
+        if (master != null) {
+            master.close();
+        }
     }
 
     @Override
     public void reportInstance(Map<String, Object> stats) {
+        MasterClient master = master();
         if (master == null) {
             log.debug("no master to report to, stats dropped: keys={}", stats.keySet());
             return;

@@ -57,7 +57,7 @@ public final class ExHook implements AutoCloseable {
     private ExHook() {
         servers = List.of();
         scheduler = null;
-        meta = RequestMeta.getDefaultInstance();
+        meta = null; // NONE never calls a hook; building a RequestMeta here loaded protobuf into every hub without ExHook
         node = "";
         pipeline = 1;
     }
@@ -143,20 +143,7 @@ public final class ExHook implements AutoCloseable {
             if (!s.up() || !(topic == null ? s.hooks(hook) : s.hooks(hook, topic))) {
                 continue;
             }
-            call.call(s.stub(clientHash), request, new StreamObserver<>() {
-                @Override
-                public void onNext(io.emqx.exhook.EmptySuccess value) {
-                }
-
-                @Override
-                public void onError(Throwable t) {
-                    s.failed(hook, t);
-                }
-
-                @Override
-                public void onCompleted() {
-                }
-            });
+            call.call(s.stub(clientHash), request, HookAnswers.notification(s, hook));
         }
     }
 
@@ -209,52 +196,7 @@ public final class ExHook implements AutoCloseable {
                     step(hook, clientHash, next, v, how, done);
                 }
             };
-            how.call(s.stub(clientHash), value, new StreamObserver<>() {
-                private ValuedResponse answer;
-
-                @Override
-                public void onNext(ValuedResponse r) {
-                    answer = r;
-                }
-
-                @Override
-                public void onError(Throwable t) {
-                    s.failed(hook, t);
-                    if (s.deny) {
-                        done.accept(how.denied(value));
-                    } else {
-                        andThen.accept(value, false);
-                    }
-                }
-
-                @Override
-                public void onCompleted() {
-                    ValuedResponse r = answer;
-                    V v;
-                    try {
-                        if (r == null) {
-                            throw new IllegalArgumentException("no answer");
-                        }
-                        switch (r.getType()) {
-                            case IGNORE -> {
-                                andThen.accept(value, false);
-                                return;
-                            }
-                            case CONTINUE, STOP_AND_RETURN -> v = how.replace(value, r);
-                            default -> throw new IllegalArgumentException("unknown response type " + r.getTypeValue());
-                        }
-                    } catch (RuntimeException e) {
-                        s.failed(hook, new IllegalArgumentException("unusable answer: " + e.getMessage()));
-                        if (s.deny) {
-                            done.accept(how.denied(value));
-                        } else {
-                            andThen.accept(value, false);
-                        }
-                        return;
-                    }
-                    andThen.accept(v, r.getType() == ValuedResponse.ResponsedType.STOP_AND_RETURN);
-                }
-            });
+            how.call(s.stub(clientHash), value, HookAnswers.valued(s, hook, value, how, done, andThen));
             return;
         }
         done.accept(value);

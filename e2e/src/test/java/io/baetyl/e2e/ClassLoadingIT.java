@@ -1,0 +1,140 @@
+package io.baetyl.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.eclipse.paho.client.mqttv3.MqttClient;
+import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
+import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * What each process of the native example loads (issue 18, edge footprint): a library a process never calls must not
+ * even be loaded, since its classes cost memory in every JVM. The installed example runs as users start it
+ * ({@code bin/baetyl start}, the modules through their launchers and {@code jvm.options}), each JVM with the JDK's
+ * class-load log added; one message goes through every function (Python, Node, SQL), then the master stops and the
+ * logs are read: the master in native mode loads nothing of Docker's client, the hub without an ExHook server nothing
+ * of gRPC or protobuf, the timer, the function manager and the SQL runtime nothing of MapDB (the hub's store) or
+ * Netty's WebSocket, and the timer, which never calls the master, nothing of Netty's HTTP codec (the master client),
+ * gRPC or protobuf. Each log must also show its process's own main class, so a log that was not
+ * written cannot pass.
+ */
+@Timeout(180)
+class ClassLoadingIT {
+    /** Package name (var/db/baetyl/NAME) → a class every run of it loads. */
+    private static final Map<String, String> OWN_CLASS = Map.of(
+            "baetyl-hub", "io.baetyl.hub.HubMain",
+            "baetyl-timer", "io.baetyl.timer.",
+            "baetyl-function-manager", "io.baetyl.function.",
+            "baetyl-function-sql", "io.baetyl.");
+
+    /** Process → class-name prefixes it must not load (matched as "PREFIX" at the start of a logged class name). */
+    private static final Map<String, List<String>> FORBIDDEN = new LinkedHashMap<>();
+
+    static {
+        FORBIDDEN.put("master", List.of("com.github.dockerjava.", "io.baetyl.master.engine.docker."));
+        FORBIDDEN.put("baetyl-hub", List.of("io.grpc.", "com.google.protobuf.", "io.emqx.exhook."));
+        FORBIDDEN.put("baetyl-timer", List.of("org.mapdb.", "io.netty.handler.codec.http.", "io.grpc.",
+                "com.google.protobuf."));
+        FORBIDDEN.put("baetyl-function-manager", List.of("org.mapdb.", "io.netty.handler.codec.http.websocketx."));
+        FORBIDDEN.put("baetyl-function-sql", List.of("org.mapdb.", "io.netty.handler.codec.http.websocketx."));
+    }
+
+    private static final Pattern LOADED = Pattern.compile("\\[class,load] (\\S+) source:");
+
+    private Path dir;
+    private BaetylHome baetyl;
+
+    @AfterEach
+    void stop() throws Exception {
+        if (baetyl != null) {
+            baetyl.close();
+        }
+        BaetylHome.deleteTree(dir);
+    }
+
+    @Test
+    void eachProcessLoadsOnlyWhatItUses() throws Exception {
+        dir = Files.createTempDirectory("e2e-classes-"); // under /tmp: the API socket path is limited to 107 bytes
+        baetyl = BaetylHome.install(dir.resolve("baetyl"));
+        Path logs = Files.createDirectories(dir.resolve("class-logs"));
+        for (String pkg : OWN_CLASS.keySet()) {
+            // %p: one log per process, so instances of the same package do not share a file; no rotation
+            Path options = baetyl.path("var/db/baetyl/" + pkg + "/jvm.options");
+            assertThat(options).as("the installed " + pkg + " package's JVM flags").exists();
+            Files.writeString(options, Files.readString(options) + "\n-Xlog:class+load=info:file="
+                    + logs.resolve(pkg + "-%p.log") + "::filecount=0\n");
+        }
+        baetyl.javaOpts = launcherDefaults() + " -Xlog:class+load=info:file=" + logs.resolve("master-%p.log")
+                + "::filecount=0";
+        baetyl.start();
+        // the function manager's rule clients subscribe in the background: wait for them, or the message reaches nobody
+        await().atMost(Duration.ofSeconds(60)).until(() -> Stream.of("func-sql-filter-1", "func-python3-sayhi-1",
+                "func-node8-sayhi-1").allMatch(c -> baetyl.output().contains("rule subscribed: clientid=" + c + " ")));
+
+        Set<String> answered = ConcurrentHashMap.newKeySet();
+        MqttClient client = new MqttClient(baetyl.mqttAddress(), "e2e-classes", new MemoryPersistence());
+        MqttConnectOptions o = new MqttConnectOptions();
+        o.setUserName("test");
+        o.setPassword("hahaha".toCharArray());
+        client.connect(o);
+        client.subscribe("t/#", 1, (topic, m) -> answered.add(topic));
+        client.publish("t", "{\"id\":1}".getBytes(StandardCharsets.UTF_8), 1, false);
+        await().atMost(Duration.ofSeconds(90)).until(() -> answered.containsAll(List.of("t/py3hi", "t/node8hi", "t/sqlfilter")));
+        client.disconnect();
+        client.close();
+        baetyl.close(); // the logs are complete once every JVM has exited
+        baetyl = null;
+
+        Map<String, List<String>> loadedBy = new LinkedHashMap<>();
+        try (Stream<Path> files = Files.list(logs)) {
+            for (Path f : files.toList()) {
+                String process = f.getFileName().toString().replaceFirst("-\\d+\\.log$", "");
+                loadedBy.computeIfAbsent(process, k -> new ArrayList<>()).addAll(classes(f));
+            }
+        }
+        assertThat(loadedBy).as("a class-load log per process").containsKeys(FORBIDDEN.keySet().toArray(String[]::new));
+        assertThat(loadedBy.get("master")).anyMatch(c -> c.equals("io.baetyl.master.engine.nativeengine.NativeEngine"));
+        OWN_CLASS.forEach((pkg, own) -> assertThat(loadedBy.get(pkg)).as(pkg + " ran").anyMatch(c -> c.startsWith(own)));
+        List<String> offending = new ArrayList<>();
+        FORBIDDEN.forEach((process, prefixes) -> loadedBy.get(process).stream()
+                .filter(c -> prefixes.stream().anyMatch(c::startsWith))
+                .limit(5)
+                .forEach(c -> offending.add(process + " loaded " + c)));
+        assertThat(offending).as("classes of libraries these processes never call").isEmpty();
+    }
+
+    private static List<String> classes(Path log) throws IOException {
+        List<String> out = new ArrayList<>();
+        for (String line : Files.readAllLines(log)) {
+            Matcher m = LOADED.matcher(line);
+            if (m.find()) {
+                out.add(m.group(1));
+            }
+        }
+        return out;
+    }
+
+    /** The master launcher's default JVM flags: BAETYL_JAVA_OPTS replaces them, so they are passed along. */
+    private String launcherDefaults() throws IOException {
+        Matcher m = Pattern.compile("\\$\\{BAETYL_JAVA_OPTS:-([^}]*)}").matcher(Files.readString(baetyl.path("bin/baetyl")));
+        assertThat(m.find()).as("the launcher's default flags").isTrue();
+        return m.group(1);
+    }
+}
