@@ -37,8 +37,6 @@ final class Session implements ClientSession {
     final boolean persistent;
     /** Whether a stored session is picked up (3.1.1 clean session 0, MQTT 5 clean start 0). */
     private final boolean resume;
-    /** Some subscription has MQTT 5 options (no-local, retain as published): deliveries check them. */
-    private boolean hasOptions;
     final Protocol protocol;
     final SessionEvents events;
     /** The ExHook calls of this client; {@link ClientHooks#NONE} without servers. */
@@ -47,9 +45,7 @@ final class Session implements ClientSession {
     private final Message will;
     final Outbox out;
     final Inbox in;
-    private Map<String, Integer> subscriptions;
-    /** The shared subscriptions among {@link #subscriptions}: {@code $share/{group}/{f}} → {@code f}; null if none. */
-    private Map<String, String> shared;
+    final SubscriptionSet subscriptions;
     /** QoS 2 packet ids in flight both ways; stored for a persistent session ({@link InflightStore}). */
     InflightStore.Record qos2 = new InflightStore.Record();
     private volatile boolean connected;
@@ -70,6 +66,7 @@ final class Session implements ClientSession {
         this.will = will;
         this.protocol = protocol;
         this.events = events;
+        this.subscriptions = new SubscriptionSet(broker, clientId);
         this.out = new Outbox(this, broker, ch);
         this.in = new Inbox(this, broker, ch);
     }
@@ -160,8 +157,8 @@ final class Session implements ClientSession {
         connected = false;
         ended = true;
         out.close();
-        if (subscriptions != null) {
-            for (String f : subscriptions.keySet()) {
+        if (!subscriptions.isEmpty()) {
+            for (String f : subscriptions.asMap().keySet()) {
                 broker.unsubscribe(f, out);
             }
         }
@@ -305,10 +302,9 @@ final class Session implements ClientSession {
             }
             int grantedQos = s.qualityOfService().value();
             int options = SubscriptionOptions.of(s, grantedQos, id);
-            boolean existed = subscriptions != null && subscriptions.containsKey(filter);
-            addSubscription(filter, options);
+            boolean existed = addSubscription(filter, options);
             int rh = SubscriptionOptions.retainHandling(options);
-            if (shared != null && shared.containsKey(filter)) {
+            if (subscriptions.isShared(filter)) {
                 newWithoutRetained.add(filter); // MQTT 5 §4.8.2: no retained messages for a shared subscription
             } else if (rh == 0 || (rh == 1 && !existed)) {
                 added.put(filter, grantedQos);
@@ -347,32 +343,19 @@ final class Session implements ClientSession {
         }
     }
 
-    private void addSubscription(String filter, int options) {
-        if (subscriptions == null) {
-            subscriptions = new LinkedHashMap<>();
-        }
-        subscriptions.put(filter, options);
-        hasOptions |= SubscriptionOptions.hasV5Options(options);
-        Topics.Shared sh = Topics.shared(filter);
-        if (sh != null) {
-            if (shared == null) {
-                shared = new java.util.HashMap<>();
-            }
-            shared.put(filter, sh.filter());
-            hasOptions = true; // a logged message matches a shared subscription only for its owner
-        }
+    /** Adds or replaces a subscription and routes it; true if it was there already. */
+    private boolean addSubscription(String filter, int options) {
+        boolean existed = subscriptions.put(filter, options);
         broker.subscribe(filter, clientId, out, SubscriptionOptions.qos(options));
+        return existed;
     }
 
     void unsubscribe(MqttUnsubscribeMessage msg) {
         List<String> removed = new ArrayList<>();
         List<Short> codes = new ArrayList<>();
         for (String filter : msg.payload().topics()) {
-            if (subscriptions != null && subscriptions.remove(filter) != null) {
+            if (subscriptions.remove(filter)) {
                 broker.unsubscribe(filter, out);
-                if (shared != null) {
-                    shared.remove(filter);
-                }
                 events.unsubscribed(this, filter);
                 removed.add(filter);
                 codes.add((short) 0);
@@ -392,89 +375,32 @@ final class Session implements ClientSession {
 
     private void persistSubscriptions() {
         if (persistent) {
-            broker.subscriptions().put(clientId, subscriptions);
+            broker.subscriptions().put(clientId, subscriptions.asMap());
         }
     }
 
     boolean hasSubscriptions() {
-        return subscriptions != null && !subscriptions.isEmpty();
+        return !subscriptions.isEmpty();
     }
 
-    /**
-     * The highest QoS of this session's filters matching {@code m}, or -1; with {@link SubscriptionOptions#MATCH_RETAIN}
-     * set if a matching filter keeps the retain flag as published. A no-local filter does not match the client's own
-     * messages.
-     */
+    /** See {@link SubscriptionSet#match}. */
     int match(Message m) {
-        int best = -1;
-        int retain = 0;
-        boolean own = hasOptions && m.clientId.equals(clientId);
-        for (Map.Entry<String, Integer> e : subscriptions.entrySet()) {
-            int o = e.getValue();
-            int q = SubscriptionOptions.qos(o);
-            if ((q > best || (hasOptions && retain == 0)) && matches(e.getKey(), m)) {
-                if (own && (o & SubscriptionOptions.NO_LOCAL) != 0) {
-                    continue;
-                }
-                best = Math.max(best, q);
-                if ((o & SubscriptionOptions.RETAIN_AS_PUBLISHED) != 0) {
-                    retain = SubscriptionOptions.MATCH_RETAIN;
-                }
-                if (best == 2 && !hasOptions) {
-                    break;
-                }
-            }
-        }
-        return best < 0 ? -1 : best | retain;
+        return subscriptions.match(m);
     }
 
-    /**
-     * Whether the subscription {@code filter} matches {@code m}: a shared one by its inner filter and, for a logged
-     * message, only if its group gave the message to this session (a QoS 0 message was handed here by the group).
-     */
-    private boolean matches(String filter, Message m) {
-        String inner = shared == null ? null : shared.get(filter);
-        if (inner == null) {
-            return Topics.matches(filter, m.topic);
-        }
-        return Topics.matches(inner, m.topic) && (m.seq <= 0 || broker.shared().owns(filter, m.seq, clientId));
-    }
-
-    /** The subscription identifiers of this session's filters matching {@code m} (MQTT 5 PUBLISH), ascending. */
     List<Integer> subscriptionIds(Message m) {
-        if (!hasOptions || subscriptions == null) {
-            return List.of();
-        }
-        List<Integer> ids = null;
-        for (Map.Entry<String, Integer> e : subscriptions.entrySet()) {
-            int id = SubscriptionOptions.id(e.getValue());
-            if (id > 0) {
-                String inner = shared == null ? null : shared.get(e.getKey());
-                if (Topics.matches(inner == null ? e.getKey() : inner, m.topic)) {
-                    if (ids == null) {
-                        ids = new ArrayList<>(2);
-                    }
-                    ids.add(id);
-                }
-            }
-        }
-        if (ids == null) {
-            return List.of();
-        }
-        ids.sort(null);
-        return ids;
+        return subscriptions.subscriptionIds(m);
     }
 
     boolean hasOptions() {
-        return hasOptions;
+        return subscriptions.hasOptions();
     }
 
     // ---- listing ----------------------------------------------------------------------------------------------------
 
     /** Subscriptions now; read from another thread, so a close count. */
     int subscriptionCount() {
-        Map<String, Integer> s = subscriptions;
-        return s == null ? 0 : s.size();
+        return subscriptions.count();
     }
 
     /** Who this client is and what it subscribed to, taken on its own event loop; null when it is not connected. */
@@ -491,8 +417,7 @@ final class Session implements ClientSession {
             d.put("address", remote);
             d.put("connected", true);
             d.put("clean_session", !persistent);
-            d.put("subscriptions", ClientListing.subscriptions(subscriptions == null ? Map.of() : subscriptions,
-                    maxSubscriptions));
+            d.put("subscriptions", ClientListing.subscriptions(subscriptions.asMap(), maxSubscriptions));
             f.complete(d);
         });
         return f;
