@@ -190,12 +190,13 @@ class Qos2CrashIT {
                 RawClient.str("u1"), RawClient.str("p1"));
     }
 
+    /** The packet id of a PUBLISH at QoS 1 or 2 with a remaining length below 128 (one length byte). */
     private static int publishPacketId(byte[] publish) {
         int at = 4 + (((publish[2] & 0xFF) << 8) | (publish[3] & 0xFF));
         return ((publish[at] & 0xFF) << 8) | (publish[at + 1] & 0xFF);
     }
 
-    /** The packet id and payload of a PUBLISH at QoS 1 or 2 with a remaining length below 128 (one length byte). */
+    /** The payload of such a PUBLISH. */
     private static String payload(byte[] publish) {
         int topicLength = ((publish[2] & 0xFF) << 8) | (publish[3] & 0xFF);
         return new String(publish, 4 + topicLength + 2, publish.length - 4 - topicLength - 2, StandardCharsets.UTF_8);
