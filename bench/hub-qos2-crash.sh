@@ -11,7 +11,9 @@
 # The hub runs from its shaded jar with hub/jvm.options, as the install's launcher starts it. Everything started is
 # stopped by PID; the script exits 1 when the kill run lost or duplicated anything.
 # Needs: mvn package (hub and bench jars), mosquitto.
-# Usage: bench/hub-qos2-crash.sh            COUNT=N (default 20000) messages per run
+# Usage: bench/hub-qos2-crash.sh            COUNT=N (default 20000) messages per run; KEEP_WORK=1 keeps the work dir
+#                                          (hub/hub.log, kill.out, bench.err) for a look at a failed run;
+#                                          HUB_LOG_LEVEL=debug for the hub's debug log
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 count="${COUNT:-20000}"
@@ -22,7 +24,7 @@ pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  rm -rf "$work"
+  if [ -n "${KEEP_WORK:-}" ]; then echo "work dir kept: $work" >&2; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 
@@ -39,8 +41,8 @@ start_hub() { # the store (var/db/baetyl/data below $work/hub) is kept across re
 new_hub() {
   port="$(free_port)"
   rm -rf "$work/hub" && mkdir -p "$work/hub"
-  printf 'listen: [tcp://127.0.0.1:%s]\nprincipals:\n  - {username: test, password: hahaha, permissions: [{action: pub, permit: ["#"]}, {action: sub, permit: ["#"]}]}\n' \
-    "$port" > "$work/hub/service.yml"
+  printf 'logger: {level: %s}\nlisten: [tcp://127.0.0.1:%s]\nprincipals:\n  - {username: test, password: hahaha, permissions: [{action: pub, permit: ["#"]}, {action: sub, permit: ["#"]}]}\n' \
+    "${HUB_LOG_LEVEL:-info}" "$port" > "$work/hub/service.yml"
   start_hub
 }
 stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }

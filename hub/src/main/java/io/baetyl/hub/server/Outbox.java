@@ -59,6 +59,11 @@ final class Outbox implements Subscriber, LogReader {
     final Qos2Handshake qos2;
     /** QoS 2 deliveries written but not yet on record (drainLog saves them before it flushes). */
     private boolean unsavedQos2;
+    /**
+     * The newest log position among a restored session's QoS 2 deliveries (in flight or completed above the offset);
+     * the cursor reads up to it regardless of the window, see {@link #hasRoomAt}.
+     */
+    long restoredUpTo = -1;
     /** A message too large for this client was logged (once per connection). */
     private boolean loggedTooLarge;
 
@@ -166,7 +171,7 @@ final class Outbox implements Subscriber, LogReader {
         int sent = 0;
         int read = 0;
         long now = System.nanoTime();
-        while (cursor < end && hasRoom() && ch.isWritable()) {
+        while (cursor < end && hasRoomAt(cursor + 1) && ch.isWritable()) {
             if (read >= batch) {
                 // yield to other channels on this loop; continue in a fresh task
                 signalLog();
@@ -204,6 +209,17 @@ final class Outbox implements Subscriber, LogReader {
      */
     private boolean hasRoom() {
         return inflight.size() + session.qos2.completed.size() < windowSize;
+    }
+
+    /**
+     * Room to read log position {@code seq}. Up to {@link #restoredUpTo} the window does not apply: a restored
+     * session's QoS 2 deliveries can fill the window while the cursor still stands at the saved offset, below them.
+     * The offset cannot pass the cursor and completed deliveries above the offset keep their place in the window, so
+     * if the cursor waited for room there, nothing would ever move again. What it reads up there was in the window
+     * before the restart (skipped as known, or a QoS 1 delivery sent again), so the window is exceeded by at most that.
+     */
+    private boolean hasRoomAt(long seq) {
+        return seq <= restoredUpTo || hasRoom();
     }
 
     /**

@@ -95,6 +95,15 @@ final class Qos2Handshake {
      */
     void restore() {
         var q2 = session.qos2;
+        // the cursor must get past these (completed ones too) for the offset to move: see Outbox#hasRoomAt
+        long upTo = q2.completed.isEmpty() ? -1 : q2.completed.last();
+        for (long seq : q2.released.values()) {
+            upTo = Math.max(upTo, seq);
+        }
+        for (long seq : q2.sent.values()) {
+            upTo = Math.max(upTo, seq);
+        }
+        outbox.restoredUpTo = upTo;
         if (q2.sent.isEmpty() && q2.released.isEmpty()) {
             return;
         }

@@ -123,6 +123,13 @@ final class Session implements ClientSession {
                     }
                 });
             }
+            if (log.isDebugEnabled()) {
+                log.debug("session restored: clientId={}, offset={}, qos2Offset={}, cursor={}, committedSeq={}, "
+                        + "subscriptions={}, qos2Sent={}, qos2Released={}, qos2Completed={}, qos2Received={}",
+                        clientId, off, saved == null ? null : saved.offset, out.cursor, broker.committedSeq(),
+                        stored == null ? 0 : stored.size(), qos2.sent.size(), qos2.released.size(),
+                        qos2.completed.size(), qos2.received.size());
+            }
             if (persistent) {
                 out.saveOffset();
             } else {

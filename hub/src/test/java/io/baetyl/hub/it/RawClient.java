@@ -30,6 +30,16 @@ final class RawClient implements AutoCloseable {
         }
     }
 
+    /** How long a read waits for the hub (5 s unless set). */
+    RawClient readTimeout(Duration d) {
+        try {
+            socket.setSoTimeout((int) d.toMillis());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return this;
+    }
+
     RawClient write(int... bytes) {
         byte[] b = new byte[bytes.length];
         for (int i = 0; i < bytes.length; i++) {
