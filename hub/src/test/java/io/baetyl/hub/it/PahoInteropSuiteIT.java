@@ -35,7 +35,7 @@ class PahoInteropSuiteIT {
             "test_overlapping_subscriptions", "test_redelivery_on_reconnect", "test_retained_messages",
             "test_subscribe_failure", "test_unsubscribe", "test_zero_length_clientid");
     /**
-     * MQTT 5: what the hub implements (24 of 27). Left out:
+     * MQTT 5: what the hub implements (23 of 27). Left out:
      * <ul>
      * <li>test_dollar_topics: as for 3.1.1, the hub refuses {@code $} publishes;</li>
      * <li>test_flow_control2: the hub sends DISCONNECT 0x93 at the 1,025th unreleased QoS 2 publish (asserted in
@@ -44,17 +44,20 @@ class PahoInteropSuiteIT {
      * after a DISCONNECT yet);</li>
      * <li>test_request_response passes but races in the suite itself (it waits for the requester's SUBACK, not the
      * responder's, before it publishes the request; 1 of 3 runs on a loaded machine lost that race): request/response
-     * is asserted in Mqtt5MessagesTest and Mqtt5MessagesIT instead.</li>
+     * is asserted in Mqtt5MessagesTest and Mqtt5MessagesIT instead;</li>
+     * <li>test_subscribe_options races in the suite itself: after the second client's SUBSCRIBE it waits for the
+     * first client's SUBACK (already there) and publishes at once, so on a loaded machine the hub can route the PUBLISH
+     * (read on another event loop) before that SUBSCRIBE; it failed so in a full run at load 5. Its no-local, retain
+     * as published and retain handling are asserted in Mqtt5Test and MqttJsInteropIT instead. (It also needed
+     * run_paho_test.py's longer CONNACK wait, see there.)</li>
      * </ul>
-     * test_subscribe_options was flaky because the suite's client waits 0.3 s for a CONNACK; run_paho_test.py waits
-     * longer while connecting (see there).
      */
     static final List<String> V5 = List.of("test_assigned_clientid", "test_basic", "test_client_topic_alias",
             "test_flow_control1", "test_keepalive", "test_maximum_packet_size", "test_offline_message_queueing",
             "test_overlapping_subscriptions", "test_payload_format", "test_publication_expiry",
             "test_redelivery_on_reconnect", "test_retained_message", "test_server_keep_alive", "test_server_topic_alias",
             "test_session_expiry", "test_shared_subscriptions", "test_subscribe_failure", "test_subscribe_identifiers",
-            "test_subscribe_options", "test_unsubscribe", "test_user_properties", "test_will_delay", "test_will_message",
+            "test_unsubscribe", "test_user_properties", "test_will_delay", "test_will_message",
             "test_zero_length_clientid");
 
     @TempDir

@@ -169,6 +169,65 @@ class Mqtt5Test {
         assertThat(nextPayload(v3)).isEqualTo("a/other theirs");
     }
 
+    private static MqttMessage subscribe(int id, String filter, boolean retainAsPublished,
+                                         MqttSubscriptionOption.RetainedHandlingPolicy retainHandling) {
+        return MqttMessageBuilders.subscribe().messageId(id).addSubscription(filter,
+                new MqttSubscriptionOption(MqttQoS.AT_MOST_ONCE, false, retainAsPublished, retainHandling)).build();
+    }
+
+    /** The next PUBLISH as "topic payload retain=FLAG", or null. */
+    private static String nextWithRetain(EmbeddedChannel ch) {
+        ch.runPendingTasks();
+        Object o = ch.readOutbound();
+        if (!(o instanceof MqttPublishMessage p)) {
+            return null;
+        }
+        String s = p.variableHeader().topicName() + " " + p.content().toString(StandardCharsets.UTF_8) + " retain="
+                + p.fixedHeader().isRetain();
+        p.release();
+        return s;
+    }
+
+    // what the Paho suite's test_subscribe_options checks, which races in the suite itself (see PahoInteropSuiteIT)
+    @Test
+    void retainHandlingAndRetainAsPublishedFollowEachSubscriptionsOptions() {
+        EmbeddedChannel pub = connected("p", MqttProperties.NO_PROPERTIES);
+        MqttPublishMessage kept = publish("a/r", "kept", 0, -1, MqttProperties.NO_PROPERTIES);
+        pub.writeInbound(new MqttPublishMessage(new MqttFixedHeader(MqttMessageType.PUBLISH, false, MqttQoS.AT_MOST_ONCE,
+                true, 0), kept.variableHeader(), kept.content()));
+
+        EmbeddedChannel never = connected("never", MqttProperties.NO_PROPERTIES);
+        never.writeInbound(subscribe(1, "a/#", false, MqttSubscriptionOption.RetainedHandlingPolicy.DONT_SEND_AT_SUBSCRIBE));
+        never.readOutbound(); // SUBACK
+        assertThat(nextWithRetain(never)).isNull();
+
+        EmbeddedChannel once = connected("once", MqttProperties.NO_PROPERTIES);
+        once.writeInbound(subscribe(1, "a/#", false,
+                MqttSubscriptionOption.RetainedHandlingPolicy.SEND_AT_SUBSCRIBE_IF_NOT_YET_EXISTS));
+        once.readOutbound();
+        assertThat(nextWithRetain(once)).isEqualTo("a/r kept retain=true");
+        once.writeInbound(subscribe(2, "a/#", false,
+                MqttSubscriptionOption.RetainedHandlingPolicy.SEND_AT_SUBSCRIBE_IF_NOT_YET_EXISTS));
+        once.readOutbound();
+        assertThat(nextWithRetain(once)).as("the subscription existed: no retained message again").isNull();
+
+        EmbeddedChannel always = connected("always", MqttProperties.NO_PROPERTIES);
+        always.writeInbound(subscribe(1, "a/#", true, MqttSubscriptionOption.RetainedHandlingPolicy.SEND_AT_SUBSCRIBE));
+        always.readOutbound();
+        assertThat(nextWithRetain(always)).isEqualTo("a/r kept retain=true");
+        always.writeInbound(subscribe(2, "a/#", true, MqttSubscriptionOption.RetainedHandlingPolicy.SEND_AT_SUBSCRIBE));
+        always.readOutbound();
+        assertThat(nextWithRetain(always)).as("retain handling 0: sent at every SUBSCRIBE").isEqualTo("a/r kept retain=true");
+
+        // a live retained publish: the retain flag stays only for a retain-as-published subscription
+        MqttPublishMessage live = publish("a/live", "now", 0, -1, MqttProperties.NO_PROPERTIES);
+        pub.writeInbound(new MqttPublishMessage(new MqttFixedHeader(MqttMessageType.PUBLISH, false, MqttQoS.AT_MOST_ONCE,
+                true, 0), live.variableHeader(), live.content()));
+        assertThat(nextWithRetain(always)).isEqualTo("a/live now retain=true");
+        assertThat(nextWithRetain(never)).isEqualTo("a/live now retain=false");
+        assertThat(nextWithRetain(once)).isEqualTo("a/live now retain=false");
+    }
+
     @Test
     void inboundTopicAliasesResolveAndAnUnknownAliasCloses() {
         EmbeddedChannel sub = connected("s", MqttProperties.NO_PROPERTIES);
