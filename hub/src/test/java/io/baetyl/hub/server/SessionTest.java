@@ -40,18 +40,7 @@ class SessionTest {
     private Broker broker = broker();
 
     private static HubConfig config() {
-        HubConfig c = new HubConfig();
-        HubConfig.Principal p = new HubConfig.Principal();
-        p.username = "u1";
-        p.password = "p1";
-        HubConfig.Permission pub = new HubConfig.Permission();
-        pub.action = "pub";
-        pub.permits = List.of("a/#");
-        HubConfig.Permission sub = new HubConfig.Permission();
-        sub.action = "sub";
-        sub.permits = List.of("a/#");
-        p.permissions = List.of(pub, sub);
-        c.principals = List.of(p);
+        HubConfig c = TestConfigs.u1UnderA();
         c.message.egress.qos1.retry.interval = Duration.ofMillis(500);
         c.message.egress.qos1.buffer.size = 2;
         return c;

@@ -40,18 +40,7 @@ class SharedSubscriptionTest {
     private final Broker broker = new Broker(config, new MemoryStore());
 
     private static HubConfig config() {
-        HubConfig c = new HubConfig();
-        HubConfig.Principal p = new HubConfig.Principal();
-        p.username = "u1";
-        p.password = "p1";
-        HubConfig.Permission pub = new HubConfig.Permission();
-        pub.action = "pub";
-        pub.permits = List.of("a/#");
-        HubConfig.Permission sub = new HubConfig.Permission();
-        sub.action = "sub";
-        sub.permits = List.of("a/#");
-        p.permissions = List.of(pub, sub);
-        c.principals = List.of(p);
+        HubConfig c = TestConfigs.u1UnderA();
         return c;
     }
 
