@@ -35,30 +35,30 @@ class PahoInteropSuiteIT {
             "test_overlapping_subscriptions", "test_redelivery_on_reconnect", "test_retained_messages",
             "test_subscribe_failure", "test_unsubscribe", "test_zero_length_clientid");
     /**
-     * MQTT 5: what the hub implements (23 of 27). Left out:
-     * <ul>
-     * <li>test_dollar_topics: as for 3.1.1, the hub refuses {@code $} publishes;</li>
-     * <li>test_flow_control2: the hub sends DISCONNECT 0x93 at the 1,025th unreleased QoS 2 publish (asserted in
-     * Mqtt5MessagesTest), but the suite's client first answers the 1,024 PUBRECs before it with PUBRELs, after the hub
-     * has closed the socket, and gets "connection reset" instead of reading the DISCONNECT (the hub does not linger
-     * after a DISCONNECT yet);</li>
-     * <li>test_request_response passes but races in the suite itself (it waits for the requester's SUBACK, not the
-     * responder's, before it publishes the request; 1 of 3 runs on a loaded machine lost that race): request/response
-     * is asserted in Mqtt5MessagesTest and Mqtt5MessagesIT instead;</li>
-     * <li>test_subscribe_options races in the suite itself: after the second client's SUBSCRIBE it waits for the
-     * first client's SUBACK (already there) and publishes at once, so on a loaded machine the hub can route the PUBLISH
-     * (read on another event loop) before that SUBSCRIBE; it failed so in a full run at load 5. Its no-local, retain
-     * as published and retain handling are asserted in Mqtt5Test and MqttJsInteropIT instead. (It also needed
-     * run_paho_test.py's longer CONNACK wait, see there.)</li>
-     * </ul>
+     * MQTT 5: all but test_dollar_topics (26 of 27), which the suite allows to leave out where {@code $} publishes stay
+     * refused (as for 3.1.1, they do).
      */
     static final List<String> V5 = List.of("test_assigned_clientid", "test_basic", "test_client_topic_alias",
-            "test_flow_control1", "test_keepalive", "test_maximum_packet_size", "test_offline_message_queueing",
-            "test_overlapping_subscriptions", "test_payload_format", "test_publication_expiry",
-            "test_redelivery_on_reconnect", "test_retained_message", "test_server_keep_alive", "test_server_topic_alias",
-            "test_session_expiry", "test_shared_subscriptions", "test_subscribe_failure", "test_subscribe_identifiers",
-            "test_unsubscribe", "test_user_properties", "test_will_delay", "test_will_message",
-            "test_zero_length_clientid");
+            "test_flow_control1", "test_flow_control2", "test_keepalive", "test_maximum_packet_size",
+            "test_offline_message_queueing", "test_overlapping_subscriptions", "test_payload_format",
+            "test_publication_expiry", "test_redelivery_on_reconnect", "test_request_response", "test_retained_message",
+            "test_server_keep_alive", "test_server_topic_alias", "test_session_expiry", "test_shared_subscriptions",
+            "test_subscribe_failure", "test_subscribe_identifiers", "test_subscribe_options", "test_unsubscribe",
+            "test_user_properties", "test_will_delay", "test_will_message", "test_zero_length_clientid");
+    /**
+     * Tests that race in the suite itself, each run up to {@link #ATTEMPTS} times (every attempt is printed; the hub
+     * behaviour they check is also asserted without a race in Mqtt5Test, Mqtt5MessagesTest and Mqtt5MessagesIT):
+     * <ul>
+     * <li>test_request_response waits for the requester's SUBACK, not the responder's, before it publishes the
+     * request (client_test5.py, the second {@code waitfor(callback.subscribeds, 1, 3)} counts the first SUBACK);</li>
+     * <li>test_subscribe_options does the same after the second client's SUBSCRIBE and publishes at once;</li>
+     * </ul>
+     * so on a loaded machine the hub may route that PUBLISH (read on another event loop) before it has read the
+     * SUBSCRIBE sent just before it by the other client. A hub that gets either wrong fails every attempt.
+     */
+    static final java.util.Set<String> RACY_IN_SUITE = java.util.Set.of("test_request_response",
+            "test_subscribe_options");
+    static final int ATTEMPTS = 3;
 
     @TempDir
     static Path dir;
@@ -119,6 +119,11 @@ class PahoInteropSuiteIT {
         List<String> failed = new ArrayList<>();
         for (String t : tests) {
             String problem = run(module, t);
+            for (int attempt = 2; problem != null && RACY_IN_SUITE.contains(t) && attempt <= ATTEMPTS; attempt++) {
+                System.out.println("paho " + module + " " + t + ": failed, attempt " + attempt + " of " + ATTEMPTS
+                        + " (it races in the suite):\n" + problem);
+                problem = run(module, t);
+            }
             System.out.println("paho " + module + " " + t + ": " + (problem == null ? "passed" : "FAILED"));
             if (problem != null) {
                 failed.add(problem);

@@ -58,6 +58,17 @@ final class RawClient implements AutoCloseable {
         return this;
     }
 
+    /** Writes these bytes; false if the connection failed on the way (a reset or a broken pipe). */
+    boolean tryWrite(byte[] b) {
+        try {
+            socket.getOutputStream().write(b);
+            socket.getOutputStream().flush();
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /** Expects exactly these bytes next. */
     RawClient read(int... expected) {
         byte[] got = new byte[expected.length];

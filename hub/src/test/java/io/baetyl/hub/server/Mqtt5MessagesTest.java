@@ -455,6 +455,13 @@ class Mqtt5MessagesTest {
         assertThat(disconnectReason(twice)).isEqualTo(0x82);
         assertThat(twice.isActive()).isFalse();
 
+        // an AUTH packet (re-authenticate, 0x19) without an authentication method in the CONNECT: MQTT 5 §4.12
+        EmbeddedChannel auth = v5("c4a", MqttProperties.NO_PROPERTIES);
+        auth.writeInbound(new MqttMessage(new MqttFixedHeader(MqttMessageType.AUTH, false, MqttQoS.AT_MOST_ONCE, false, 0),
+                new MqttReasonCodeAndPropertiesVariableHeader((byte) 0x19, MqttProperties.NO_PROPERTIES)));
+        assertThat(disconnectReason(auth)).isEqualTo(0x82);
+        assertThat(auth.isActive()).isFalse();
+
         EmbeddedChannel idle = v5("c5", MqttProperties.NO_PROPERTIES);
         idle.pipeline().fireUserEventTriggered(IdleStateEvent.FIRST_READER_IDLE_STATE_EVENT);
         assertThat(disconnectReason(idle)).isEqualTo(0x8D);
