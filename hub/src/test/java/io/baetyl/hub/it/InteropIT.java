@@ -6,8 +6,6 @@ import static org.awaitility.Awaitility.await;
 
 import io.baetyl.hub.config.HubConfig;
 import io.baetyl.sdk.testing.FreePorts;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** mosquitto_pub/mosquitto_sub over tcp and ssl (password and certificate logins), and Paho over ws and wss. */
 @Timeout(60)
-@EnabledIf("mosquittoClientsInstalled")
+@EnabledIf("io.baetyl.hub.it.ClientProcesses#mosquittoClientsInstalled")
 class InteropIT {
     @TempDir
     static Path dir;
@@ -33,10 +31,6 @@ class InteropIT {
     static int ssl;
     static int ws;
     static int wss;
-
-    static boolean mosquittoClientsInstalled() {
-        return new java.io.File("/usr/bin/mosquitto_pub").canExecute();
-    }
 
     @BeforeAll
     static void start() throws Exception {
@@ -83,19 +77,8 @@ class InteropIT {
         List<String> sub = new ArrayList<>(List.of("mosquitto_sub"));
         sub.addAll(common(port, tls));
         sub.addAll(List.of("-u", "u1", "-P", "p1", "-q", "1", "-t", topic, "-v", "-C", "2", "-i", "msub" + port));
-        Process p = new ProcessBuilder(sub).redirectErrorStream(true).start();
         List<String> lines = new CopyOnWriteArrayList<>();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream()))) {
-                String l;
-                while ((l = r.readLine()) != null) {
-                    lines.add(l);
-                }
-            } catch (Exception ignored) {
-                // process ended
-            }
-        });
-        reader.start();
+        Process p = ClientProcesses.start(sub, lines);
         try {
             // retained first, so it arrives whenever the subscription lands
             List<String> pub = new ArrayList<>(common(port, tls));
@@ -106,8 +89,7 @@ class InteropIT {
             pub.addAll(List.of("-u", "u1", "-P", "p1", "-q", "1", "-t", topic, "-m", "second"));
             assertThat(mosquittoPub(pub)).isZero();
             assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
-            reader.join(2000);
-            assertThat(lines).containsExactly(topic + " first", topic + " second");
+            await().untilAsserted(() -> assertThat(lines).containsExactly(topic + " first", topic + " second"));
         } finally {
             p.destroyForcibly();
         }

@@ -5,8 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import io.baetyl.hub.config.HubConfig;
 import io.baetyl.sdk.testing.FreePorts;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,16 +22,12 @@ import org.junit.jupiter.api.io.TempDir;
  * same topic: QoS 2 both ways, user properties in the CONNECT, a refused login with its reason code.
  */
 @Timeout(60)
-@EnabledIf("mosquittoClientsInstalled")
+@EnabledIf("io.baetyl.hub.it.ClientProcesses#mosquittoClientsInstalled")
 class Mqtt5InteropIT {
     @TempDir
     static Path dir;
     static TestHub hub;
     static int port;
-
-    static boolean mosquittoClientsInstalled() {
-        return new java.io.File("/usr/bin/mosquitto_pub").canExecute();
-    }
 
     @BeforeAll
     static void start() throws Exception {
@@ -46,23 +40,6 @@ class Mqtt5InteropIT {
     @AfterAll
     static void stop() {
         hub.close();
-    }
-
-    private static Process run(List<String> cmd, List<String> lines) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream()))) {
-                String l;
-                while ((l = r.readLine()) != null) {
-                    lines.add(l);
-                }
-            } catch (Exception ignored) {
-                // process ended
-            }
-        });
-        reader.setDaemon(true);
-        reader.start();
-        return p;
     }
 
     private static List<String> client(String tool, String version, String id) {
@@ -78,21 +55,21 @@ class Mqtt5InteropIT {
         sub5.addAll(List.of("-u", "u1", "-P", "p1", "-q", "2", "-t", topic, "-v"));
         List<String> sub3 = client("mosquitto_sub", "mqttv311", "sub3");
         sub3.addAll(List.of("-u", "u1", "-P", "p1", "-q", "2", "-t", topic, "-v"));
-        Process p5 = run(sub5, v5lines);
-        Process p3 = run(sub3, v3lines);
+        Process p5 = ClientProcesses.start(sub5, v5lines);
+        Process p3 = ClientProcesses.start(sub3, v3lines);
         try {
             // wait for both subscriptions by a probe until each has seen it
             await().untilAsserted(() -> {
                 List<String> pub = client("mosquitto_pub", "mqttv5", "probe");
                 pub.addAll(List.of("-u", "u1", "-P", "p1", "-q", "2", "-t", topic, "-m", "probe",
                         "-D", "connect", "user-property", "origin", "test"));
-                assertThat(run(pub, new ArrayList<>()).waitFor(20, TimeUnit.SECONDS)).isTrue();
+                assertThat(ClientProcesses.start(pub, new ArrayList<>()).waitFor(20, TimeUnit.SECONDS)).isTrue();
                 assertThat(v5lines).contains(topic + " probe");
                 assertThat(v3lines).contains(topic + " probe");
             });
             List<String> pub3 = client("mosquitto_pub", "mqttv311", "pub3");
             pub3.addAll(List.of("-u", "u1", "-P", "p1", "-q", "2", "-t", topic, "-m", "from-311"));
-            Process pp = run(pub3, new ArrayList<>());
+            Process pp = ClientProcesses.start(pub3, new ArrayList<>());
             assertThat(pp.waitFor(20, TimeUnit.SECONDS)).isTrue();
             assertThat(pp.exitValue()).isZero();
             await().untilAsserted(() -> {
@@ -111,7 +88,7 @@ class Mqtt5InteropIT {
         List<String> lines = new CopyOnWriteArrayList<>();
         List<String> pub = client("mosquitto_pub", "mqttv5", "bad");
         pub.addAll(List.of("-u", "u1", "-P", "wrong", "-t", "v5/x", "-m", "x"));
-        Process p = run(pub, lines);
+        Process p = ClientProcesses.start(pub, lines);
         assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).isNotZero();
         await().untilAsserted(() -> assertThat(String.join("\n", lines)).containsIgnoringCase("bad user name or password"));

@@ -5,9 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.baetyl.hub.config.HubConfig;
 import io.baetyl.sdk.testing.FreePorts;
-import java.io.BufferedReader;
 import java.io.DataInputStream;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -40,16 +38,12 @@ import org.junit.jupiter.api.io.TempDir;
  * the QoS 1 log and a hub restart; request/response; message expiry for an offline session; server keep-alive.
  */
 @Timeout(120)
-@EnabledIf("mosquittoClientsInstalled")
+@EnabledIf("io.baetyl.hub.it.ClientProcesses#mosquittoClientsInstalled")
 class Mqtt5MessagesIT {
     @TempDir
     Path dir;
     TestHub hub;
     final List<AutoCloseable> open = new ArrayList<>();
-
-    static boolean mosquittoClientsInstalled() {
-        return new java.io.File("/usr/bin/mosquitto_pub").canExecute();
-    }
 
     @BeforeEach
     void start() {
@@ -157,20 +151,8 @@ class Mqtt5MessagesIT {
     }
 
     private Process run(List<String> cmd, List<String> lines) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        Process p = ClientProcesses.start(cmd, lines);
         open.add(p::destroyForcibly);
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream()))) {
-                String l;
-                while ((l = r.readLine()) != null) {
-                    lines.add(l);
-                }
-            } catch (Exception ignored) {
-                // process ended
-            }
-        });
-        reader.setDaemon(true);
-        reader.start();
         return p;
     }
 

@@ -1,17 +1,10 @@
 package io.baetyl.master.inspect;
 
 import java.io.IOException;
-import java.net.Inet6Address;
-import java.net.InterfaceAddress;
-import java.net.NetworkInterface;
-import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,11 +22,10 @@ import org.slf4j.LoggerFactory;
  * could not read. Sizes are bytes, percentages 0-100, times seconds.
  *
  * <p>One instance should live as long as the master: CPU usage is the busy share since the previous call, as with
- * gopsutil's {@code cpu.Percent(0, false)}; the first call samples for {@link #FIRST_CPU_SAMPLE_MILLIS}.
+ * gopsutil's {@code cpu.Percent(0, false)}; the first call samples for {@link CpuStats#FIRST_CPU_SAMPLE_MILLIS}.
  */
 public final class HostStats {
     private static final Logger log = LoggerFactory.getLogger(HostStats.class);
-    static final long FIRST_CPU_SAMPLE_MILLIS = 200;
 
     /** Shared by {@link #collect}, so successive inspects measure CPU usage between each other. */
     private static final HostStats SHARED = new HostStats();
@@ -41,8 +33,7 @@ public final class HostStats {
     private final ProcFs proc;
     private final Path sys;
     private final Path etc;
-    private long[] lastCpuSample; // {total, busy} jiffies, guarded by this
-    private double lastCpuPercent;
+    private final CpuStats cpu;
 
     public HostStats() {
         this(Path.of("/proc"), Path.of("/sys"), Path.of("/etc"));
@@ -53,6 +44,7 @@ public final class HostStats {
         this.proc = new ProcFs(procRoot);
         this.sys = sysRoot;
         this.etc = etcRoot;
+        this.cpu = new CpuStats(proc);
     }
 
     /** {@link #hardware(Path)} of a process-wide instance; what the master's inspect calls. */
@@ -109,44 +101,12 @@ public final class HostStats {
 
     /** {@code interfaces: [{index, name, mac, addrs: [{network: "ip+net", address: "ip/prefix"}]}]}, by index. */
     public Map<String, Object> netStats() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("time", ProcFs.now());
-        List<Map<String, Object>> interfaces = new ArrayList<>();
-        try {
-            List<NetworkInterface> all = Collections.list(NetworkInterface.getNetworkInterfaces());
-            all.sort(Comparator.comparingInt(NetworkInterface::getIndex));
-            for (NetworkInterface ni : all) {
-                Map<String, Object> i = new LinkedHashMap<>();
-                i.put("index", ni.getIndex());
-                i.put("name", ni.getName());
-                List<Map<String, Object>> addrs = new ArrayList<>();
-                try {
-                    String mac = mac(ni.getHardwareAddress());
-                    if (!mac.isEmpty()) {
-                        i.put("mac", mac);
-                    }
-                    for (InterfaceAddress a : ni.getInterfaceAddresses()) {
-                        String ip = a.getAddress().getHostAddress();
-                        if (a.getAddress() instanceof Inet6Address) {
-                            int pct = ip.indexOf('%'); // Go prints no zone in an IPNet
-                            ip = pct < 0 ? ip : ip.substring(0, pct);
-                        }
-                        Map<String, Object> addr = new LinkedHashMap<>();
-                        addr.put("network", "ip+net");
-                        addr.put("address", ip + "/" + a.getNetworkPrefixLength());
-                        addrs.add(addr);
-                    }
-                } catch (SocketException e) {
-                    i.put("error", e.getMessage());
-                }
-                i.put("addrs", addrs);
-                interfaces.add(i);
-            }
-        } catch (SocketException | RuntimeException e) {
-            m.put("error", e.toString());
-        }
-        m.put("interfaces", interfaces);
-        return m;
+        return NetStats.collect();
+    }
+
+    /** See {@link CpuStats#collect()}. */
+    public Map<String, Object> cpuStats() {
+        return cpu.collect();
     }
 
     /**
@@ -174,40 +134,6 @@ public final class HostStats {
             m.put("swap_used", swapUsed);
             m.put("swap_used_percent", ProcFs.percent(swapUsed, swapTotal));
         } catch (IOException | RuntimeException e) {
-            m.put("error", e.toString());
-        }
-        return m;
-    }
-
-    /** mhz, cores, cache_size (KB), model_name, physical_id of the first CPU, and used_percent of all CPUs. */
-    public Map<String, Object> cpuStats() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("time", ProcFs.now());
-        try {
-            Map<String, String> first = firstCpuInfo(proc.read("cpuinfo"));
-            putNumber(m, "mhz", first.get("cpu MHz"), true);
-            String cores = first.get("cpu cores");
-            if (cores != null && cores.matches("\\d+")) {
-                m.put("cores", Integer.parseInt(cores));
-            } else { // no "cpu cores" line (ARM): count the processors instead
-                m.put("cores", Runtime.getRuntime().availableProcessors());
-            }
-            String cache = first.get("cache size");
-            if (cache != null) {
-                putNumber(m, "cache_size", cache.replaceAll("(?i)\\s*KB$", "").trim(), false);
-            }
-            String model = first.getOrDefault("model name", first.get("Processor"));
-            if (model != null) {
-                m.put("model_name", model);
-            }
-            if (first.get("physical id") != null) {
-                m.put("physical_id", first.get("physical id"));
-            }
-            m.put("used_percent", usedPercent());
-        } catch (IOException | InterruptedException | RuntimeException e) {
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
             m.put("error", e.toString());
         }
         return m;
@@ -274,24 +200,6 @@ public final class HostStats {
 
     // ---- parsing helpers, package-private for tests ----
 
-    /** The key/value pairs of the first processor block of {@code /proc/cpuinfo}. */
-    static Map<String, String> firstCpuInfo(String cpuinfo) {
-        Map<String, String> out = new HashMap<>();
-        for (String line : cpuinfo.split("\n")) {
-            if (line.isBlank()) {
-                if (!out.isEmpty() && out.containsKey("processor")) {
-                    break;
-                }
-                continue;
-            }
-            int colon = line.indexOf(':');
-            if (colon > 0) {
-                out.putIfAbsent(line.substring(0, colon).trim(), line.substring(colon + 1).trim());
-            }
-        }
-        return out;
-    }
-
     static String platformFamily(String id, String idLike) {
         switch (id) {
             case "debian", "ubuntu", "linuxmint", "raspbian":
@@ -318,39 +226,6 @@ public final class HostStats {
     }
 
     // ---- internals ----
-
-    private synchronized double usedPercent() throws IOException, InterruptedException {
-        long[] now = cpuSample();
-        if (lastCpuSample == null) {
-            Thread.sleep(FIRST_CPU_SAMPLE_MILLIS);
-            lastCpuSample = now;
-            now = cpuSample();
-        }
-        long dTotal = now[0] - lastCpuSample[0];
-        long dBusy = now[1] - lastCpuSample[1];
-        if (dTotal > 0) {
-            lastCpuPercent = Math.min(100.0, Math.max(0.0, ProcFs.percent(dBusy, dTotal)));
-            lastCpuSample = now;
-        } // else called again within one tick: keep the last figure
-        return lastCpuPercent;
-    }
-
-    /** {total, busy} jiffies of the aggregate "cpu" line; guest time is already part of user time. */
-    private long[] cpuSample() throws IOException {
-        String line = firstLine(proc.read("stat"));
-        String[] f = line.trim().split("\\s+");
-        long total = 0;
-        long idle = 0;
-        // user nice system idle iowait irq softirq steal (guest, guest_nice are inside user/nice)
-        for (int i = 1; i < f.length && i <= 8; i++) {
-            long v = Long.parseLong(f[i]);
-            total += v;
-            if (i == 4 || i == 5) {
-                idle += v;
-            }
-        }
-        return new long[] {total, total - idle};
-    }
 
     private long bootTime() throws IOException {
         for (String line : proc.read("stat").split("\n")) {
@@ -420,7 +295,7 @@ public final class HostStats {
             return "";
         }
         try {
-            String v = firstCpuInfo(proc.read("cpuinfo")).getOrDefault("CPU architecture", "");
+            String v = CpuStats.firstCpuInfo(proc.read("cpuinfo")).getOrDefault("CPU architecture", "");
             return v.isEmpty() ? "" : "v" + v.replaceAll("[^0-9]", "");
         } catch (IOException e) {
             return "";
@@ -445,32 +320,7 @@ public final class HostStats {
         }
     }
 
-    private static void putNumber(Map<String, Object> m, String key, String text, boolean decimal) {
-        if (text == null || text.isEmpty()) {
-            return;
-        }
-        try {
-            m.put(key, decimal ? (Object) Double.parseDouble(text) : (Object) Integer.parseInt(text));
-        } catch (NumberFormatException ignored) {
-            // left out, as omitempty would
-        }
-    }
-
-    private static String mac(byte[] hw) {
-        if (hw == null || hw.length == 0) {
-            return "";
-        }
-        StringBuilder sb = new StringBuilder();
-        for (byte b : hw) {
-            if (sb.length() > 0) {
-                sb.append(':');
-            }
-            sb.append(String.format("%02x", b & 0xff));
-        }
-        return sb.toString();
-    }
-
-    private static String firstLine(String s) {
+    static String firstLine(String s) {
         int nl = s.indexOf('\n');
         return (nl < 0 ? s : s.substring(0, nl)).trim();
     }

@@ -5,13 +5,8 @@ import com.github.dockerjava.api.command.CreateContainerCmd;
 import com.github.dockerjava.api.command.CreateContainerResponse;
 import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotFoundException;
-import com.github.dockerjava.api.model.Bind;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.ContainerNetwork;
-import com.github.dockerjava.api.model.Device;
-import com.github.dockerjava.api.model.ExposedPort;
-import com.github.dockerjava.api.model.HostConfig;
-import com.github.dockerjava.api.model.PortBinding;
 import com.github.dockerjava.api.model.RestartPolicy;
 import com.github.dockerjava.api.model.Version;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
@@ -22,7 +17,6 @@ import com.github.dockerjava.transport.DockerHttpClient;
 import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
 import io.baetyl.master.config.AppConfig;
 import io.baetyl.master.config.MasterConfig;
-import io.baetyl.master.config.Resources;
 import io.baetyl.master.config.ServiceSpec;
 import io.baetyl.master.config.ServiceVolume;
 import io.baetyl.master.engine.Engine;
@@ -81,6 +75,7 @@ public class DockerEngine implements Engine {
     private final Path apiSocket;
     private final Duration grace;
     private final boolean cfsQuota;
+    private final ContainerDefinition containers;
     /**
      * For the blocking docker calls run in parallel (pulls, recovery, removals): not the common pool, which has a
      * single thread on a two-core device.
@@ -115,6 +110,7 @@ public class DockerEngine implements Engine {
             log.warn("cannot read docker info: {}", e.toString());
         }
         this.cfsQuota = cfs == null || cfs;
+        this.containers = new ContainerDefinition(docker, guard, this.workDir, apiSocket, cfsQuota);
         log.info("docker engine ready: host={} api_version={} cfs_quota={}", dockerHost, apiVersion, cfsQuota);
     }
 
@@ -295,88 +291,7 @@ public class DockerEngine implements Engine {
 
     /** The whole container definition of one instance. */
     CreateContainerCmd containerFor(InstanceSpec spec) {
-        ServiceDefinition def = spec.service();
-        ServiceSpec s = def.spec();
-        List<Bind> binds = new ArrayList<>();
-        for (int i = 0; i < s.volumes.size(); i++) {
-            ServiceVolume v = s.volumes.get(i);
-            binds.add(ContainerSpecs.bind(guard, v, def.volumes(), v.keyIn("services." + def.name(), i)));
-        }
-        if (apiSocket != null) {
-            binds.add(Bind.parse(apiSocket + ":" + ContainerSpecs.SOCKET_IN_CONTAINER + ":ro"));
-        }
-        List<PortBinding> ports = ContainerSpecs.ports(s.ports);
-        List<Device> devices = s.devices.stream().map(ContainerSpecs::device).toList();
-        HostConfig host = HostConfig.newHostConfig()
-                .withBinds(binds)
-                .withPortBindings(ports)
-                .withDevices(devices)
-                .withRestartPolicy(NO_RESTART);
-        if (apiSocket == null) {
-            // The API is on tcp: instances reach the host as host.docker.internal, which Linux does not define.
-            host.withExtraHosts("host.docker.internal:host-gateway");
-        }
-        applyResources(host, s.resources, def.name());
-        if (!s.runtime.isEmpty()) {
-            host.withRuntime(s.runtime);
-        }
-        String networkMode;
-        if (!s.networkMode.isEmpty()) {
-            networkMode = s.networkMode;
-        } else if (!s.networks.isEmpty()) {
-            networkMode = new ArrayList<>(s.networks.keySet()).get(s.networks.size() - 1);
-        } else {
-            networkMode = DEFAULT_NETWORK;
-        }
-        host.withNetworkMode(networkMode);
-        Map<String, String> labels = new LinkedHashMap<>();
-        labels.put(LABEL_BAETYL, LABEL_BAETYL);
-        labels.put(LABEL_SERVICE, def.name());
-        labels.put(LABEL_WORKDIR, workDir.toString());
-        CreateContainerCmd cmd = docker.createContainerCmd(s.image)
-                .withName(spec.name())
-                .withEnv(ContainerSpecs.env(spec.env()))
-                .withLabels(labels)
-                .withExposedPorts(ports.stream().map(PortBinding::getExposedPort).distinct().toArray(ExposedPort[]::new))
-                .withHostConfig(host);
-        if (!s.hostname.isEmpty()) {
-            cmd.withHostName(s.hostname);
-        }
-        if (!s.command.isEmpty()) {
-            cmd.withCmd(s.command);
-        }
-        if (!s.networks.isEmpty()) {
-            ServiceSpec.ServiceNetwork primary = s.networks.get(networkMode);
-            if (primary != null && !primary.aliases.isEmpty()) {
-                cmd.withAliases(primary.aliases);
-            }
-            if (primary != null && !primary.ipv4Address.isEmpty()) {
-                cmd.withIpv4Address(primary.ipv4Address);
-            }
-        }
-        return cmd;
-    }
-
-    private void applyResources(HostConfig host, Resources r, String service) {
-        if (r.cpu.cpus > 0) {
-            if (cfsQuota) {
-                host.withNanoCPUs((long) (r.cpu.cpus * 1e9));
-            } else {
-                log.warn("service={}: resources.cpu.cpus ignored, the kernel has no CFS quota support", service);
-            }
-        }
-        if (!r.cpu.setcpus.isEmpty()) {
-            host.withCpusetCpus(r.cpu.setcpus);
-        }
-        if (r.memory.limit.bytes() > 0) {
-            host.withMemory(r.memory.limit.bytes());
-        }
-        if (r.memory.swap.bytes() != 0) {
-            host.withMemorySwap(r.memory.swap.bytes());
-        }
-        if (r.pids.limit > 0) {
-            host.withPidsLimit(r.pids.limit);
-        }
+        return containers.forInstance(spec);
     }
 
     /** Removes a container of that name if baetyl created it; a stranger's container is left alone (and the start fails). */
