@@ -346,10 +346,10 @@ class FunctionsIT {
                 TEST_SERVICE + ".py-slow.1", TEST_SERVICE + ".py-slow.2", TEST_SERVICE + ".py-slow.3");
 
         // idletime 3s, evicttime 500ms: all three go away (min 0).
-        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200))
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
                 .until(() -> baetyl.instances(TEST_SERVICE).isEmpty());
         for (long pid : pids) {
-            await().atMost(Duration.ofSeconds(10)).until(() -> !ProcessHandle.of(pid).map(ProcessHandle::isAlive)
+            await().atMost(Duration.ofSeconds(60)).until(() -> !ProcessHandle.of(pid).map(ProcessHandle::isAlive)
                     .orElse(false));
         }
         publish("test/slow", "{\"sleep\":0}", 1);
@@ -410,7 +410,7 @@ class FunctionsIT {
                 .contains("within 3000ms");
         assertThat(err.get("errorType").asText()).isEqualTo("*errors.errorString");
         assertThat(baetyl.output()).contains("function (py-broken): codedir (var/db/baetyl/function-missing) not found");
-        await().atMost(Duration.ofSeconds(15)).until(() -> baetyl.instances("function-python3-broken").isEmpty());
+        await().atMost(Duration.ofSeconds(60)).until(() -> baetyl.instances("function-python3-broken").isEmpty());
     }
 
     @Test
@@ -442,7 +442,7 @@ class FunctionsIT {
     @SuppressWarnings("unchecked")
     void poolStatsReportedToMaster() throws Exception {
         try (HttpMasterClient api = baetyl.apiAs("function-manager")) {
-            await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
                 Map<String, Object> fmStats = null;
                 for (Object s : (List<Object>) api.inspectSystem().get("services")) {
                     Map<String, Object> svc = (Map<String, Object>) s;

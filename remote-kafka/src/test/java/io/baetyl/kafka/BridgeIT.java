@@ -173,7 +173,7 @@ class BridgeIT {
         assertThat(b).extracting(r -> text(r.value()))
                 .containsExactlyElementsOf(IntStream.range(0, 50).mapToObj(i -> "b" + i).toList());
         assertThat(b).extracting(r -> header(r, "mqtt_qos")).containsOnly("0");
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
             assertThat(counter(0, "forwarded")).isEqualTo(250);
             assertThat(counter(0, "pending")).isZero();
         });
@@ -290,7 +290,7 @@ class BridgeIT {
             pub.publish("sizes", new byte[20_000], 1, false);
             pub.publish("sizes", "small-2".getBytes(StandardCharsets.UTF_8), 1, false);
             assertThat(kafka.readAll("sizes", 2)).extracting(r -> text(r.value())).containsExactly("small-1", "small-2");
-            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
                 assertThat(counter(0, "dropped_too_large")).isEqualTo(1);
                 assertThat(counter(0, "forwarded")).isEqualTo(2);
                 assertThat(counter(0, "pending")).as("the dropped one is acknowledged, not retried").isZero();

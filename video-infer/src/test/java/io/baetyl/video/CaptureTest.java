@@ -104,7 +104,7 @@ class CaptureTest {
             assertThat(log.lines()).anyMatch(l -> l.startsWith("INFO video file ended: uri=" + mp4
                     + " frames=60 sampled=6; capture stopped (video.loop: true plays it again)"));
         }
-        await().atMost(Duration.ofSeconds(10)).until(() -> order.size() == 6);
+        await().atMost(Duration.ofSeconds(60)).until(() -> order.size() == 6);
         assertSampledFramesOfTheTestVideo();
         assertThat(stats.captured.get()).isEqualTo(6);
         assertThat(stats.skipped.get()).isEqualTo(54);
@@ -115,7 +115,7 @@ class CaptureTest {
     void anMjpegFileReadsTheSame() throws Exception {
         start(TestData.avi().toString(), false);
         await().atMost(Duration.ofSeconds(60)).until(() -> exchange.ended() && capture.stopped());
-        await().atMost(Duration.ofSeconds(10)).until(() -> order.size() == 6);
+        await().atMost(Duration.ofSeconds(60)).until(() -> order.size() == 6);
         assertSampledFramesOfTheTestVideo();
     }
 

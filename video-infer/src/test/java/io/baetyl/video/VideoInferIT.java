@@ -194,7 +194,7 @@ class VideoInferIT {
         assertThat(images()).hasSize(3);
         assertThat(stat("inferred")).isEqualTo(6);
         assertThat(stat("images_saved")).isEqualTo(3);
-        await().atMost(Duration.ofSeconds(10)).until(() -> stat("published") == 6);
+        await().atMost(Duration.ofSeconds(60)).until(() -> stat("published") == 6);
         assertThat(infer.idle()).isTrue();
     }
 
@@ -230,7 +230,7 @@ class VideoInferIT {
         assertThat(on("test/raw")).isEmpty();
         assertThat(client.isConnected()).isTrue();
         client.publish("test/after", 1, "{}".getBytes(), false).get();
-        await().atMost(Duration.ofSeconds(10)).until(() -> on("test/after").size() == 1);
+        await().atMost(Duration.ofSeconds(60)).until(() -> on("test/after").size() == 1);
     }
 
     @Test
@@ -239,7 +239,7 @@ class VideoInferIT {
             run(config("raise_on_object", TestData.mp4().toString()));
             await().atMost(Duration.ofSeconds(60)).until(infer::idle);
             assertThat(stat("function_errors")).isEqualTo(3);
-            await().atMost(Duration.ofSeconds(10)).until(() -> on("test/ok").size() == 3);
+            await().atMost(Duration.ofSeconds(60)).until(() -> on("test/ok").size() == 3);
             assertThat(log.lines()).anyMatch(l -> l.startsWith("WARN function call failed, frame dropped: "
                     + "function=raise_on_object frame=19: [") && l.endsWith("] rpc error: code = Unknown desc = "
                     + "Exception calling application: ('[UserCodeInvoke] ', ValueError('object'))"));
@@ -255,7 +255,7 @@ class VideoInferIT {
             await().atMost(Duration.ofSeconds(60)).until(infer::idle);
             assertThat(stat("function_errors")).isEqualTo(3);
             assertThat(stat("inferred")).isEqualTo(6);
-            await().atMost(Duration.ofSeconds(10)).until(() -> on("test/ok").size() == 3);
+            await().atMost(Duration.ofSeconds(60)).until(() -> on("test/ok").size() == 3);
             assertThat(log.contains("function=slow_on_object frame=19: [")).isTrue();
             assertThat(log.contains("rpc error: code = DeadlineExceeded desc = context deadline exceeded")).isTrue();
         }

@@ -105,7 +105,7 @@ class AgentMasterOtaIT {
         assertThat(cloud.otaSteps(AgentHome.DEVICE, "ota-mst-1")).containsExactly("RECEIVED", "UPDATING", "RESTARTING", "UPDATED");
         assertThat(baetyl.agentLog()).contains("following the OTA a previous agent left: trace=ota-mst-1");
         assertThat(jar.resolveSibling("baetyl-master.jar.old")).doesNotExist();
-        await().atMost(Duration.ofSeconds(10)).until(() -> !Files.exists(baetyl.path("var/db/baetyl/ota.log")));
+        await().atMost(Duration.ofSeconds(60)).until(() -> !Files.exists(baetyl.path("var/db/baetyl/ota.log")));
         assertThat(baetyl.stop()).isZero();
     }
 }

@@ -87,7 +87,7 @@ class AgentNativeIT {
         assertThat((Map<String, Object>) r.get("software")).containsEntry("mode", "native").containsEntry("conf_version", "v1");
         assertThat((List<Map<String, Object>>) r.get("services")).extracting(s -> s.get("name"))
                 .contains("agent", "svc-a", "svc-b");
-        await().atMost(Duration.ofSeconds(10)).until(() -> baetyl.agentLog().contains("reporting to the cloud works again"));
+        await().atMost(Duration.ofSeconds(60)).until(() -> baetyl.agentLog().contains("reporting to the cloud works again"));
         // ...and goes on every interval.
         int seen = cloud.reports(DEV).size();
         await().atMost(Duration.ofSeconds(30)).until(() -> cloud.reports(DEV).size() >= seen + 2);
@@ -128,7 +128,7 @@ class AgentNativeIT {
                 "agent-cert/client.pem", "baetyl-agent/package.yml", "recorder/package.yml", "application.yml")) {
             assertThat(baetyl.path("var/db/baetyl/" + kept)).exists();
         }
-        await().atMost(Duration.ofSeconds(10)).until(() -> !Files.exists(baetyl.path("var/db/baetyl/ota.log")));
+        await().atMost(Duration.ofSeconds(60)).until(() -> !Files.exists(baetyl.path("var/db/baetyl/ota.log")));
         assertThat(baetyl.stop()).isZero();
     }
 

@@ -71,7 +71,7 @@ class FunctionPoolTest {
     @Test
     void minKeepsInstancesWarmAtStart() {
         ManagedFunction f = function(2, 5, Duration.ofMinutes(10), Duration.ofMinutes(1));
-        await().atMost(Duration.ofSeconds(5)).until(() -> f.pool().stats().idle() == 2);
+        await().atMost(Duration.ofSeconds(60)).until(() -> f.pool().stats().idle() == 2);
         assertThat(factory.startedNames).containsExactlyInAnyOrder("svc.fn.1", "svc.fn.2");
     }
 
@@ -127,7 +127,7 @@ class FunctionPoolTest {
         }
         CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
         assertThat(f.pool().stats().instances()).isEqualTo(3);
-        await().atMost(Duration.ofSeconds(5)).until(() -> f.pool().stats().instances() == 1
+        await().atMost(Duration.ofSeconds(60)).until(() -> f.pool().stats().instances() == 1
                 && f.pool().stats().numbers().size() == 1);
         assertThat(factory.stoppedNames).hasSize(2);
         // Scale up again: the freed numbers come back, no new names.
@@ -189,7 +189,7 @@ class FunctionPoolTest {
     @Test
     void closeStopsEveryInstanceAndFailsWaiters() throws Exception {
         ManagedFunction f = function(2, 2, Duration.ofMinutes(10), Duration.ofMinutes(1));
-        await().atMost(Duration.ofSeconds(5)).until(() -> f.pool().stats().idle() == 2);
+        await().atMost(Duration.ofSeconds(60)).until(() -> f.pool().stats().idle() == 2);
         f.close();
         assertThat(factory.stoppedNames).containsExactlyInAnyOrder("svc.fn.1", "svc.fn.2");
         assertThatThrownBy(() -> f.call(msg("x")).get(5, TimeUnit.SECONDS)).hasMessageContaining("closed");

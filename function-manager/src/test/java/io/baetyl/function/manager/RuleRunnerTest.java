@@ -129,7 +129,7 @@ class RuleRunnerTest {
     void emptyResultPublishesNothingAndInputIsAcked() throws Exception {
         RuleRunner r = rule(function(1), 1, 1, 3);
         send("empty", 1);
-        await().atMost(Duration.ofSeconds(5)).until(() -> factory.calls.get() == 1 && r.pending() == 0);
+        await().atMost(Duration.ofSeconds(60)).until(() -> factory.calls.get() == 1 && r.pending() == 0);
         send("after", 1);
         assertThat(new String(next().getPayload(), StandardCharsets.UTF_8)).isEqualTo("svc.fn.1:after");
         assertThat(out).isEmpty();
@@ -159,7 +159,7 @@ class RuleRunnerTest {
         ManagedFunction f = function(1);
         RuleRunner first = rule(f, 1, 1, 1);
         send("sleep:1500", 1);
-        await().atMost(Duration.ofSeconds(5)).until(() -> factory.calls.get() == 1);
+        await().atMost(Duration.ofSeconds(60)).until(() -> factory.calls.get() == 1);
         first.close(); // dies mid-call: its output can no longer be published, so the input is never acked
         assertThat(out.poll(2500, TimeUnit.MILLISECONDS)).isNull();
         rule(f, 1, 1, 1); // same client id, persistent session: the broker redelivers

@@ -115,7 +115,7 @@ class SqlFunctionProcessIT {
                 """, FreePorts.next());
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).isEqualTo(1);
-        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(output()).contains(
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(output()).contains(
                 "functions[0] (filter).handler: syntax error at position 49: expected an expression, "
                         + "found end of statement"));
     }

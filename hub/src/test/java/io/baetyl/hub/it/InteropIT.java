@@ -143,7 +143,7 @@ class InteropIT {
             try (var tcpPub = hub.client("tcpPub").connect()) {
                 tcpPub.publish("ws/c", "from tcp", 0, false);
             }
-            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(sub.payloads()).containsExactly("over wss", "x".repeat(20000), "from tcp"));
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(sub.payloads()).containsExactly("over wss", "x".repeat(20000), "from tcp"));
         }
     }
 }

@@ -240,7 +240,7 @@ class Mqtt5MessagesIT {
         Process p = run(rr, lines);
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
         // the reader thread may not have taken the last line from the pipe when waitFor returns
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(lines).contains("re:ping"));
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(lines).contains("re:ping"));
         assertThat(p.exitValue()).isZero();
     }
 
@@ -257,7 +257,7 @@ class Mqtt5MessagesIT {
         open.clear();
         hub.restart();
         // the short message's interval has passed once a second went by since it was sent
-        await().atMost(Duration.ofSeconds(10)).until(() -> System.currentTimeMillis() > sent + 1500);
+        await().atMost(Duration.ofSeconds(60)).until(() -> System.currentTimeMillis() > sent + 1500);
         Client back = new Client("away", false, 3600, 60);
         assertThat(back.connack.getSessionPresent()).isTrue();
         await().atMost(Duration.ofSeconds(30)).until(() -> back.received.size() >= 1);

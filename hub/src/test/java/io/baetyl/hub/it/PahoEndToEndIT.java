@@ -296,7 +296,7 @@ class PahoEndToEndIT {
         w.close();
         hub.hub = new io.baetyl.hub.Hub(hub.config, dir, m -> { }).start();
         try (var p2 = TestHub.client(hub.url(), "p", "u1", "p1", false, 60).connect()) {
-            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(p2.payloads()).containsExactly("bye"));
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(p2.payloads()).containsExactly("bye"));
         }
     }
 }

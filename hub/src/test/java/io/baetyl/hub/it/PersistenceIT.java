@@ -166,7 +166,7 @@ class PersistenceIT {
             var log = hub.hub.broker().store().log();
             assertThat(log.count()).isEqualTo(20);
             // retention plus at most a quarter of it (a segment closes after retention / 4) plus the interval
-            await().atMost(Duration.ofSeconds(5)).until(() -> log.count() == 0);
+            await().atMost(Duration.ofSeconds(60)).until(() -> log.count() == 0);
             try (var pub = hub.client("pub").connect()) {
                 pub.publish("old/x", "young", 1, false);
             }

@@ -94,7 +94,7 @@ class Qos2CrashIT {
             hub.kill9(); // with QoS 2 in flight both ways, at every step of the handshake
             stop.set(true);
             publisher.join(5000);
-            await().atMost(Duration.ofSeconds(10)).until(() -> !pub.isConnected() && !sub.isConnected());
+            await().atMost(Duration.ofSeconds(60)).until(() -> !pub.isConnected() && !sub.isConnected());
             hub.start();
             sub.connect(options()).waitForCompletion(10_000);
             pub.connect(options()).waitForCompletion(10_000);

@@ -25,14 +25,14 @@ class TransportIT {
                 ? List.of("-Xmx128m", "-Dbaetyl.hub.transport=nio") : List.of("-Xmx128m");
         try (HubProcess hub = new HubProcess(dir, "").start(jvm)) {
             // the port accepts as soon as it is bound; the log line follows
-            await().atMost(Duration.ofSeconds(10))
+            await().atMost(Duration.ofSeconds(60))
                     .untilAsserted(() -> assertThat(hub.output()).contains("transport=" + transport));
             try (var sub = TestHub.client(hub.url(), "s", "u1", "p1", true, 60).connect();
                  var pub = TestHub.client(hub.url(), "p", "u1", "p1", true, 60).connect()) {
                 sub.subscribe("t/#", 1);
                 pub.publish("t/a", "zero", 0, false);
                 pub.publish("t/b", "one", 1, false);
-                await().atMost(Duration.ofSeconds(10))
+                await().atMost(Duration.ofSeconds(60))
                         .untilAsserted(() -> assertThat(sub.payloads()).containsExactlyInAnyOrder("zero", "one"));
             }
             assertThat(hub.terminate()).isZero();

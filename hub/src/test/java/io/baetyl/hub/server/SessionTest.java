@@ -162,7 +162,7 @@ class SessionTest {
         expectAck(pub, MqttMessageType.PUBREC, 1);
         int pid = expectPublish(sub, "m1", 2, false).variableHeader().packetId();
         // no PUBREC: resent with DUP after retry.interval
-        await().atMost(Duration.ofSeconds(10)).until(() -> {
+        await().atMost(Duration.ofSeconds(60)).until(() -> {
             sub.runScheduledPendingTasks();
             return sub.outboundMessages().peek() != null;
         });
@@ -172,7 +172,7 @@ class SessionTest {
         skipResentPublishes(sub, pid); // on a slow machine the retry may have fired again meanwhile
         expectAck(sub, MqttMessageType.PUBREL, pid);
         // no PUBCOMP: the PUBREL is resent, not the message
-        await().atMost(Duration.ofSeconds(10)).until(() -> {
+        await().atMost(Duration.ofSeconds(60)).until(() -> {
             sub.runScheduledPendingTasks();
             return sub.outboundMessages().peek() != null;
         });
@@ -283,7 +283,7 @@ class SessionTest {
     void silentClientIsClosedAfterOneAndAHalfKeepAlives() {
         EmbeddedChannel ch = connect("k", true, 1, false);
         long start = System.nanoTime();
-        await().atMost(Duration.ofSeconds(10)).until(() -> {
+        await().atMost(Duration.ofSeconds(60)).until(() -> {
             ch.runScheduledPendingTasks();
             return !ch.isActive();
         });

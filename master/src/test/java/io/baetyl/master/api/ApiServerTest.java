@@ -358,6 +358,6 @@ class ApiServerTest {
             release.countDown();
             starter.join(10_000);
         }
-        await().atMost(Duration.ofSeconds(5)).until(() -> !starter.isAlive());
+        await().atMost(Duration.ofSeconds(60)).until(() -> !starter.isAlive());
     }
 }

@@ -7,7 +7,6 @@ import static org.awaitility.Awaitility.await;
 import io.baetyl.sdk.api.HttpMasterClient;
 import io.baetyl.sdk.api.MasterApiException;
 import java.net.ServerSocket;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
@@ -32,7 +31,7 @@ class ApiIT extends MasterITBase {
                   - {name: pkg, path: var/db/baetyl/recorder}
                 """);
         baetyl.start();
-        await().atMost(Duration.ofSeconds(10)).until(() -> !baetyl.events("start", "hub").isEmpty());
+        await().atMost(MasterHarness.PATIENCE).until(() -> !baetyl.events("start", "hub").isEmpty());
     }
 
     @Test
@@ -86,7 +85,7 @@ class ApiIT extends MasterITBase {
     void dynamicInstancesGetTheirEnvButNoToken() throws Exception {
         try (HttpMasterClient hub = baetyl.clientAs("hub")) {
             hub.startInstance("runtime", "runtime.sayhi.1", Map.of("BAETYL_SERVICE_INSTANCE_ADDRESS", "127.0.0.1:50099"));
-            await().atMost(Duration.ofSeconds(10)).until(() -> !baetyl.events("start", "runtime.sayhi.1").isEmpty());
+            await().atMost(MasterHarness.PATIENCE).until(() -> !baetyl.events("start", "runtime.sayhi.1").isEmpty());
             Map<String, String> env = baetyl.envOf("runtime.sayhi.1");
             assertThat(env).containsEntry("BAETYL_SERVICE_INSTANCE_ADDRESS", "127.0.0.1:50099")
                     .containsEntry("BAETYL_SERVICE_INSTANCE_NAME", "runtime.sayhi.1")
@@ -97,7 +96,7 @@ class ApiIT extends MasterITBase {
             assertThat(instance(hub.inspectSystem(), "runtime", "runtime.sayhi.1")).containsEntry("status", "running");
 
             hub.stopInstance("runtime", "runtime.sayhi.1");
-            await().atMost(Duration.ofSeconds(10)).until(() -> !MasterHarness.alive(pid));
+            await().atMost(MasterHarness.PATIENCE).until(() -> !MasterHarness.alive(pid));
             assertThat(instance(hub.inspectSystem(), "runtime", "runtime.sayhi.1")).isNull();
             assertThatThrownBy(() -> hub.startInstance("ghost", "ghost.1", Map.of()))
                     .hasMessage("[400] service (ghost) not found");

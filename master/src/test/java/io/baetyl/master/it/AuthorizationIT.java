@@ -7,7 +7,6 @@ import static org.awaitility.Awaitility.await;
 import io.baetyl.sdk.api.HttpMasterClient;
 import io.baetyl.sdk.api.MasterApiException;
 import java.nio.file.Files;
-import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -42,7 +41,7 @@ class AuthorizationIT extends MasterITBase {
     private void startApp() throws Exception {
         baetyl.app(APP);
         baetyl.start();
-        await().atMost(Duration.ofSeconds(15)).until(() -> !baetyl.events("start", "dummy").isEmpty()
+        await().atMost(MasterHarness.PATIENCE).until(() -> !baetyl.events("start", "dummy").isEmpty()
                 && Files.exists(baetyl.records.resolve("dummy.env")));
     }
 
@@ -72,11 +71,11 @@ class AuthorizationIT extends MasterITBase {
         startApp();
         try (HttpMasterClient dummy = baetyl.clientAs("dummy")) {
             dummy.startInstance("runtime", "runtime.fn.1", Map.of("BAETYL_SERVICE_INSTANCE_ADDRESS", "127.0.0.1:1"));
-            await().atMost(Duration.ofSeconds(10)).until(() -> !baetyl.events("start", "runtime.fn.1").isEmpty());
+            await().atMost(MasterHarness.PATIENCE).until(() -> !baetyl.events("start", "runtime.fn.1").isEmpty());
             long pid = baetyl.pidOf("runtime.fn.1");
             assertThat(baetyl.envOf("runtime.fn.1")).doesNotContainKey("BAETYL_SERVICE_TOKEN");
             dummy.stopInstance("runtime", "runtime.fn.1");
-            await().atMost(Duration.ofSeconds(10)).until(() -> !MasterHarness.alive(pid));
+            await().atMost(MasterHarness.PATIENCE).until(() -> !MasterHarness.alive(pid));
         }
     }
 
@@ -100,9 +99,9 @@ class AuthorizationIT extends MasterITBase {
         try (HttpMasterClient agent = baetyl.clientAs("agent")) {
             agent.updateSystem("t2", "APP", "var/db/baetyl/v2");
         }
-        await().atMost(Duration.ofSeconds(20)).until(() -> baetyl.otaLog().stream()
+        await().atMost(MasterHarness.PATIENCE).until(() -> baetyl.otaLog().stream()
                 .anyMatch(l -> "UPDATED".equals(l.get("step"))));
-        await().atMost(Duration.ofSeconds(10)).until(() -> !baetyl.events("start", "runtime").isEmpty());
+        await().atMost(MasterHarness.PATIENCE).until(() -> !baetyl.events("start", "runtime").isEmpty());
     }
 
     @Test
@@ -124,7 +123,7 @@ class AuthorizationIT extends MasterITBase {
                             + "(conf.yml server.update.allowed)");
             dummy.updateSystem("t2", "APP", "var/db/baetyl/v2");
         }
-        await().atMost(Duration.ofSeconds(20)).until(() -> baetyl.otaLog().stream()
+        await().atMost(MasterHarness.PATIENCE).until(() -> baetyl.otaLog().stream()
                 .anyMatch(l -> "UPDATED".equals(l.get("step")) && "t2".equals(l.get("trace"))));
     }
 
@@ -137,18 +136,18 @@ class AuthorizationIT extends MasterITBase {
 
         // The supervisor restarts a crashed replica with the same token.
         new ProcessBuilder("kill", "-9", Long.toString(hub)).start().waitFor();
-        await().atMost(Duration.ofSeconds(15)).until(() -> baetyl.events("start", "localhub").size() == 2);
-        await().atMost(Duration.ofSeconds(5)).until(() -> token.equals(baetyl.envOf("localhub").get("BAETYL_SERVICE_TOKEN")));
+        await().atMost(MasterHarness.PATIENCE).until(() -> baetyl.events("start", "localhub").size() == 2);
+        await().atMost(MasterHarness.PATIENCE).until(() -> token.equals(baetyl.envOf("localhub").get("BAETYL_SERVICE_TOKEN")));
 
         // The service itself may stop its replica and start it again; it comes back as the replica, with its token.
         try (HttpMasterClient self = baetyl.clientAs("localhub")) {
             long second = baetyl.pidOf("localhub");
             self.stopInstance("localhub", "localhub");
-            await().atMost(Duration.ofSeconds(10)).until(() -> !MasterHarness.alive(second));
+            await().atMost(MasterHarness.PATIENCE).until(() -> !MasterHarness.alive(second));
             self.startInstance("localhub", "localhub", Map.of("EXTRA", "1"));
         }
-        await().atMost(Duration.ofSeconds(10)).until(() -> baetyl.events("start", "localhub").size() == 3);
-        await().atMost(Duration.ofSeconds(5)).until(() -> "1".equals(baetyl.envOf("localhub").get("EXTRA")));
+        await().atMost(MasterHarness.PATIENCE).until(() -> baetyl.events("start", "localhub").size() == 3);
+        await().atMost(MasterHarness.PATIENCE).until(() -> "1".equals(baetyl.envOf("localhub").get("EXTRA")));
         assertThat(baetyl.envOf("localhub")).containsEntry("BAETYL_SERVICE_TOKEN", token);
         try (HttpMasterClient self = baetyl.clientAs("localhub")) {
             assertThat(self.getAvailablePort()).matches("\\d+");

@@ -33,7 +33,7 @@ class BoundedReportsIT extends MasterITBase {
                   - {name: data, path: var/db/baetyl/localhub-data}
                 """);
         baetyl.start();
-        await().atMost(Duration.ofSeconds(15)).until(() -> Files.exists(baetyl.records.resolve("localhub.env")));
+        await().atMost(MasterHarness.PATIENCE).until(() -> Files.exists(baetyl.records.resolve("localhub.env")));
         long hub = baetyl.pidOf("localhub");
         Path stats = baetyl.home.resolve("var/db/baetyl/application.stats");
 
@@ -62,8 +62,8 @@ class BoundedReportsIT extends MasterITBase {
         baetyl.master().destroyForcibly().waitFor();
         assertThat(MasterHarness.alive(hub)).as("kill -9 of the master leaves the hub").isTrue();
         baetyl.start();
-        await().atMost(Duration.ofSeconds(15)).until(() -> !MasterHarness.alive(hub));
-        await().atMost(Duration.ofSeconds(15)).until(() -> baetyl.events("start", "localhub").size() == 2);
+        await().atMost(MasterHarness.PATIENCE).until(() -> !MasterHarness.alive(hub));
+        await().atMost(MasterHarness.PATIENCE).until(() -> baetyl.events("start", "localhub").size() == 2);
         long newHub = baetyl.pidOf("localhub");
         // The new hub holds the lock and keeps running: no crash loop.
         await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() -> MasterHarness.alive(newHub));

@@ -3,7 +3,6 @@ package io.baetyl.master.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -36,7 +35,7 @@ class ConfigReloadIT extends MasterITBase {
                   - {name: b-conf, path: var/db/baetyl/b-conf}
                 """);
         baetyl.start();
-        await().atMost(Duration.ofSeconds(20)).until(() -> !baetyl.events("start", "a").isEmpty()
+        await().atMost(MasterHarness.PATIENCE).until(() -> !baetyl.events("start", "a").isEmpty()
                 && !baetyl.events("start", "b").isEmpty());
         long a = baetyl.pidOf("a");
         long b = baetyl.pidOf("b");
@@ -44,12 +43,12 @@ class ConfigReloadIT extends MasterITBase {
         // What a service writes to its writable volume does not count.
         baetyl.write("var/db/baetyl/a-data/state", "written by a\n");
         hup();
-        await().atMost(Duration.ofSeconds(20)).until(() -> baetyl.output().contains("application reloaded"));
+        await().atMost(MasterHarness.PATIENCE).until(() -> baetyl.output().contains("application reloaded"));
         assertThat(baetyl.events("term", "a")).isEmpty();
 
         baetyl.write("var/db/baetyl/a-conf/service.yml", "interval: 2s\n"); // same size, in place
         hup();
-        await().atMost(Duration.ofSeconds(30)).until(() -> baetyl.events("start", "a").size() == 2);
+        await().atMost(MasterHarness.PATIENCE).until(() -> baetyl.events("start", "a").size() == 2);
         assertThat(baetyl.output()).contains("service restarted: service=a reason=read-only volume "
                 + "var/db/baetyl/a-conf changed");
         assertThat(baetyl.events("term", "a")).hasSize(1);

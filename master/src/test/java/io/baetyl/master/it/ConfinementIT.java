@@ -7,7 +7,6 @@ import static org.awaitility.Awaitility.await;
 import io.baetyl.sdk.api.HttpMasterClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -37,7 +36,7 @@ class ConfinementIT extends MasterITBase {
     private void startApp() throws Exception {
         baetyl.app(app(null, null, ""));
         baetyl.start();
-        await().atMost(Duration.ofSeconds(15)).until(() -> Files.exists(baetyl.records.resolve("agent.env")));
+        await().atMost(MasterHarness.PATIENCE).until(() -> Files.exists(baetyl.records.resolve("agent.env")));
     }
 
     private String appFile() throws Exception {
@@ -75,7 +74,7 @@ class ConfinementIT extends MasterITBase {
         baetyl.write("var/db/baetyl/copied-passwd", Files.readString(Path.of("/etc/passwd")));
         try (HttpMasterClient agent = baetyl.clientAs("agent")) {
             agent.updateSystem("t1", "APP", "var/db/baetyl/copied-passwd");
-            await().atMost(Duration.ofSeconds(10)).until(() -> baetyl.otaLog().stream()
+            await().atMost(MasterHarness.PATIENCE).until(() -> baetyl.otaLog().stream()
                     .anyMatch(l -> "FAILURE".equals(l.get("step"))));
             String error = String.valueOf(agent.inspectSystem().get("error"));
             assertThat(error).contains("not an application config").doesNotContain("root:");
@@ -113,7 +112,7 @@ class ConfinementIT extends MasterITBase {
         String dataVolume = "  - {name: data, path: var/db/baetyl/dummy-data}\n";
         baetyl.app(app("{name: data, path: data}", null, dataVolume));
         baetyl.start();
-        await().atMost(Duration.ofSeconds(15)).until(() -> Files.exists(baetyl.records.resolve("agent.env")));
+        await().atMost(MasterHarness.PATIENCE).until(() -> Files.exists(baetyl.records.resolve("agent.env")));
         long hub = baetyl.pidOf("localhub");
         // What dummy can do in its writable volume: a link to /etc. (Written here by the test, as dummy would.)
         Files.createSymbolicLink(baetyl.home.resolve("var/db/baetyl/dummy-data/escape"), Path.of("/etc"));
@@ -123,7 +122,7 @@ class ConfinementIT extends MasterITBase {
 
         try (HttpMasterClient agent = baetyl.clientAs("agent")) {
             agent.updateSystem("t1", "APP", "var/db/baetyl/v2");
-            await().atMost(Duration.ofSeconds(10)).until(() -> baetyl.otaLog().stream()
+            await().atMost(MasterHarness.PATIENCE).until(() -> baetyl.otaLog().stream()
                     .anyMatch(l -> "FAILURE".equals(l.get("step"))));
         }
         List<Map<String, Object>> ota = baetyl.otaLog();
@@ -156,7 +155,7 @@ class ConfinementIT extends MasterITBase {
                 agent.updateSystem(c[0], "APP", "var/db/baetyl/" + c[0] + ".yml");
             }
             // refused by the check before anything stops or starts (FAILURE; the engine refuses it too)
-            await().atMost(Duration.ofSeconds(20)).until(() -> baetyl.otaLog().stream()
+            await().atMost(MasterHarness.PATIENCE).until(() -> baetyl.otaLog().stream()
                     .anyMatch(l -> "FAILURE".equals(l.get("step")) && c[0].equals(l.get("trace"))));
             String error = (String) baetyl.otaLog().stream().filter(l -> c[0].equals(l.get("trace"))
                     && "FAILURE".equals(l.get("step"))).findFirst().orElseThrow().get("error");

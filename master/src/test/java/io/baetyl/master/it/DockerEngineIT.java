@@ -7,7 +7,6 @@ import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.model.Device;
 import io.baetyl.sdk.api.HttpMasterClient;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -129,7 +128,7 @@ class DockerEngineIT {
 
         // Stats from the docker stats API, through the master's inspect.
         try (HttpMasterClient client = clientAs(a)) {
-            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+            await().atMost(MasterHarness.PATIENCE).untilAsserted(() -> {
                 Map<String, Object> inspect = client.inspectSystem();
                 @SuppressWarnings("unchecked")
                 List<Map<String, Object>> services = (List<Map<String, Object>>) inspect.get("services");
@@ -158,7 +157,7 @@ class DockerEngineIT {
         try (HttpMasterClient client = clientAs(a)) {
             client.updateSystem("trace-1", "APP", baetyl.home.resolve("ota").toString());
         }
-        await().atMost(Duration.ofSeconds(30)).until(() -> {
+        await().atMost(MasterHarness.PATIENCE).until(() -> {
             Map<String, String> now = docker.idsByName(baetyl);
             return now.keySet().equals(before.keySet()) && !now.get(b).equals(before.get(b))
                     && !now.get(b + ".i1").equals(before.get(b + ".i1"));
@@ -186,7 +185,7 @@ class DockerEngineIT {
             assertThat(docker.running(a)).as("kill -9 leaves the containers running").isTrue();
 
             baetyl.start();
-            await().atMost(Duration.ofSeconds(30)).until(() -> {
+            await().atMost(MasterHarness.PATIENCE).until(() -> {
                 Map<String, String> now = docker.idsByName(baetyl);
                 return now.size() == 3 && before.values().stream().noneMatch(now::containsValue)
                         && docker.containersOf(baetyl).stream().allMatch(c -> "running".equals(c.getState()));
@@ -220,7 +219,7 @@ class DockerEngineIT {
         String instance = fn + ".hello.0";
         try (HttpMasterClient client = clientAs(a)) {
             client.startInstance(fn, instance, Map.of("BAETYL_SERVICE_INSTANCE_ADDRESS", "0.0.0.0:50051"));
-            await().atMost(Duration.ofSeconds(20)).until(() -> docker.running(instance));
+            await().atMost(MasterHarness.PATIENCE).until(() -> docker.running(instance));
             InspectContainerResponse c = docker.inspect(instance).orElseThrow();
             assertThat(c.getConfig().getLabels()).containsEntry("service", fn);
             assertThat(c.getHostConfig().getNetworkMode()).isEqualTo("baetyl");
@@ -231,7 +230,7 @@ class DockerEngineIT {
             assertThat(exec(a, "getent", "hosts", instance)).contains(instance);
 
             client.stopInstance(fn, instance);
-            await().atMost(Duration.ofSeconds(20)).until(() -> docker.inspect(instance).isEmpty());
+            await().atMost(MasterHarness.PATIENCE).until(() -> docker.inspect(instance).isEmpty());
         }
         assertThat(baetyl.stop()).isZero();
         assertThat(docker.containersOf(baetyl)).isEmpty();

@@ -131,7 +131,7 @@ class DockerExampleIT {
         Map<String, String> pyEnv = DockerSupport.env(docker.inspect(pyContainer).orElseThrow());
         assertThat(pyEnv).containsEntry("BAETYL_SERVICE_INSTANCE_ADDRESS", "0.0.0.0:50051").doesNotContainKey("BAETYL_SERVICE_TOKEN");
         // ... and evicted when idle (idletime 3s in the test's function-manager config).
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
+        await().atMost(MasterHarness.PATIENCE).pollInterval(Duration.ofMillis(500))
                 .until(() -> docker.idsByName(baetyl).keySet().stream().noneMatch(n -> n.startsWith(py)));
         client.disconnect();
         client.close();

@@ -23,6 +23,12 @@ import java.util.Optional;
  * packages that record what happens to them in {@code records/events.log}.
  */
 final class MasterHarness implements AutoCloseable {
+    /**
+     * How long the ITs wait for the master and its instances to reach a state: generous, because on a loaded two-core
+     * machine a JVM start alone can take tens of seconds. Awaitility returns as soon as the state is there, so a green
+     * run is no slower for it; only a broken one waits this long.
+     */
+    static final Duration PATIENCE = Duration.ofSeconds(90);
     static final Path LAUNCHER = Path.of(System.getProperty("baetyl.launcher", "../scripts/baetyl"));
     static final Path MASTER_JAR = Path.of(System.getProperty("baetyl.masterJar", "target/baetyl-master-all.jar"));
 

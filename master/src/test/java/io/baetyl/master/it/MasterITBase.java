@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A fresh install tree and harness per test; whatever the test started is stopped afterwards. */
-@Timeout(120)
+@Timeout(300)
 abstract class MasterITBase {
     @TempDir
     Path tmp;

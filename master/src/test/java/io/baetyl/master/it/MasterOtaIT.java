@@ -40,7 +40,7 @@ class MasterOtaIT extends MasterITBase {
                   - {name: pkg, path: var/db/baetyl/recorder}
                 """);
         baetyl.start();
-        await().atMost(Duration.ofSeconds(10)).until(() -> !baetyl.events("start", "svc").isEmpty());
+        await().atMost(MasterHarness.PATIENCE).until(() -> !baetyl.events("start", "svc").isEmpty());
         // The "new" master: the same build, delivered as an install tree like the agent downloads.
         Path newTree = baetyl.home.resolve("var/db/baetyl/mst-v2");
         Files.createDirectories(newTree.resolve("lib/baetyl"));
@@ -58,7 +58,7 @@ class MasterOtaIT extends MasterITBase {
         assertThat(jar.resolveSibling("baetyl-master.jar.old")).exists();
 
         baetyl.start(); // what systemd's Restart=always does
-        await().atMost(Duration.ofSeconds(10)).until(() -> steps().contains("UPDATED"));
+        await().atMost(MasterHarness.PATIENCE).until(() -> steps().contains("UPDATED"));
         assertThat(mstLines()).allSatisfy(m -> assertThat(m).containsEntry("trace", "mst-1"));
         assertThat(jar.resolveSibling("baetyl-master.jar.old")).doesNotExist();
         assertThat(baetyl.stop()).isZero();

@@ -46,7 +46,7 @@ class MasterUpdateValidationIT extends MasterITBase {
                   - {name: pkg, path: var/db/baetyl/recorder}
                 """);
         baetyl.start();
-        await().atMost(Duration.ofSeconds(15)).until(() -> Files.exists(baetyl.records.resolve("agent.env")));
+        await().atMost(MasterHarness.PATIENCE).until(() -> Files.exists(baetyl.records.resolve("agent.env")));
     }
 
     /** A jar whose main class writes a marker named after the uid it runs as, prints a line and fails. */

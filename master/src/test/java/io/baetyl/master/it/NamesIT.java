@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 
 import io.baetyl.sdk.api.HttpMasterClient;
 import java.nio.file.Files;
-import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -22,7 +21,7 @@ class NamesIT extends MasterITBase {
                   - {name: pkg, path: var/db/baetyl/recorder}
                 """);
         baetyl.start();
-        await().atMost(Duration.ofSeconds(15)).until(() -> Files.exists(baetyl.records.resolve("fm.env")));
+        await().atMost(MasterHarness.PATIENCE).until(() -> Files.exists(baetyl.records.resolve("fm.env")));
         String forged = "x\n2030-01-01T00:00:00.000Z ERROR [main] Master - FORGED";
         try (HttpMasterClient fm = baetyl.clientAs("fm")) {
             assertThatThrownBy(() -> fm.startInstance("runtime", "..", Map.of()))
@@ -36,7 +35,7 @@ class NamesIT extends MasterITBase {
             assertThatThrownBy(() -> fm.updateSystem(forged, "APP", forged)).hasMessageStartingWith("[403]");
             // A good name still works, and nothing else started.
             fm.startInstance("runtime", "runtime.fn.1", Map.of());
-            await().atMost(Duration.ofSeconds(10)).until(() -> !baetyl.events("start", "runtime.fn.1").isEmpty());
+            await().atMost(MasterHarness.PATIENCE).until(() -> !baetyl.events("start", "runtime.fn.1").isEmpty());
         }
         assertThat(baetyl.events().stream().filter(e -> e[0].equals("start")).map(e -> e[1]))
                 .containsExactly("fm", "runtime.fn.1");

@@ -7,7 +7,6 @@ import io.baetyl.sdk.api.HttpMasterClient;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -43,7 +42,7 @@ class NativeFootprintIT extends MasterITBase {
         Path classes = tmp.resolve("classes.log");
         baetyl.javaOpts = launcherDefaults() + " -Xlog:class+load=info:file=" + classes;
         baetyl.start();
-        await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(baetyl.records.resolve("localhub.env")));
+        await().atMost(MasterHarness.PATIENCE).until(() -> Files.exists(baetyl.records.resolve("localhub.env")));
         try (HttpMasterClient hub = baetyl.clientAs("localhub")) {
             assertThat(hub.inspectSystem()).containsKey("services"); // inspect ran: it asks the engine about instances
         }

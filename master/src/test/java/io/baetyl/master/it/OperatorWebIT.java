@@ -12,7 +12,6 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -67,7 +66,7 @@ class OperatorWebIT extends MasterITBase {
 
     private void startApp() throws Exception {
         baetyl.start();
-        await().atMost(Duration.ofSeconds(15)).until(() -> Files.exists(baetyl.records.resolve("dummy.env"))
+        await().atMost(MasterHarness.PATIENCE).until(() -> Files.exists(baetyl.records.resolve("dummy.env"))
                 && Files.exists(baetyl.records.resolve("localhub.env")));
     }
 
@@ -129,7 +128,7 @@ class OperatorWebIT extends MasterITBase {
 
         // The master restarts a replica that dies: the restart counter moves.
         ProcessHandle.of(baetyl.pidOf("dummy")).orElseThrow().destroyForcibly();
-        await().atMost(Duration.ofSeconds(30)).until(() -> sample(parseMetrics(web.get("/metrics").body()),
+        await().atMost(MasterHarness.PATIENCE).until(() -> sample(parseMetrics(web.get("/metrics").body()),
                 "baetyl_instance_restarts", "baetyl_instance_restarts_total",
                 Map.of("service", "dummy", "instance", "dummy")) == 1);
         assertThat(web.get("/other").status()).isEqualTo(404);
@@ -197,9 +196,9 @@ class OperatorWebIT extends MasterITBase {
         assertThat(ok.status()).isEqualTo(202);
         String trace = (String) ok.json().get("trace");
         assertThat(trace).startsWith("console-").endsWith("-admin");
-        await().atMost(Duration.ofSeconds(30)).until(() -> baetyl.otaLog().stream()
+        await().atMost(MasterHarness.PATIENCE).until(() -> baetyl.otaLog().stream()
                 .anyMatch(l -> trace.equals(l.get("trace")) && "UPDATED".equals(l.get("step"))));
-        await().atMost(Duration.ofSeconds(15)).until(() -> !baetyl.events("start", "dummy2").isEmpty());
+        await().atMost(MasterHarness.PATIENCE).until(() -> !baetyl.events("start", "dummy2").isEmpty());
         assertThat(baetyl.pidOf("localhub")).as("an unchanged service keeps running").isEqualTo(hub);
     }
 
@@ -240,7 +239,7 @@ class OperatorWebIT extends MasterITBase {
         assertThat(MasterHarness.alive(hub)).isTrue();
         assertThat(admin.post("/api/services/localhub/instances/localhub/restart", "application/json", "").status())
                 .isEqualTo(200);
-        await().atMost(Duration.ofSeconds(15)).until(() -> baetyl.pidOf("localhub") != hub);
+        await().atMost(MasterHarness.PATIENCE).until(() -> baetyl.pidOf("localhub") != hub);
         assertThat(MasterHarness.alive(hub)).isFalse();
         assertThat(baetyl.output()).contains("console: user admin restarts service=localhub instance=localhub");
     }

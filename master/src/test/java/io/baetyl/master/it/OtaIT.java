@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import io.baetyl.sdk.api.HttpMasterClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
@@ -43,7 +42,7 @@ class OtaIT extends MasterITBase {
                 """);
         baetyl.app(V1);
         baetyl.start();
-        await().atMost(Duration.ofSeconds(10)).until(() -> baetyl.events().size() >= 2);
+        await().atMost(MasterHarness.PATIENCE).until(() -> baetyl.events().size() >= 2);
     }
 
     @Test
@@ -54,11 +53,11 @@ class OtaIT extends MasterITBase {
                 .replace("VERSION: one", "VERSION: two"));
         try (HttpMasterClient client = baetyl.clientAs("steady")) {
             client.updateSystem("trace-2", "APP", "var/db/baetyl/v2");
-            await().atMost(Duration.ofSeconds(15)).until(() -> steps().contains("UPDATED"));
+            await().atMost(MasterHarness.PATIENCE).until(() -> steps().contains("UPDATED"));
             assertThat(steps()).containsExactly("UPDATING", "UPDATED");
             assertThat(baetyl.otaLog().get(0)).containsEntry("trace", "trace-2").containsEntry("type", "APP");
             // UPDATED means the new instance was launched; its script records its start a moment later.
-            await().atMost(Duration.ofSeconds(10)).until(() -> baetyl.events("start", "changing").size() == 2);
+            await().atMost(MasterHarness.PATIENCE).until(() -> baetyl.events("start", "changing").size() == 2);
             assertThat(baetyl.pidOf("steady")).isEqualTo(steady);
             assertThat(MasterHarness.alive(steady)).isTrue();
             assertThat(baetyl.pidOf("changing")).isNotEqualTo(changing);
@@ -98,7 +97,7 @@ class OtaIT extends MasterITBase {
         try (HttpMasterClient client = baetyl.clientAs("steady")) {
             client.updateSystem("trace-3", "APP", "var/db/baetyl/v3.yml");
             // The missing package is found before anything stops: the update fails and nothing was touched.
-            await().atMost(Duration.ofSeconds(20)).until(() -> steps().contains("FAILURE"));
+            await().atMost(MasterHarness.PATIENCE).until(() -> steps().contains("FAILURE"));
             assertThat(steps()).containsExactly("UPDATING", "FAILURE");
             assertThat((String) baetyl.otaLog().get(1).get("error"))
                     .contains("services[2] (broken).image 'nowhere': no native package");
@@ -120,7 +119,7 @@ class OtaIT extends MasterITBase {
         baetyl.write("var/db/baetyl/bad.yml", "services: [{name: a, image: x}, {name: a, image: y}]\n");
         try (HttpMasterClient client = baetyl.clientAs("steady")) {
             client.updateSystem("trace-4", "APP", "var/db/baetyl/bad.yml");
-            await().atMost(Duration.ofSeconds(10)).until(() -> steps().contains("FAILURE"));
+            await().atMost(MasterHarness.PATIENCE).until(() -> steps().contains("FAILURE"));
             List<Map<String, Object>> lines = baetyl.otaLog();
             assertThat((String) lines.get(lines.size() - 1).get("error")).contains("duplicate service name 'a'");
         }
@@ -134,9 +133,9 @@ class OtaIT extends MasterITBase {
         long steady = baetyl.pidOf("steady");
         baetyl.app(V1.replace("VERSION: one", "VERSION: hup"));
         new ProcessBuilder("kill", "-HUP", Long.toString(baetyl.master().pid())).start().waitFor();
-        await().atMost(Duration.ofSeconds(15)).until(() -> "hup".equals(baetyl.envOf("changing").get("VERSION")));
+        await().atMost(MasterHarness.PATIENCE).until(() -> "hup".equals(baetyl.envOf("changing").get("VERSION")));
         // the reload is logged once it completed, which is after the new instance started (and recorded its env)
-        await().atMost(Duration.ofSeconds(15)).until(() -> baetyl.output().contains("application reloaded"));
+        await().atMost(MasterHarness.PATIENCE).until(() -> baetyl.output().contains("application reloaded"));
         assertThat(baetyl.pidOf("steady")).isEqualTo(steady);
         assertThat(baetyl.stop()).isZero();
     }

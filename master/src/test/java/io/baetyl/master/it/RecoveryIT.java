@@ -8,7 +8,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.baetyl.sdk.api.HttpMasterClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -31,7 +30,7 @@ class RecoveryIT extends MasterITBase {
     @Test
     void orphansOfAKilledMasterAreStoppedAtTheNextStart() throws Exception {
         baetyl.start();
-        await().atMost(Duration.ofSeconds(10)).until(() -> baetyl.events().size() >= 2);
+        await().atMost(MasterHarness.PATIENCE).until(() -> baetyl.events().size() >= 2);
         long w0 = baetyl.pidOf("worker");
         long w1 = baetyl.pidOf("worker.i1");
         Path stats = baetyl.home.resolve("var/db/baetyl/application.stats");
@@ -42,8 +41,8 @@ class RecoveryIT extends MasterITBase {
         assertThat(MasterHarness.alive(w0)).as("kill -9 of the master leaves the instance").isTrue();
 
         baetyl.start();
-        await().atMost(Duration.ofSeconds(15)).until(() -> !MasterHarness.alive(w0) && !MasterHarness.alive(w1));
-        await().atMost(Duration.ofSeconds(10)).until(() -> baetyl.events("start", "worker").size() == 2);
+        await().atMost(MasterHarness.PATIENCE).until(() -> !MasterHarness.alive(w0) && !MasterHarness.alive(w1));
+        await().atMost(MasterHarness.PATIENCE).until(() -> baetyl.events("start", "worker").size() == 2);
         assertThat(baetyl.pidOf("worker")).isNotEqualTo(w0);
         assertThat(baetyl.events("term", "worker")).hasSize(1); // the orphan got SIGTERM first
         assertThat(baetyl.output()).contains("stopping orphan instance=worker of service=worker pid=" + w0);
@@ -60,7 +59,7 @@ class RecoveryIT extends MasterITBase {
                       "process": {"id": %d, "name": "run.sh", "start": 1000, "start_ticks": 1, "launch_id": "x"}}}}
                     """.formatted(stranger.pid()));
             baetyl.start();
-            await().atMost(Duration.ofSeconds(10)).until(() -> !baetyl.events("start", "worker").isEmpty());
+            await().atMost(MasterHarness.PATIENCE).until(() -> !baetyl.events("start", "worker").isEmpty());
             assertThat(stranger.isAlive()).isTrue();
             assertThat(baetyl.output()).contains("pid=" + stranger.pid() + " (recorded for instance=worker of "
                     + "service=worker) is alive but is not the recorded instance: its start time differs");
@@ -74,7 +73,7 @@ class RecoveryIT extends MasterITBase {
         Process stranger = new ProcessBuilder("sleep", "120").start();
         try {
             baetyl.start();
-            await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(baetyl.records.resolve("worker.env")));
+            await().atMost(MasterHarness.PATIENCE).until(() -> Files.exists(baetyl.records.resolve("worker.env")));
             long w0 = baetyl.pidOf("worker");
             long startMillis = stranger.info().startInstant().orElseThrow().toEpochMilli();
             try (HttpMasterClient worker = baetyl.clientAs("worker")) {
@@ -86,7 +85,7 @@ class RecoveryIT extends MasterITBase {
             }
             baetyl.master().destroyForcibly().waitFor();
             baetyl.start();
-            await().atMost(Duration.ofSeconds(15)).until(() -> !MasterHarness.alive(w0));
+            await().atMost(MasterHarness.PATIENCE).until(() -> !MasterHarness.alive(w0));
             assertThat(stranger.isAlive()).isTrue();
         } finally {
             stranger.destroyForcibly();
@@ -105,7 +104,7 @@ class RecoveryIT extends MasterITBase {
                       "exe": "/bin/sleep", "launch_id": "guessed"}}}}
                     """.formatted(stranger.pid(), ticks));
             baetyl.start();
-            await().atMost(Duration.ofSeconds(10)).until(() -> !baetyl.events("start", "worker").isEmpty());
+            await().atMost(MasterHarness.PATIENCE).until(() -> !baetyl.events("start", "worker").isEmpty());
             assertThat(stranger.isAlive()).isTrue();
             assertThat(baetyl.output()).contains("pid=" + stranger.pid() + " (recorded for instance=worker of "
                     + "service=worker) is alive but is not the recorded instance: it does not carry the launch id");

@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -45,7 +44,7 @@ class StartIT extends MasterITBase {
         baetyl.write("var/db/baetyl/zeta-conf/service.yml", "hello: world\n");
         baetyl.start();
 
-        await().atMost(Duration.ofSeconds(10)).until(() -> baetyl.events().size() >= 3);
+        await().atMost(MasterHarness.PATIENCE).until(() -> baetyl.events().size() >= 3);
         List<String> started = baetyl.events().stream().filter(e -> e[0].equals("start")).map(e -> e[1]).toList();
         assertThat(started).containsExactlyInAnyOrder("zeta", "alpha", "alpha.i1");
         // The order the master started them in is its log's: two replicas' scripts may record their start in either
@@ -118,7 +117,7 @@ class StartIT extends MasterITBase {
     }
 
     private long awaitChild(String argv0) {
-        return await().atMost(Duration.ofSeconds(10)).until(() -> baetyl.master().toHandle().descendants()
+        return await().atMost(MasterHarness.PATIENCE).until(() -> baetyl.master().toHandle().descendants()
                 .filter(p -> p.info().arguments().isPresent() || p.info().command().isPresent())
                 .filter(p -> readCmdline(p.pid()).startsWith(argv0 + " "))
                 .map(ProcessHandle::pid).findFirst().orElse(-1L), pid -> pid > 0);

@@ -28,7 +28,7 @@ class SupervisorIT extends MasterITBase {
                 + service("never", "exit1", "{policy: 'no'}")
                 + VOLUMES);
         baetyl.start();
-        await().atMost(Duration.ofSeconds(15)).until(() -> baetyl.output().contains("gave up after 2 restarts"));
+        await().atMost(MasterHarness.PATIENCE).until(() -> baetyl.output().contains("gave up after 2 restarts"));
         List<String[]> starts = baetyl.events("start", "crashy");
         assertThat(starts).hasSize(3);
         long first = Long.parseLong(starts.get(0)[3]);
@@ -58,7 +58,7 @@ class SupervisorIT extends MasterITBase {
                 + "    mounts: [{name: pkg, path: lib/baetyl/recorder, readonly: true}]\n"
                 + VOLUMES);
         baetyl.start();
-        await().atMost(Duration.ofSeconds(20)).until(() -> baetyl.events("start", "daily").size() >= 4);
+        await().atMost(MasterHarness.PATIENCE).until(() -> baetyl.events("start", "daily").size() >= 4);
         assertThat(baetyl.output()).doesNotContain("gave up after 1 restarts (retry.max=1): service=daily");
         // The short-lived one is still given up on after one restart.
         assertThat(baetyl.events("start", "flaky")).hasSize(2);
@@ -72,7 +72,7 @@ class SupervisorIT extends MasterITBase {
                 + service("looper", "exit0", "{policy: always, backoff: {min: 1s, max: 1s}}")
                 + VOLUMES);
         baetyl.start();
-        await().atMost(Duration.ofSeconds(10)).until(() -> baetyl.events("start", "looper").size() >= 3);
+        await().atMost(MasterHarness.PATIENCE).until(() -> baetyl.events("start", "looper").size() >= 3);
         assertThat(baetyl.output()).contains("restarting instance in 1s: service=looper instance=looper");
         assertThat(baetyl.stop()).isZero();
     }
@@ -85,7 +85,7 @@ class SupervisorIT extends MasterITBase {
                 + "    mounts: [{name: pkg, path: lib/baetyl/recorder, readonly: true}]\n"
                 + VOLUMES);
         baetyl.start();
-        await().atMost(Duration.ofSeconds(10)).until(() -> baetyl.events().size() >= 4);
+        await().atMost(MasterHarness.PATIENCE).until(() -> baetyl.events().size() >= 4);
         long polite = baetyl.pidOf("polite");
         long stubborn = baetyl.pidOf("stubborn");
         long t0 = System.nanoTime();

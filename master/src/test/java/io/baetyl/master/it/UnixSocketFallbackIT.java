@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import io.baetyl.sdk.api.HttpMasterClient;
 import io.baetyl.sdk.net.UnixSockets;
-import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -36,7 +35,7 @@ class UnixSocketFallbackIT extends MasterITBase {
         baetyl.env("BAETYL_UNIX_TRANSPORT", "nio");
         baetyl.start();
         assertThat(baetyl.output()).contains("transport=nio");
-        await().atMost(Duration.ofSeconds(20)).until(() -> !baetyl.events("start", "svc").isEmpty());
+        await().atMost(MasterHarness.PATIENCE).until(() -> !baetyl.events("start", "svc").isEmpty());
         assertThat(baetyl.envOf("svc")).containsEntry("BAETYL_UNIX_TRANSPORT", "nio");
 
         System.setProperty(UnixSockets.PROPERTY, "nio");
@@ -44,9 +43,9 @@ class UnixSocketFallbackIT extends MasterITBase {
             Map<String, Object> inspect = api.inspectSystem();
             assertThat(inspect).containsKey("services");
             api.reportInstance("svc", "svc", Map.of("progress", 42));
-            await().atMost(Duration.ofSeconds(10)).until(() -> api.inspectSystem().toString().contains("progress=42"));
+            await().atMost(MasterHarness.PATIENCE).until(() -> api.inspectSystem().toString().contains("progress=42"));
             api.startInstance("fn", "fn.1", Map.of());
-            await().atMost(Duration.ofSeconds(20)).until(() -> !baetyl.events("start", "fn.1").isEmpty());
+            await().atMost(MasterHarness.PATIENCE).until(() -> !baetyl.events("start", "fn.1").isEmpty());
             api.stopInstance("fn", "fn.1");
         }
         assertThat(baetyl.stop()).isZero();

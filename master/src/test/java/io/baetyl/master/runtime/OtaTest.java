@@ -138,7 +138,7 @@ class OtaTest {
 
         write("var/db/baetyl/v2.yml", V1.replace("image: hub", "image: hub2"));
         ota.submit("t8", "APP", work.resolve("var/db/baetyl/v2.yml").toString()); // absolute inside is fine
-        await().atMost(Duration.ofSeconds(10)).until(() -> steps().contains("UPDATED"));
+        await().atMost(Duration.ofSeconds(60)).until(() -> steps().contains("UPDATED"));
         assertThat(engine.events("start")).contains("hub");
     }
 
@@ -157,7 +157,7 @@ class OtaTest {
             }
         });
         holder.start();
-        await().atMost(Duration.ofSeconds(5)).until(() -> holder.getState() == Thread.State.TIMED_WAITING);
+        await().atMost(Duration.ofSeconds(60)).until(() -> holder.getState() == Thread.State.TIMED_WAITING);
         write("var/db/baetyl/v2.yml", V1.replace("image: hub", "image: hub2"));
         try {
             for (int i = 0; i <= Ota.MAX_QUEUED; i++) { // one taken by the worker, MAX_QUEUED waiting
@@ -169,7 +169,7 @@ class OtaTest {
         } finally {
             release.countDown();
         }
-        await().atMost(Duration.ofSeconds(10)).until(() -> steps().stream().filter("UPDATED"::equals).count()
+        await().atMost(Duration.ofSeconds(60)).until(() -> steps().stream().filter("UPDATED"::equals).count()
                 == Ota.MAX_QUEUED + 1);
     }
 

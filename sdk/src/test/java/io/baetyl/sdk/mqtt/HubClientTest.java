@@ -67,7 +67,7 @@ class HubClientTest {
         HubClient pub = client(config("pub", true), null);
         pub.publish("t/0", 0, "zero".getBytes(StandardCharsets.UTF_8), false).get(5, TimeUnit.SECONDS);
         pub.publish("t/1", 1, "one".getBytes(StandardCharsets.UTF_8), false).get(5, TimeUnit.SECONDS);
-        await().atMost(Duration.ofSeconds(5)).until(() -> got.size() == 2);
+        await().atMost(Duration.ofSeconds(60)).until(() -> got.size() == 2);
         assertThat(got).extracting(MqttMessage::topic).containsExactlyInAnyOrder("t/0", "t/1");
         MqttMessage one = got.stream().filter(m -> m.topic().equals("t/1")).findFirst().orElseThrow();
         assertThat(one.qos()).isEqualTo(1);
@@ -81,14 +81,14 @@ class HubClientTest {
         HubClient sub = client(config("keeper", false, "work"), first::add); // never acks
         HubClient pub = client(config("pub", true), null);
         pub.publish("work", 1, "job".getBytes(StandardCharsets.UTF_8), false).get(5, TimeUnit.SECONDS);
-        await().atMost(Duration.ofSeconds(5)).until(() -> first.size() == 1);
+        await().atMost(Duration.ofSeconds(60)).until(() -> first.size() == 1);
         sub.close();
 
         List<MqttMessage> second = new CopyOnWriteArrayList<>();
         HubClient again = client(config("keeper", false, "work"), m -> {
             second.add(m);
         });
-        await().atMost(Duration.ofSeconds(10)).until(() -> !second.isEmpty());
+        await().atMost(Duration.ofSeconds(60)).until(() -> !second.isEmpty());
         assertThat(new String(second.get(0).payload(), StandardCharsets.UTF_8)).isEqualTo("job");
         assertThat(second.get(0).dup()).isTrue();
         second.forEach(again::ack);
@@ -101,12 +101,12 @@ class HubClientTest {
             got.add(m);
         });
         broker.stop();
-        await().atMost(Duration.ofSeconds(5)).until(() -> !sub.isConnected());
+        await().atMost(Duration.ofSeconds(60)).until(() -> !sub.isConnected());
         broker.start();
-        await().atMost(Duration.ofSeconds(15)).until(sub::isConnected);
+        await().atMost(Duration.ofSeconds(60)).until(sub::isConnected);
         HubClient pub = client(config("pub", true), null);
         // The subscription is made again after the reconnect; retry until it is in place.
-        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).until(() -> {
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
             pub.publish("t", 0, new byte[] {1}, false);
             return !got.isEmpty();
         });
@@ -137,7 +137,7 @@ class HubClientTest {
                 }
             }).start();
             clients.add(module);
-            await().atMost(Duration.ofSeconds(10)).until(module::isConnected);
+            await().atMost(Duration.ofSeconds(60)).until(module::isConnected);
             // refused (SUBACK 0x80): not subscribed, and retrying
             assertThat(module.connected()).isNotDone();
             MqttClientConfig appCfg = config("app", true);
@@ -148,7 +148,7 @@ class HubClientTest {
             secured.defaultAccess("subscribe", true);
             module.connected().get(20, TimeUnit.SECONDS);
             app.publish("cmd/go", 1, "go".getBytes(StandardCharsets.UTF_8), false).get(5, TimeUnit.SECONDS);
-            await().atMost(Duration.ofSeconds(10)).until(() -> got.size() == 1);
+            await().atMost(Duration.ofSeconds(60)).until(() -> got.size() == 1);
             assertThat(got.get(0).topic()).isEqualTo("cmd/go");
             assertThat(events).as("granted on the connection it was refused on").containsExactly("connected");
         }
@@ -305,10 +305,10 @@ class HubClientTest {
         clients.add(c);
         c.connected().get(10, TimeUnit.SECONDS);
         broker.stop();
-        await().atMost(Duration.ofSeconds(5)).until(() -> events.contains("lost"));
-        await().atMost(Duration.ofSeconds(5)).until(() -> events.contains("failed"));
+        await().atMost(Duration.ofSeconds(60)).until(() -> events.contains("lost"));
+        await().atMost(Duration.ofSeconds(60)).until(() -> events.contains("failed"));
         broker.start();
-        await().atMost(Duration.ofSeconds(15)).until(() -> events.stream().filter("connected"::equals).count() == 2);
+        await().atMost(Duration.ofSeconds(60)).until(() -> events.stream().filter("connected"::equals).count() == 2);
     }
 
     @Test

@@ -47,7 +47,7 @@ class ServiceHostClientTest {
             try (HubClient c = new HubClient(cfg, "hub", m -> got.add(new String(m.payload(), StandardCharsets.UTF_8)), APP).start()) {
                 c.connected().get(20, TimeUnit.SECONDS);
                 c.publish("t", 1, "{\"id\":1}".getBytes(StandardCharsets.UTF_8), false).get(10, TimeUnit.SECONDS);
-                await().atMost(Duration.ofSeconds(10)).until(() -> got.contains("{\"id\":1}"));
+                await().atMost(Duration.ofSeconds(60)).until(() -> got.contains("{\"id\":1}"));
             }
         }
     }
