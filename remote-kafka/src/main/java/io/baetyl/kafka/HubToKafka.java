@@ -30,6 +30,10 @@ import org.slf4j.LoggerFactory;
  * or the topic missing) is tried again, the message keeping its place at the head of the queue, so the order per key
  * holds across outages. A message Kafka can never take (larger than max.request.size) is logged, dropped, counted and
  * acknowledged, not retried forever.
+ *
+ * <p>Kafka completes records in bursts (all the records of one produce response, on its I/O thread). The callbacks only
+ * queue the acknowledgements; one acker thread takes what has come and writes the PUBACKs together, so a burst costs
+ * one write to the hub (and the hub one read and one refill of its window) instead of one per message.
  */
 final class HubToKafka implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HubToKafka.class);
@@ -50,6 +54,11 @@ final class HubToKafka implements AutoCloseable {
     private final AtomicLong epoch = new AtomicLong();
     private final AtomicInteger roundRobin = new AtomicInteger();
     private final Thread sender;
+    /** Messages Kafka has (or will never take), waiting for their PUBACK; filled by the producer's callbacks. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<Entry> toAck = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final Thread acker;
+    private volatile boolean ackerParked;
+    private volatile boolean ackerStop;
     private final Backoff backoff = new Backoff(Duration.ofMillis(200), Duration.ofSeconds(5), 2);
     private volatile boolean closed;
     private final java.util.concurrent.CountDownLatch closing = new java.util.concurrent.CountDownLatch(1);
@@ -70,6 +79,7 @@ final class HubToKafka implements AutoCloseable {
     private final AtomicLong staleSkipped = new AtomicLong();
     private final AtomicLong sendRetries = new AtomicLong();
     private final AtomicLong notAcknowledged = new AtomicLong();
+    private final AtomicLong ackWrites = new AtomicLong();
     private final AtomicReference<String> lastError = new AtomicReference<>("");
     /** From receipt from the hub to Kafka's acknowledgement, of the forwarded messages. */
     private final AtomicLong ackNanosSum = new AtomicLong();
@@ -92,6 +102,8 @@ final class HubToKafka implements AutoCloseable {
         this.hub = new HubSide(name, cfg.ruleHubClient(index), this::onMessage, this::hubLost);
         this.sender = new Thread(this::sendLoop, "kafka-send-" + index);
         this.sender.setDaemon(true);
+        this.acker = new Thread(this::ackLoop, "kafka-ack-" + index);
+        this.acker.setDaemon(true);
     }
 
     HubToKafka start() {
@@ -104,6 +116,7 @@ final class HubToKafka implements AutoCloseable {
         log.info("{}: hub {} (clientid={}) {} -> Kafka topic '{}'", name, hub.cfg.address, hub.cfg.clientid,
                 rule.hub.subscriptions.stream().map(s -> s.topic).toList(), rule.kafka.topic);
         sender.start();
+        acker.start();
         hub.client.start();
         return this;
     }
@@ -267,16 +280,52 @@ final class HubToKafka implements AutoCloseable {
         ack(e); // Kafka will never take it: keeping it in the hub would block the rule forever
     }
 
+    /** Queues {@code e}'s PUBACK for the acker thread (any thread). */
     private void ack(Entry e) {
         if (e.message().qos() == 0) {
             return;
         }
-        pending.remove(e.message().id(), e);
-        if (e.epoch() == epoch.get()) {
-            hub.client.ack(e.message());
-        } else {
-            staleAcks.incrementAndGet();
+        toAck.add(e);
+        if (ackerParked) {
+            java.util.concurrent.locks.LockSupport.unpark(acker);
         }
+    }
+
+    /** The acker thread: writes the PUBACKs of what has come since its last round together, in that order. */
+    private void ackLoop() {
+        List<MqttMessage> batch = new java.util.ArrayList<>();
+        while (!ackerStop) {
+            if (!writeAcks(batch)) {
+                ackerParked = true;
+                if (toAck.isEmpty() && !ackerStop) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(100_000_000L);
+                }
+                ackerParked = false;
+            }
+        }
+        writeAcks(batch); // what came until the stop
+    }
+
+    /** Writes the queued PUBACKs (at most the hub client's window at a time); false when there were none. */
+    private boolean writeAcks(List<MqttMessage> batch) {
+        batch.clear();
+        long current = epoch.get();
+        Entry e;
+        int taken = 0;
+        while (taken < 1000 && (e = toAck.poll()) != null) {
+            taken++;
+            pending.remove(e.message().id(), e);
+            if (e.epoch() == current) {
+                batch.add(e.message());
+            } else {
+                staleAcks.incrementAndGet(); // its connection ended: the hub delivers it again on the new one
+            }
+        }
+        if (!batch.isEmpty()) {
+            hub.client.ack(batch);
+            ackWrites.incrementAndGet();
+        }
+        return taken > 0;
     }
 
     /**
@@ -316,6 +365,7 @@ final class HubToKafka implements AutoCloseable {
         s.put("pending", pending.size());
         s.put("kafka_ack_ms_avg", n == 0 ? 0.0 : Math.round(ackNanosSum.get() / (double) n / 1e4) / 100.0);
         s.put("kafka_ack_ms_max", Math.round(ackNanosMax.get() / 1e4) / 100.0);
+        s.put("ack_writes", ackWrites.get());
         s.put("queued", queue.size());
         s.put("queued_bytes", queue.bytes());
         s.put("duplicates_ignored", duplicates.get());
@@ -342,6 +392,13 @@ final class HubToKafka implements AutoCloseable {
     }
 
     void closeHub() {
+        ackerStop = true;
+        java.util.concurrent.locks.LockSupport.unpark(acker);
+        try {
+            acker.join(5_000);
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+        }
         hub.client.close();
     }
 

@@ -95,6 +95,32 @@ class HubClientTest {
     }
 
     @Test
+    void aBatchOfAcknowledgementsAcknowledgesExactlyThoseMessages() throws Exception {
+        List<MqttMessage> first = new CopyOnWriteArrayList<>();
+        HubClient sub = client(config("batcher", false, "work/#"), first::add);
+        HubClient pub = client(config("pub", true), null);
+        for (int i = 0; i < 10; i++) {
+            pub.publish("work/" + i, 1, ("job" + i).getBytes(StandardCharsets.UTF_8), false).get(5, TimeUnit.SECONDS);
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> first.size() == 10);
+        // all but job3 and job7, in one write, not in the order received
+        List<MqttMessage> done = new java.util.ArrayList<>(first.stream()
+                .filter(m -> !m.topic().equals("work/3") && !m.topic().equals("work/7")).toList());
+        java.util.Collections.reverse(done);
+        sub.ack(done); // written before close()'s DISCONNECT, on the same connection
+        sub.close();
+
+        List<MqttMessage> second = new CopyOnWriteArrayList<>();
+        HubClient again = client(config("batcher", false, "work/#"), second::add);
+        await().atMost(Duration.ofSeconds(10)).until(() -> second.size() >= 2);
+        pub.publish("work/last", 1, "last".getBytes(StandardCharsets.UTF_8), false).get(5, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(10)).until(() -> second.stream().anyMatch(m -> m.topic().equals("work/last")));
+        // only the two left unacknowledged came again (before the new one)
+        assertThat(second).extracting(MqttMessage::topic).containsExactly("work/3", "work/7", "work/last");
+        again.ack(List.copyOf(second));
+    }
+
+    @Test
     void reconnectsAndResubscribesAfterTheBrokerRestarts() throws Exception {
         List<MqttMessage> got = new CopyOnWriteArrayList<>();
         HubClient sub = client(config("sub", true, "t"), m -> {
