@@ -31,6 +31,10 @@ import org.slf4j.LoggerFactory;
  * holds across outages. A message Kafka can never take (larger than max.request.size) is logged, dropped, counted and
  * acknowledged, not retried forever.
  *
+ * <p>A message that finds the rule's queue empty and Kafka taking sends is handed to the producer on the thread that
+ * received it (no wake-up of the sender thread per message); the sender thread takes over while messages queue up or
+ * sends must be retried. The send lock keeps one sender at a time, so the order stays the hub's.
+ *
  * <p>Kafka completes records in bursts (all the records of one produce response, on its I/O thread). The callbacks only
  * queue the acknowledgements; one acker thread takes what has come and writes the PUBACKs together, so a burst costs
  * one write to the hub (and the hub one read and one refill of its window) instead of one per message.
@@ -65,8 +69,11 @@ final class HubToKafka implements AutoCloseable {
     /** A failure the producer reported while still inside send(), for the sender thread to handle. */
     private volatile Exception syncFailure;
     private volatile Entry sending;
+    private volatile Thread sendingThread;
+    /** Held while a message is handed to the producer: by the sender thread, or by the hub's callback thread. */
+    private final java.util.concurrent.locks.ReentrantLock sendLock = new java.util.concurrent.locks.ReentrantLock();
     /** Why sending stalls, while it does; logged when its summary changes. */
-    private KafkaProblems.Problem stall;
+    private volatile KafkaProblems.Problem stall;
     private long stallExplainedAt;
     private volatile boolean waitingReported;
 
@@ -138,9 +145,28 @@ final class HubToKafka implements AutoCloseable {
             return;
         }
         pending.put(m.id(), e);
+        if (sendNow(e)) {
+            return;
+        }
         // Waiting here stops reading from the hub, which keeps the rest in its log: back pressure, not loss.
         if (!queue.put(e, e.size(), () -> closed)) {
             pending.remove(m.id(), e);
+        }
+    }
+
+    /**
+     * Hands {@code e} to the producer on this thread when nothing waits before it and Kafka takes sends; false when it
+     * must go through the queue instead. Only this thread adds to the queue, so an empty queue under the send lock
+     * means no earlier message is still to be sent.
+     */
+    private boolean sendNow(Entry e) {
+        if (stall != null || queue.size() > 0 || !sendLock.tryLock()) {
+            return false;
+        }
+        try {
+            return queue.size() == 0 && !closed && trySend(e);
+        } finally {
+            sendLock.unlock();
         }
     }
 
@@ -161,15 +187,23 @@ final class HubToKafka implements AutoCloseable {
             if (e == null) {
                 continue;
             }
-            if (e.message().qos() > 0 && e.epoch() != epoch.get() && !hub.cfg.cleansession) {
-                // Its connection ended: the hub redelivers it on the new one, where it can be acknowledged.
-                staleSkipped.incrementAndGet();
-                queue.removeHead();
-                continue;
+            boolean sent;
+            sendLock.lock();
+            try {
+                if (e.message().qos() > 0 && e.epoch() != epoch.get() && !hub.cfg.cleansession) {
+                    // Its connection ended: the hub redelivers it on the new one, where it can be acknowledged.
+                    staleSkipped.incrementAndGet();
+                    queue.removeHead();
+                    continue;
+                }
+                sent = trySend(e);
+                if (sent) {
+                    queue.removeHead();
+                }
+            } finally {
+                sendLock.unlock();
             }
-            if (trySend(e)) {
-                queue.removeHead();
-            } else if (!closed) {
+            if (!sent && !closed) {
                 sleep(backoff.next());
             }
         }
@@ -187,6 +221,7 @@ final class HubToKafka implements AutoCloseable {
             }
             ProducerRecord<byte[], byte[]> record = mapper.map(e.message(), e.receivedAt(), partition);
             syncFailure = null;
+            sendingThread = Thread.currentThread();
             sending = e;
             try {
                 producer.send(record, (md, ex) -> completed(e, md, ex));
@@ -245,7 +280,7 @@ final class HubToKafka implements AutoCloseable {
 
     /** The producer's callback: on its I/O thread, or inside send() for a record it refused up front. */
     private void completed(Entry e, RecordMetadata md, Exception ex) {
-        if (ex != null && sending == e && Thread.currentThread() == sender) {
+        if (ex != null && sending == e && Thread.currentThread() == sendingThread) {
             syncFailure = ex;
             return;
         }
