@@ -13,6 +13,7 @@
 #        WINDOW=1000 bench/hub-to-kafka.sh        the hub's in-flight QoS 1 window per session (default 100)
 #        BRIDGE_JAVA_OPTS=... adds JVM options to the bridge (e.g. a JFR recording); LINGER=1ms the bridge's
 #        kafka.producer.linger (default: the module's 5ms); SKIP_DIRECT=1, SKIP_RESTART=1 skip those runs;
+#        INFLIGHT=1 the producer's max.in.flight.requests.per.connection (default 5);
 #        RULES=4 one rule (one hub session) per key instead of one for all four;
 #        HUB_JAR, BRIDGE_JAR, BENCH_JAR: other builds of the hub, the bridge, the load generator (before/after)
 set -euo pipefail
@@ -72,6 +73,7 @@ hub: {address: 'tcp://127.0.0.1:$hub_port', username: test, password: hahaha, in
 kafka:
   bootstrap_servers: '$kafka'
   producer: {linger: ${LINGER:-5ms}}
+  properties: {max.in.flight.requests.per.connection: '${INFLIGHT:-5}'}
 rules:
 $(if [ "${RULES:-1}" = 1 ]; then
     echo "  - hub: {clientid: kafka-bench, subscriptions: [{topic: bench/#, qos: 1}]}"
