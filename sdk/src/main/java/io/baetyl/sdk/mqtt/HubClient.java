@@ -64,6 +64,8 @@ public final class HubClient implements AutoCloseable {
     private final AtomicReference<Socket> lastSocket = new AtomicReference<>();
     /** The socket of the established connection, while there is one (for {@link #ack(List)}). */
     private volatile Socket connectedSocket;
+    /** MQTT straight on TCP (tcp://): batched PUBACKs can be written to the socket as they are. Not ws:// (framed). */
+    private final boolean rawTcp;
     private final CompletableFuture<Void> firstConnect = new CompletableFuture<>();
     /**
      * Publishes made while disconnected, at most {@code buffersize}, sent in order once connected again. Also the lock
@@ -127,6 +129,7 @@ public final class HubClient implements AutoCloseable {
                     + "connecting to {}", configKey, cfg.address, serviceHost, dial);
         }
         this.handler = handler;
+        this.rawTcp = "tcp".equalsIgnoreCase(cfg.scheme());
         this.backoff = new Backoff(Duration.ofMillis(500), max(cfg.interval, Duration.ofMillis(500)), 2);
         this.subscribeBackoff = new Backoff(Duration.ofMillis(500), max(cfg.interval, Duration.ofMillis(500)), 2);
         this.reconnector = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -459,7 +462,7 @@ public final class HubClient implements AutoCloseable {
      */
     public void ack(List<MqttMessage> messages) {
         Socket s = connectedSocket;
-        if (!(s instanceof PacketSocket ps) || s.isClosed() || !client.isConnected()) {
+        if (!rawTcp || !(s instanceof PacketSocket ps) || s.isClosed() || !client.isConnected()) {
             messages.forEach(this::ack); // also between CONNACK and the connect callback: Paho knows the connection
             return;
         }
