@@ -330,7 +330,16 @@ final class HubToKafka implements AutoCloseable {
     private void ackLoop() {
         List<MqttMessage> batch = new java.util.ArrayList<>();
         while (!ackerStop) {
-            if (!writeAcks(batch)) {
+            boolean wrote;
+            try {
+                wrote = writeAcks(batch);
+            } catch (RuntimeException ex) {
+                // Not expected; the thread must live on, or nothing would be acknowledged any more. Those messages
+                // stay unacknowledged and come again after the next reconnect.
+                log.error("{}: writing acknowledgements to the hub failed: {}", name, ex.toString(), ex);
+                wrote = false;
+            }
+            if (!wrote) {
                 ackerParked = true;
                 if (toAck.isEmpty() && !ackerStop) {
                     java.util.concurrent.locks.LockSupport.parkNanos(100_000_000L);
@@ -338,7 +347,11 @@ final class HubToKafka implements AutoCloseable {
                 ackerParked = false;
             }
         }
-        writeAcks(batch); // what came until the stop
+        try {
+            writeAcks(batch); // what came until the stop
+        } catch (RuntimeException ex) {
+            log.warn("{}: writing the last acknowledgements failed: {}", name, ex.toString());
+        }
     }
 
     /** Writes the queued PUBACKs (at most the hub client's window at a time); false when there were none. */
