@@ -13,15 +13,17 @@
 #        WINDOW=1000 bench/hub-to-kafka.sh        the hub's in-flight QoS 1 window per session (default 100)
 #        BRIDGE_JAVA_OPTS=... adds JVM options to the bridge (e.g. a JFR recording); LINGER=1ms the bridge's
 #        kafka.producer.linger (default: the module's 5ms); SKIP_DIRECT=1, SKIP_RESTART=1 skip those runs;
-#        RULES=4 one rule (one hub session) per key instead of one for all four
+#        INFLIGHT=1 the producer's max.in.flight.requests.per.connection (default 5);
+#        RULES=4 one rule (one hub session) per key instead of one for all four;
+#        HUB_JAR, BRIDGE_JAR, BENCH_JAR: other builds of the hub, the bridge, the load generator (before/after)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 count="${1:-200000}"
 rate="${2:-10000}"
 window="${WINDOW:-100}"
 hub_jar="${HUB_JAR:-$(ls "$root"/hub/target/baetyl-hub-*-all.jar)}"  # HUB_JAR=...: another build of the hub, for before/after
-bridge_jar="$(ls "$root"/remote-kafka/target/baetyl-remote-kafka-*-all.jar)"
-bench=(java -Xmx768m -cp "$(ls "$root"/bench/target/baetyl-bench-*-all.jar)" io.baetyl.bench.KafkaBench)
+bridge_jar="${BRIDGE_JAR:-$(ls "$root"/remote-kafka/target/baetyl-remote-kafka-*-all.jar)}"  # BRIDGE_JAR=...: another build
+bench=(java -Xmx768m -cp "${BENCH_JAR:-$(ls "$root"/bench/target/baetyl-bench-*-all.jar)}" io.baetyl.bench.KafkaBench)
 work="$(mktemp -d /tmp/baetyl-kafkabench.XXXXXX)"
 kdir="$root/output/kafka-bench"   # keeps the downloaded Kafka between runs; data is wiped each run
 pids=()
@@ -71,6 +73,7 @@ hub: {address: 'tcp://127.0.0.1:$hub_port', username: test, password: hahaha, in
 kafka:
   bootstrap_servers: '$kafka'
   producer: {linger: ${LINGER:-5ms}}
+  properties: {max.in.flight.requests.per.connection: '${INFLIGHT:-5}'}
 rules:
 $(if [ "${RULES:-1}" = 1 ]; then
     echo "  - hub: {clientid: kafka-bench, subscriptions: [{topic: bench/#, qos: 1}]}"

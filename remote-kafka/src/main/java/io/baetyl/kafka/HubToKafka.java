@@ -30,6 +30,14 @@ import org.slf4j.LoggerFactory;
  * or the topic missing) is tried again, the message keeping its place at the head of the queue, so the order per key
  * holds across outages. A message Kafka can never take (larger than max.request.size) is logged, dropped, counted and
  * acknowledged, not retried forever.
+ *
+ * <p>A message that finds the rule's queue empty and Kafka taking sends is handed to the producer on the thread that
+ * received it (no wake-up of the sender thread per message); the sender thread takes over while messages queue up or
+ * sends must be retried. The send lock keeps one sender at a time, so the order stays the hub's.
+ *
+ * <p>Kafka completes records in bursts (all the records of one produce response, on its I/O thread). The callbacks only
+ * queue the acknowledgements; one acker thread takes what has come and writes the PUBACKs together, so a burst costs
+ * one write to the hub (and the hub one read and one refill of its window) instead of one per message.
  */
 final class HubToKafka implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HubToKafka.class);
@@ -50,14 +58,22 @@ final class HubToKafka implements AutoCloseable {
     private final AtomicLong epoch = new AtomicLong();
     private final AtomicInteger roundRobin = new AtomicInteger();
     private final Thread sender;
+    /** Messages Kafka has (or will never take), waiting for their PUBACK; filled by the producer's callbacks. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<Entry> toAck = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final Thread acker;
+    private volatile boolean ackerParked;
+    private volatile boolean ackerStop;
     private final Backoff backoff = new Backoff(Duration.ofMillis(200), Duration.ofSeconds(5), 2);
     private volatile boolean closed;
     private final java.util.concurrent.CountDownLatch closing = new java.util.concurrent.CountDownLatch(1);
     /** A failure the producer reported while still inside send(), for the sender thread to handle. */
     private volatile Exception syncFailure;
     private volatile Entry sending;
+    private volatile Thread sendingThread;
+    /** Held while a message is handed to the producer: by the sender thread, or by the hub's callback thread. */
+    private final java.util.concurrent.locks.ReentrantLock sendLock = new java.util.concurrent.locks.ReentrantLock();
     /** Why sending stalls, while it does; logged when its summary changes. */
-    private KafkaProblems.Problem stall;
+    private volatile KafkaProblems.Problem stall;
     private long stallExplainedAt;
     private volatile boolean waitingReported;
 
@@ -70,6 +86,7 @@ final class HubToKafka implements AutoCloseable {
     private final AtomicLong staleSkipped = new AtomicLong();
     private final AtomicLong sendRetries = new AtomicLong();
     private final AtomicLong notAcknowledged = new AtomicLong();
+    private final AtomicLong ackWrites = new AtomicLong();
     private final AtomicReference<String> lastError = new AtomicReference<>("");
     /** From receipt from the hub to Kafka's acknowledgement, of the forwarded messages. */
     private final AtomicLong ackNanosSum = new AtomicLong();
@@ -92,6 +109,8 @@ final class HubToKafka implements AutoCloseable {
         this.hub = new HubSide(name, cfg.ruleHubClient(index), this::onMessage, this::hubLost);
         this.sender = new Thread(this::sendLoop, "kafka-send-" + index);
         this.sender.setDaemon(true);
+        this.acker = new Thread(this::ackLoop, "kafka-ack-" + index);
+        this.acker.setDaemon(true);
     }
 
     HubToKafka start() {
@@ -104,6 +123,7 @@ final class HubToKafka implements AutoCloseable {
         log.info("{}: hub {} (clientid={}) {} -> Kafka topic '{}'", name, hub.cfg.address, hub.cfg.clientid,
                 rule.hub.subscriptions.stream().map(s -> s.topic).toList(), rule.kafka.topic);
         sender.start();
+        acker.start();
         hub.client.start();
         return this;
     }
@@ -125,9 +145,28 @@ final class HubToKafka implements AutoCloseable {
             return;
         }
         pending.put(m.id(), e);
+        if (sendNow(e)) {
+            return;
+        }
         // Waiting here stops reading from the hub, which keeps the rest in its log: back pressure, not loss.
         if (!queue.put(e, e.size(), () -> closed)) {
             pending.remove(m.id(), e);
+        }
+    }
+
+    /**
+     * Hands {@code e} to the producer on this thread when nothing waits before it and Kafka takes sends; false when it
+     * must go through the queue instead. Only this thread adds to the queue, so an empty queue under the send lock
+     * means no earlier message is still to be sent.
+     */
+    private boolean sendNow(Entry e) {
+        if (stall != null || queue.size() > 0 || !sendLock.tryLock()) {
+            return false;
+        }
+        try {
+            return queue.size() == 0 && !closed && trySend(e);
+        } finally {
+            sendLock.unlock();
         }
     }
 
@@ -148,15 +187,23 @@ final class HubToKafka implements AutoCloseable {
             if (e == null) {
                 continue;
             }
-            if (e.message().qos() > 0 && e.epoch() != epoch.get() && !hub.cfg.cleansession) {
-                // Its connection ended: the hub redelivers it on the new one, where it can be acknowledged.
-                staleSkipped.incrementAndGet();
-                queue.removeHead();
-                continue;
+            boolean sent;
+            sendLock.lock();
+            try {
+                if (e.message().qos() > 0 && e.epoch() != epoch.get() && !hub.cfg.cleansession) {
+                    // Its connection ended: the hub redelivers it on the new one, where it can be acknowledged.
+                    staleSkipped.incrementAndGet();
+                    queue.removeHead();
+                    continue;
+                }
+                sent = trySend(e);
+                if (sent) {
+                    queue.removeHead();
+                }
+            } finally {
+                sendLock.unlock();
             }
-            if (trySend(e)) {
-                queue.removeHead();
-            } else if (!closed) {
+            if (!sent && !closed) {
                 sleep(backoff.next());
             }
         }
@@ -174,6 +221,7 @@ final class HubToKafka implements AutoCloseable {
             }
             ProducerRecord<byte[], byte[]> record = mapper.map(e.message(), e.receivedAt(), partition);
             syncFailure = null;
+            sendingThread = Thread.currentThread();
             sending = e;
             try {
                 producer.send(record, (md, ex) -> completed(e, md, ex));
@@ -232,7 +280,7 @@ final class HubToKafka implements AutoCloseable {
 
     /** The producer's callback: on its I/O thread, or inside send() for a record it refused up front. */
     private void completed(Entry e, RecordMetadata md, Exception ex) {
-        if (ex != null && sending == e && Thread.currentThread() == sender) {
+        if (ex != null && sending == e && Thread.currentThread() == sendingThread) {
             syncFailure = ex;
             return;
         }
@@ -267,16 +315,65 @@ final class HubToKafka implements AutoCloseable {
         ack(e); // Kafka will never take it: keeping it in the hub would block the rule forever
     }
 
+    /** Queues {@code e}'s PUBACK for the acker thread (any thread). */
     private void ack(Entry e) {
         if (e.message().qos() == 0) {
             return;
         }
-        pending.remove(e.message().id(), e);
-        if (e.epoch() == epoch.get()) {
-            hub.client.ack(e.message());
-        } else {
-            staleAcks.incrementAndGet();
+        toAck.add(e);
+        if (ackerParked) {
+            java.util.concurrent.locks.LockSupport.unpark(acker);
         }
+    }
+
+    /** The acker thread: writes the PUBACKs of what has come since its last round together, in that order. */
+    private void ackLoop() {
+        List<MqttMessage> batch = new java.util.ArrayList<>();
+        while (!ackerStop) {
+            boolean wrote;
+            try {
+                wrote = writeAcks(batch);
+            } catch (RuntimeException ex) {
+                // Not expected; the thread must live on, or nothing would be acknowledged any more. Those messages
+                // stay unacknowledged and come again after the next reconnect.
+                log.error("{}: writing acknowledgements to the hub failed: {}", name, ex.toString(), ex);
+                wrote = false;
+            }
+            if (!wrote) {
+                ackerParked = true;
+                if (toAck.isEmpty() && !ackerStop) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(100_000_000L);
+                }
+                ackerParked = false;
+            }
+        }
+        try {
+            writeAcks(batch); // what came until the stop
+        } catch (RuntimeException ex) {
+            log.warn("{}: writing the last acknowledgements failed: {}", name, ex.toString());
+        }
+    }
+
+    /** Writes the queued PUBACKs (at most the hub client's window at a time); false when there were none. */
+    private boolean writeAcks(List<MqttMessage> batch) {
+        batch.clear();
+        long current = epoch.get();
+        Entry e;
+        int taken = 0;
+        while (taken < 1000 && (e = toAck.poll()) != null) {
+            taken++;
+            pending.remove(e.message().id(), e);
+            if (e.epoch() == current) {
+                batch.add(e.message());
+            } else {
+                staleAcks.incrementAndGet(); // its connection ended: the hub delivers it again on the new one
+            }
+        }
+        if (!batch.isEmpty()) {
+            hub.client.ack(batch);
+            ackWrites.incrementAndGet();
+        }
+        return taken > 0;
     }
 
     /**
@@ -316,6 +413,7 @@ final class HubToKafka implements AutoCloseable {
         s.put("pending", pending.size());
         s.put("kafka_ack_ms_avg", n == 0 ? 0.0 : Math.round(ackNanosSum.get() / (double) n / 1e4) / 100.0);
         s.put("kafka_ack_ms_max", Math.round(ackNanosMax.get() / 1e4) / 100.0);
+        s.put("ack_writes", ackWrites.get());
         s.put("queued", queue.size());
         s.put("queued_bytes", queue.bytes());
         s.put("duplicates_ignored", duplicates.get());
@@ -342,6 +440,13 @@ final class HubToKafka implements AutoCloseable {
     }
 
     void closeHub() {
+        ackerStop = true;
+        java.util.concurrent.locks.LockSupport.unpark(acker);
+        try {
+            acker.join(5_000);
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+        }
         hub.client.close();
     }
 

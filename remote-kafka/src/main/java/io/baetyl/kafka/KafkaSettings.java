@@ -108,12 +108,34 @@ final class KafkaSettings {
                     && !org.apache.kafka.clients.admin.AdminClientConfig.configNames().contains(name)) {
                 throw new IllegalArgumentException("kafka.properties." + name + ": not a Kafka client property");
             }
+            if (name.equals(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION)) {
+                maxInFlight(e.getValue());
+            }
             String fixed = FIXED.get(name);
             if (fixed != null && !fixed.equalsIgnoreCase(String.valueOf(e.getValue()).trim())) {
                 throw new IllegalArgumentException("kafka.properties." + e.getKey() + ": must stay " + fixed
                         + " (the bridge delivers at least once only with it), got '" + e.getValue() + "'");
             }
         }
+    }
+
+    /**
+     * {@code max.in.flight.requests.per.connection} from {@code kafka.properties}: 1..5, the range in which the idempotent
+     * producer keeps the order per partition (default 5; 1 makes records wait for the request before them, so requests
+     * are fewer and larger).
+     */
+    private static int maxInFlight(Object value) {
+        String v = String.valueOf(value).trim();
+        try {
+            int n = Integer.parseInt(v);
+            if (n >= 1 && n <= 5) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // below
+        }
+        throw new IllegalArgumentException("kafka.properties." + ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION
+                + ": must be 1..5 (the idempotent producer keeps the order per partition only up to 5), got '" + v + "'");
     }
 
     private static void readable(String key, String file) {
@@ -196,7 +218,8 @@ final class KafkaSettings {
         // What at least once, in order per partition, rests on: the user cannot change these.
         out.put(ProducerConfig.ACKS_CONFIG, "all");
         out.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        out.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "5");
+        Object inFlight = k.properties.get(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION);
+        out.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, Integer.toString(inFlight == null ? 5 : maxInFlight(inFlight)));
         out.put(ProducerConfig.RETRIES_CONFIG, Integer.toString(Integer.MAX_VALUE));
         // A record stays with the producer until Kafka takes it: an outage only delays it (the hub holds the rest).
         out.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Integer.toString(Integer.MAX_VALUE));

@@ -104,9 +104,29 @@ public final class RemoteKafka implements AutoCloseable {
         }
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("bootstrap_servers", String.join(",", KafkaSettings.servers(cfg.kafka)));
+        if (producer != null) {
+            s.put("producer", producerStats());
+        }
         s.put("rules", perRule);
         s.put("inbound", perInbound);
         return Map.of("kafka_stats", s);
+    }
+
+    /** Kafka's producer metrics that show how well records are batched (see linger and batch_size). */
+    private static final List<String> PRODUCER_METRICS = List.of("records-per-request-avg", "batch-size-avg",
+            "record-queue-time-avg", "request-latency-avg");
+
+    private Map<String, Object> producerStats() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (var e : producer.metrics().entrySet()) {
+            org.apache.kafka.common.MetricName n = e.getKey();
+            if ("producer-metrics".equals(n.group()) && PRODUCER_METRICS.contains(n.name())) {
+                Object v = e.getValue().metricValue();
+                double d = v instanceof Number num ? num.doubleValue() : Double.NaN;
+                m.put(n.name().replace('-', '_'), Double.isFinite(d) ? Math.round(d * 100) / 100.0 : 0.0);
+            }
+        }
+        return m;
     }
 
     /** Rule {@code i}'s hub_to_kafka counters. */

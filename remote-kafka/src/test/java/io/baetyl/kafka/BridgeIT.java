@@ -177,6 +177,13 @@ class BridgeIT {
             assertThat(counter(0, "forwarded")).isEqualTo(250);
             assertThat(counter(0, "pending")).isZero();
         });
+        // how the producer batched them, for tuning linger and batch_size
+        @SuppressWarnings("unchecked")
+        Map<String, Object> producer = (Map<String, Object>) ((Map<String, Object>) bridge.stats().get("kafka_stats")).get("producer");
+        assertThat(producer).containsOnlyKeys("records_per_request_avg", "batch_size_avg", "record_queue_time_avg",
+                "request_latency_avg");
+        assertThat((Double) producer.get("records_per_request_avg")).isGreaterThanOrEqualTo(1.0);
+        assertThat((Double) producer.get("batch_size_avg")).isGreaterThan(0.0);
     }
 
     @Test

@@ -149,6 +149,92 @@ class KafkaOutageIT {
         }
     }
 
+    /**
+     * The acknowledgements (written in batches) wait for Kafka's: with Kafka killed, what the bridge got from the hub
+     * meanwhile stays unacknowledged in the bridge's hub session, and whoever takes that session over gets exactly those.
+     */
+    @Test
+    void aKilledKafkaLeavesTheMessagesItHasNotAcknowledgedInTheHub() throws Exception {
+        hub = new LocalHub(tmp.resolve("hub"));
+        kafka = new KafkaBroker(tmp.resolve("kafka"), null);
+        kafka.start();
+        kafka.createTopic("held", 2);
+        RemoteKafkaConfig c = new RemoteKafkaConfig();
+        c.hub.address = hub.url();
+        c.hub.username = "u1";
+        c.hub.password = "p1";
+        c.hub.interval = Duration.ofSeconds(1);
+        c.kafka.bootstrap_servers = List.of(kafka.bootstrap());
+        c.kafka.producer.max_block = Duration.ofSeconds(2);
+        RemoteKafkaConfig.Rule r = new RemoteKafkaConfig.Rule();
+        r.hub.clientid = "kafka-held";
+        r.hub.subscriptions.add(new MqttClientConfig.Subscription("held/#", 1));
+        r.kafka.topic = "held";
+        r.kafka.key = "${topic}";
+        c.rules.add(r);
+        c.validate();
+        MqttConnectOptions o = new MqttConnectOptions();
+        o.setUserName("u1");
+        o.setPassword("p1".toCharArray());
+        o.setMaxInflight(1000);
+        MqttClient pub = new MqttClient(hub.url(), "held-pub", new MemoryPersistence());
+        pub.connect(o);
+        bridge = new RemoteKafka(c, m -> { }).start();
+        await().atMost(Duration.ofSeconds(30)).until(() -> bridge.ruleStats(0) != null && hubConnected());
+        for (int i = 0; i < 40; i++) {
+            pub.publish("held/" + (i % 4), ("a" + i).getBytes(StandardCharsets.UTF_8), 1, false);
+        }
+        await().atMost(Duration.ofSeconds(60)).until(() -> counter("forwarded") == 40 && counter("pending") == 0);
+        assertThat(counter("ack_writes")).as("acknowledgement writes, each of one or more PUBACKs").isBetween(1L, 40L);
+
+        kafka.kill();
+        for (int i = 0; i < 30; i++) {
+            pub.publish("held/" + (i % 4), ("b" + i).getBytes(StandardCharsets.UTF_8), 1, false);
+        }
+        // the bridge has all 30 from the hub (with the producer, or waiting for Kafka's metadata) and acknowledges none
+        await().atMost(Duration.ofSeconds(30)).until(() -> counter("pending") == 30);
+        assertThat(counter("forwarded")).isEqualTo(40);
+        bridge.close(); // the producer gives the 30 up: still unacknowledged
+        bridge = null;
+
+        List<String> got = new java.util.concurrent.CopyOnWriteArrayList<>();
+        MqttClient takeover = new MqttClient(hub.url(), "kafka-held", new MemoryPersistence());
+        takeover.setCallback(new org.eclipse.paho.client.mqttv3.MqttCallback() {
+            @Override
+            public void connectionLost(Throwable cause) {
+            }
+
+            @Override
+            public void messageArrived(String topic, org.eclipse.paho.client.mqttv3.MqttMessage m) {
+                got.add(new String(m.getPayload(), StandardCharsets.UTF_8));
+            }
+
+            @Override
+            public void deliveryComplete(org.eclipse.paho.client.mqttv3.IMqttDeliveryToken token) {
+            }
+        });
+        MqttConnectOptions t = new MqttConnectOptions();
+        t.setUserName("u1");
+        t.setPassword("p1".toCharArray());
+        t.setCleanSession(false); // the bridge's session, with its subscription and its unacknowledged messages
+        try {
+            takeover.connect(t);
+            pub.publish("held/end", "end".getBytes(StandardCharsets.UTF_8), 1, false);
+            await().atMost(Duration.ofSeconds(30)).until(() -> got.contains("end"));
+            List<String> expected = new ArrayList<>();
+            for (int i = 0; i < 30; i++) {
+                expected.add("b" + i);
+            }
+            expected.add("end");
+            assertThat(got).as("exactly the messages Kafka had not acknowledged, then the new one").isEqualTo(expected);
+        } finally {
+            takeover.disconnect(1000);
+            takeover.close(true);
+            pub.disconnect(1000);
+            pub.close(true);
+        }
+    }
+
     private boolean hubConnected() {
         @SuppressWarnings("unchecked")
         Map<String, Object> s = (Map<String, Object>) bridge.stats().get("kafka_stats");

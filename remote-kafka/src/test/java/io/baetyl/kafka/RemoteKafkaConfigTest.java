@@ -73,7 +73,20 @@ class RemoteKafkaConfigTest {
         assertThat(p.getProperty("linger.ms")).isEqualTo("10");
         assertThat(p.getProperty("batch.size")).isEqualTo(Integer.toString(128 << 10));
         assertThat(p.getProperty("security.protocol")).isEqualTo("PLAINTEXT");
+        assertThat(p.getProperty("max.in.flight.requests.per.connection")).isEqualTo("5");
         assertThat(KafkaSettings.consumer(c.kafka, "g", 0).getProperty("enable.auto.commit")).isEqualTo("false");
+    }
+
+    @Test
+    void requestsInFlightMayBeLoweredWithinWhatKeepsTheOrder() {
+        RemoteKafkaConfig c = parse("hub: {address: 'tcp://127.0.0.1:1883'}\nkafka: {bootstrap_servers: '127.0.0.1:9092', "
+                + "properties: {max.in.flight.requests.per.connection: '1'}}\n");
+        assertThat(KafkaSettings.producer(c.kafka).getProperty("max.in.flight.requests.per.connection")).isEqualTo("1");
+        failsKafka("properties: {max.in.flight.requests.per.connection: '6'}",
+                "kafka.properties.max.in.flight.requests.per.connection: must be 1..5 (the idempotent producer keeps the "
+                        + "order per partition only up to 5), got '6'");
+        failsKafka("properties: {max.in.flight.requests.per.connection: many}",
+                "kafka.properties.max.in.flight.requests.per.connection: must be 1..5");
     }
 
     @Test

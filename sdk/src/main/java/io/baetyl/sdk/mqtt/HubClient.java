@@ -62,6 +62,10 @@ public final class HubClient implements AutoCloseable {
     private final AtomicLong abandoned = new AtomicLong();
     /** The socket of the latest connect attempt. */
     private final AtomicReference<Socket> lastSocket = new AtomicReference<>();
+    /** The socket of the established connection, while there is one (for {@link #ack(List)}). */
+    private volatile Socket connectedSocket;
+    /** MQTT straight on TCP (tcp://): batched PUBACKs can be written to the socket as they are. Not ws:// (framed). */
+    private final boolean rawTcp;
     private final CompletableFuture<Void> firstConnect = new CompletableFuture<>();
     /**
      * Publishes made while disconnected, at most {@code buffersize}, sent in order once connected again. Also the lock
@@ -125,6 +129,7 @@ public final class HubClient implements AutoCloseable {
                     + "connecting to {}", configKey, cfg.address, serviceHost, dial);
         }
         this.handler = handler;
+        this.rawTcp = "tcp".equalsIgnoreCase(cfg.scheme());
         this.backoff = new Backoff(Duration.ofMillis(500), max(cfg.interval, Duration.ofMillis(500)), 2);
         this.subscribeBackoff = new Backoff(Duration.ofMillis(500), max(cfg.interval, Duration.ofMillis(500)), 2);
         this.reconnector = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -193,6 +198,7 @@ public final class HubClient implements AutoCloseable {
                 public void onSuccess(IMqttToken token) {
                     connecting.set(false);
                     backoff.reset();
+                    connectedSocket = lastSocket.get();
                     long gen = connection.incrementAndGet();
                     synchronized (subscribeBackoff) {
                         subscribeBackoff.reset();
@@ -447,6 +453,42 @@ public final class HubClient implements AutoCloseable {
         }
     }
 
+    /**
+     * Acknowledges received messages together. On a plain TCP connection the PUBACKs of all QoS 1 messages among them
+     * go out in one write, in the order given (one TCP segment for the broker to read, instead of one write and flush
+     * per message on Paho's sender thread); over TLS or WebSocket, and for QoS 2, each goes through Paho as {@link
+     * #ack(MqttMessage)}. Like that method, it acknowledges on the current connection: a caller that must not ack a
+     * message of an earlier connection checks that itself (see {@link StateListener#connectionLost}).
+     */
+    public void ack(List<MqttMessage> messages) {
+        Socket s = connectedSocket;
+        if (!rawTcp || !(s instanceof PacketSocket ps) || s.isClosed() || !client.isConnected()) {
+            messages.forEach(this::ack); // also between CONNACK and the connect callback: Paho knows the connection
+            return;
+        }
+        byte[] packets = new byte[4 * messages.size()];
+        int n = 0;
+        for (MqttMessage m : messages) {
+            if (m.qos() == 1) {
+                packets[n++] = 0x40; // PUBACK
+                packets[n++] = 2;    // remaining length: the packet id
+                packets[n++] = (byte) (m.id() >> 8);
+                packets[n++] = (byte) m.id();
+            } else if (m.qos() == 2) {
+                ack(m); // PUBREC: Paho keeps the QoS 2 state
+            }
+        }
+        if (n == 0) {
+            return;
+        }
+        try {
+            ps.writePackets(packets, 0, n);
+        } catch (IOException e) {
+            // The connection is going: Paho notices it too, and the broker delivers the messages again.
+            log.warn("mqtt ack failed: clientid={} ({} messages): {}", cfg.clientid, n / 4, describe(e));
+        }
+    }
+
     /** Disconnects and releases the client. Idempotent. */
     @Override
     public void close() {
@@ -454,6 +496,7 @@ public final class HubClient implements AutoCloseable {
             return;
         }
         closed = true;
+        connectedSocket = null;
         reconnector.shutdownNow();
         try {
             if (client.isConnected()) {
@@ -484,6 +527,7 @@ public final class HubClient implements AutoCloseable {
 
         @Override
         public void connectionLost(Throwable cause) {
+            connectedSocket = null;
             if (closed) {
                 return;
             }

@@ -26,7 +26,7 @@ public final class NoDelaySockets {
 
     /** Plain TCP; {@code created} sees every socket made (so that a hung connection attempt can be closed). */
     public static SocketFactory plain(Consumer<Socket> created) {
-        return new Plain(SocketFactory.getDefault(), created);
+        return new Plain(created);
     }
 
     /** TLS (ssl://, wss://); Paho requires an SSLSocketFactory for these schemes. */
@@ -39,12 +39,14 @@ public final class NoDelaySockets {
         return new Tls(delegate, created);
     }
 
+    /**
+     * Plain TCP sockets are {@link PacketSocket}s: buffered reads, and room for {@link HubClient}'s batched
+     * acknowledgements between Paho's packets.
+     */
     private static final class Plain extends SocketFactory {
-        private final SocketFactory d;
         private final Consumer<Socket> created;
 
-        Plain(SocketFactory d, Consumer<Socket> created) {
-            this.d = d;
+        Plain(Consumer<Socket> created) {
             this.created = created;
         }
 
@@ -56,27 +58,27 @@ public final class NoDelaySockets {
 
         @Override
         public Socket createSocket() throws IOException {
-            return noDelay(d.createSocket());
+            return noDelay(new PacketSocket());
         }
 
         @Override
         public Socket createSocket(String host, int port) throws IOException {
-            return noDelay(d.createSocket(host, port));
+            return noDelay(new PacketSocket(host, port));
         }
 
         @Override
         public Socket createSocket(String host, int port, InetAddress localHost, int localPort) throws IOException {
-            return noDelay(d.createSocket(host, port, localHost, localPort));
+            return noDelay(new PacketSocket(host, port, localHost, localPort));
         }
 
         @Override
         public Socket createSocket(InetAddress host, int port) throws IOException {
-            return noDelay(d.createSocket(host, port));
+            return noDelay(new PacketSocket(host, port));
         }
 
         @Override
         public Socket createSocket(InetAddress address, int port, InetAddress localAddress, int localPort) throws IOException {
-            return noDelay(d.createSocket(address, port, localAddress, localPort));
+            return noDelay(new PacketSocket(address, port, localAddress, localPort));
         }
     }
 

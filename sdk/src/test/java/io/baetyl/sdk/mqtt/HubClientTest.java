@@ -95,6 +95,60 @@ class HubClientTest {
     }
 
     @Test
+    void aBatchOfAcknowledgementsAcknowledgesExactlyThoseMessages() throws Exception {
+        List<MqttMessage> first = new CopyOnWriteArrayList<>();
+        HubClient sub = client(config("batcher", false, "work/#"), first::add);
+        HubClient pub = client(config("pub", true), null);
+        for (int i = 0; i < 10; i++) {
+            pub.publish("work/" + i, 1, ("job" + i).getBytes(StandardCharsets.UTF_8), false).get(5, TimeUnit.SECONDS);
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> first.size() == 10);
+        // all but job3 and job7, in one write, not in the order received
+        List<MqttMessage> done = new java.util.ArrayList<>(first.stream()
+                .filter(m -> !m.topic().equals("work/3") && !m.topic().equals("work/7")).toList());
+        java.util.Collections.reverse(done);
+        sub.ack(done); // written before close()'s DISCONNECT, on the same connection
+        sub.close();
+
+        List<MqttMessage> second = new CopyOnWriteArrayList<>();
+        HubClient again = client(config("batcher", false, "work/#"), second::add);
+        await().atMost(Duration.ofSeconds(10)).until(() -> second.size() >= 2);
+        pub.publish("work/last", 1, "last".getBytes(StandardCharsets.UTF_8), false).get(5, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(10)).until(() -> second.stream().anyMatch(m -> m.topic().equals("work/last")));
+        // only the two left unacknowledged came again (before the new one)
+        assertThat(second).extracting(MqttMessage::topic).containsExactly("work/3", "work/7", "work/last");
+        again.ack(List.copyOf(second));
+    }
+
+    @Test
+    void overWebSocketsABatchOfAcknowledgementsGoesThroughPahoOneByOne() throws Exception {
+        int wsPort = io.baetyl.sdk.testing.FreePorts.next();
+        try (Mosquitto ws = new Mosquitto(tmp.resolve("mosquitto-ws"),
+                "allow_anonymous true\nlistener " + wsPort + " 127.0.0.1\nprotocol websockets\n").start()) {
+            MqttClientConfig c = config("ws-batcher", false, "work/#");
+            c.address = "ws://127.0.0.1:" + wsPort;
+            List<MqttMessage> first = new CopyOnWriteArrayList<>();
+            HubClient sub = client(c, first::add);
+            MqttClientConfig p = config("ws-pub", true);
+            p.address = c.address;
+            HubClient pub = client(p, null);
+            for (int i = 0; i < 4; i++) {
+                pub.publish("work/" + i, 1, ("job" + i).getBytes(StandardCharsets.UTF_8), false).get(5, TimeUnit.SECONDS);
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> first.size() == 4);
+            // raw PUBACK bytes in a WebSocket stream would break the connection; through Paho they are framed
+            sub.ack(first.stream().filter(m -> !m.topic().equals("work/2")).toList());
+            sub.close();
+            List<MqttMessage> second = new CopyOnWriteArrayList<>();
+            HubClient again = client(c, second::add);
+            pub.publish("work/last", 1, "last".getBytes(StandardCharsets.UTF_8), false).get(5, TimeUnit.SECONDS);
+            await().atMost(Duration.ofSeconds(10)).until(() -> second.stream().anyMatch(m -> m.topic().equals("work/last")));
+            assertThat(second).extracting(MqttMessage::topic).containsExactly("work/2", "work/last");
+            again.ack(List.copyOf(second));
+        }
+    }
+
+    @Test
     void reconnectsAndResubscribesAfterTheBrokerRestarts() throws Exception {
         List<MqttMessage> got = new CopyOnWriteArrayList<>();
         HubClient sub = client(config("sub", true, "t"), m -> {
