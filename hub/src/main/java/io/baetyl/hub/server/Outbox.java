@@ -424,13 +424,13 @@ final class Outbox implements Subscriber, LogReader {
         }
         if (off != savedOffset) {
             savedOffset = off;
-            broker.saveOffset(session.clientId(), off);
             var q2 = session.qos2;
-            if (q2.offset >= 0) { // the session has QoS 2 state on record: its offset moves with it
+            if (q2.offset >= 0) { // the session has QoS 2 state on record: its offset moves with it, saved first
                 q2.completed.headSet(off, true).clear();
                 q2.offset = off;
                 session.saveQos2(false);
             }
+            broker.saveOffset(session.clientId(), off);
         }
     }
 

@@ -223,13 +223,10 @@ final class Session implements ClientSession {
         return closed;
     }
 
-    /** Stores a persistent session's QoS 2 state; {@code durable}: committed before this returns. */
-    void saveQos2(boolean durable) {
+    /** Stores a persistent session's QoS 2 state; {@code now}: on record (safe from a kill -9) when this returns. */
+    void saveQos2(boolean now) {
         qos2.offset = out.ackedOffset();
-        broker.inflight().put(clientId, qos2);
-        if (durable) {
-            broker.commitNow();
-        }
+        broker.inflight().put(clientId, qos2, now);
     }
 
     void closeConnection() {
