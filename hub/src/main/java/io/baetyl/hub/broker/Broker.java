@@ -477,6 +477,9 @@ public final class Broker {
         m.put("persisted_messages", store.log().count());
         m.put("cached_bytes", cache.bytes());
         m.put("qos0_queued_bytes", qos0Budget.used());
+        m.put("qos2_journal_bytes", store.inflight().size());
+        m.put("qos2_journal_compactions", store.inflight().compactions());
+        m.put("qos2_journal_torn_bytes", store.inflight().tornBytes());
         return m;
     }
 
