@@ -91,6 +91,9 @@ alias_package baetyl-function-python36 baetyl-function-python3
 alias_package baetyl-function-python2 baetyl-function-python27
 alias_package baetyl-function-node85 baetyl-function-node8
 
+# --- one class-data-sharing archive of the JDK classes for the master and every Java module (scripts/cds-archive.sh) ---
+"$root/scripts/cds-archive.sh" "$prefix"
+
 # --- the example (native by default): config is the user's once installed, so existing files are kept ---
 example="$root/example/$mode"
 if [ -n "${EXAMPLE:-}" ]; then example="$root/$EXAMPLE/example/$mode"; fi

@@ -57,6 +57,9 @@ class ClassLoadingIT {
     }
 
     private static final Pattern LOADED = Pattern.compile("\\[class,load] (\\S+) source:");
+    /** A JDK class read from the JDK's module image, not from the install's class-data-sharing archive. */
+    private static final Pattern FROM_IMAGE = Pattern.compile("\\[class,load] (\\S+) source: jrt:/");
+    private static final Pattern FROM_ARCHIVE = Pattern.compile("\\[class,load] (\\S+) source: shared objects file");
 
     private Path dir;
     private BaetylHome baetyl;
@@ -103,12 +106,25 @@ class ClassLoadingIT {
         baetyl = null;
 
         Map<String, List<String>> loadedBy = new LinkedHashMap<>();
+        Map<String, List<String>> fromImage = new LinkedHashMap<>();
+        Map<String, List<String>> fromArchive = new LinkedHashMap<>();
         try (Stream<Path> files = Files.list(logs)) {
             for (Path f : files.toList()) {
                 String process = f.getFileName().toString().replaceFirst("-\\d+\\.log$", "");
-                loadedBy.computeIfAbsent(process, k -> new ArrayList<>()).addAll(classes(f));
+                loadedBy.computeIfAbsent(process, k -> new ArrayList<>()).addAll(classes(f, LOADED));
+                fromImage.computeIfAbsent(process, k -> new ArrayList<>()).addAll(classes(f, FROM_IMAGE));
+                fromArchive.computeIfAbsent(process, k -> new ArrayList<>()).addAll(classes(f, FROM_ARCHIVE));
             }
         }
+        // The install's class-data-sharing archive (scripts/cds-archive.sh) holds the JDK classes every process loads:
+        // when a process reads more than a tenth of its JDK classes from the JDK's image, scripts/cds/jdk-classes.lst
+        // is out of date (bench/cds-classlist.sh makes it) or the archive was not used. (The JDK's default archive,
+        // used when ours is missing, holds about half of them.)
+        assertThat(baetyl.path("lib/baetyl/baetyl-jdk.jsa")).as("the install's class-data-sharing archive").exists();
+        fromArchive.forEach((process, shared) -> assertThat(fromImage.get(process).size())
+                .as(process + " JDK classes not from the install's archive (of " + shared.size() + " from it): "
+                        + fromImage.get(process).stream().limit(20).toList())
+                .isLessThanOrEqualTo(shared.size() / 10));
         assertThat(loadedBy).as("a class-load log per process").containsKeys(FORBIDDEN.keySet().toArray(String[]::new));
         assertThat(loadedBy.get("master")).anyMatch(c -> c.equals("io.baetyl.master.engine.nativeengine.NativeEngine"));
         OWN_CLASS.forEach((pkg, own) -> assertThat(loadedBy.get(pkg)).as(pkg + " ran").anyMatch(c -> c.startsWith(own)));
@@ -120,10 +136,10 @@ class ClassLoadingIT {
         assertThat(offending).as("classes of libraries these processes never call").isEmpty();
     }
 
-    private static List<String> classes(Path log) throws IOException {
+    private static List<String> classes(Path log, Pattern pattern) throws IOException {
         List<String> out = new ArrayList<>();
         for (String line : Files.readAllLines(log)) {
-            Matcher m = LOADED.matcher(line);
+            Matcher m = pattern.matcher(line);
             if (m.find()) {
                 out.add(m.group(1));
             }
