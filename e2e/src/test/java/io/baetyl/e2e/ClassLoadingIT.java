@@ -31,9 +31,10 @@ import org.junit.jupiter.api.Timeout;
  * class-load log added; one message goes through every function (Python, Node, SQL), then the master stops and the
  * logs are read: the master in native mode loads nothing of Docker's client nor the modules' config classes (the
  * start's check runs them in a child JVM), the hub without an ExHook server nothing of gRPC or protobuf, the timer,
- * the function manager and the SQL runtime nothing of MapDB (the hub's store) or Netty's WebSocket, and the timer, which never calls the master, nothing of Netty's HTTP codec (the master client),
- * gRPC or protobuf. Each log must also show its process's own main class, so a log that was not
- * written cannot pass.
+ * the function manager and the SQL runtime nothing of MapDB (the hub's store) or Netty's WebSocket, and the timer,
+ * which never calls the master, nothing of Netty's HTTP codec (the master client), gRPC or protobuf. Each log must
+ * also show its process's own main class, so a log that was not written cannot pass. Every process also reads at
+ * least nine tenths of its JDK classes from the install's class-data-sharing archive.
  */
 @Timeout(180)
 class ClassLoadingIT {
