@@ -76,7 +76,7 @@ class CdsArchiveIT {
         try {
             client.subscribe("t/#", 1, (topic, m) -> answered.add(topic));
             client.publish("t", "{\"id\":1}".getBytes(StandardCharsets.UTF_8), 1, false);
-            await().atMost(Duration.ofSeconds(120)).as("the answers with the archive " + archiveState)
+            await().atMost(Duration.ofSeconds(120)).alias("the answers with the archive " + archiveState)
                     .until(() -> answered.containsAll(List.of("t/py3hi", "t/sqlfilter")));
         } finally {
             client.disconnect();
