@@ -105,6 +105,7 @@ class ClassLoadingIT {
         await().atMost(Duration.ofSeconds(90)).until(() -> answered.containsAll(List.of("t/py3hi", "t/node8hi", "t/sqlfilter")));
         client.disconnect();
         client.close();
+        Path archive = baetyl.path("lib/baetyl/baetyl-jdk.jsa");
         baetyl.close(); // the logs are complete once every JVM has exited
         baetyl = null;
 
@@ -123,7 +124,7 @@ class ClassLoadingIT {
         // when a process reads more than a tenth of its JDK classes from the JDK's image, scripts/cds/jdk-classes.lst
         // is out of date (bench/cds-classlist.sh makes it) or the archive was not used. (The JDK's default archive,
         // used when ours is missing, holds about half of them.)
-        assertThat(baetyl.path("lib/baetyl/baetyl-jdk.jsa")).as("the install's class-data-sharing archive").exists();
+        assertThat(archive).as("the install's class-data-sharing archive").exists();
         fromArchive.forEach((process, shared) -> assertThat(fromImage.get(process).size())
                 .as(process + " JDK classes not from the install's archive (of " + shared.size() + " from it): "
                         + fromImage.get(process).stream().limit(20).toList())
