@@ -2,6 +2,7 @@
 # Builds Baetyl for Java and lays out an install tree, like Baetyl's `make install MODE=native`:
 #   bin/baetyl                      the master launcher (execs the JVM, so SIGTERM reaches it)
 #   lib/baetyl/baetyl-master.jar
+#   lib/baetyl/baetyl-jdk.jsa       the JDK classes of all Java modules, one class-data-sharing archive (cds-archive.sh)
 #   etc/baetyl/conf.yml             \  the native example; never overwritten
 #   var/db/baetyl/application.yml   /  when they already exist
 #   var/db/baetyl/baetyl-<module>/  one native package per module: package.yml (entry) + what it runs
