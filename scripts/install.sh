@@ -2,6 +2,7 @@
 # Builds Baetyl for Java and lays out an install tree, like Baetyl's `make install MODE=native`:
 #   bin/baetyl                      the master launcher (execs the JVM, so SIGTERM reaches it)
 #   lib/baetyl/baetyl-master.jar
+#   lib/baetyl/baetyl-jdk.jsa       the JDK classes of all Java modules, one class-data-sharing archive (cds-archive.sh)
 #   etc/baetyl/conf.yml             \  the native example; never overwritten
 #   var/db/baetyl/application.yml   /  when they already exist
 #   var/db/baetyl/baetyl-<module>/  one native package per module: package.yml (entry) + what it runs
@@ -90,6 +91,9 @@ alias_package() { # alias target
 alias_package baetyl-function-python36 baetyl-function-python3
 alias_package baetyl-function-python2 baetyl-function-python27
 alias_package baetyl-function-node85 baetyl-function-node8
+
+# --- one class-data-sharing archive of the JDK classes for the master and every Java module (scripts/cds-archive.sh) ---
+"$root/scripts/cds-archive.sh" "$prefix"
 
 # --- the example (native by default): config is the user's once installed, so existing files are kept ---
 example="$root/example/$mode"

@@ -10,10 +10,6 @@ import io.baetyl.sdk.config.ConfigException;
 import io.baetyl.sdk.config.ConfigLoader;
 import io.baetyl.sdk.config.ServiceConfigLoader;
 import java.io.IOException;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
-import java.net.URL;
-import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -36,7 +32,7 @@ import java.util.function.Function;
  *       is a warning: the runtime answers that function's calls with an error).</li>
  * </ul>
  */
-public final class AppCheck implements AutoCloseable {
+public final class AppCheck {
     /** Problems found: errors stop {@code start}, warnings (unknown keys) do not. */
     public record Report(List<String> errors, List<String> warnings) {
         public boolean ok() {
@@ -46,13 +42,16 @@ public final class AppCheck implements AutoCloseable {
 
     private final Path workDir;
     private final boolean nativeMode;
-    private final Map<Path, URLClassLoader> loaders = new LinkedHashMap<>();
+    /** The module config checks this pass needs (first pass) or their results (second pass, not null). */
+    private final List<ModuleConfigChecker.Request> requests = new ArrayList<>();
+    private final Map<ModuleConfigChecker.Request, List<String>> results;
     private final List<String> errors = new ArrayList<>();
     private final List<String> warnings = new ArrayList<>();
 
-    private AppCheck(Path workDir, boolean nativeMode) {
+    private AppCheck(Path workDir, boolean nativeMode, Map<ModuleConfigChecker.Request, List<String>> results) {
         this.workDir = workDir;
         this.nativeMode = nativeMode;
+        this.results = results;
     }
 
     /** How the services of {@code app} are named in messages: {@code services[2] (name)} (v0) or {@code services.name}. */
@@ -71,17 +70,39 @@ public final class AppCheck implements AutoCloseable {
      */
     public static Report run(Path workDir, String mode, AppConfig app, String appSource,
                              Function<String, String> serviceKey) {
+        return run(workDir, mode, app, appSource, serviceKey, new InProcessConfigChecker());
+    }
+
+    /**
+     * As {@link #run(Path, String, AppConfig, String, Function)}, the modules' config files checked by
+     * {@code checker} (the running master: in a child JVM).
+     */
+    public static Report run(Path workDir, String mode, AppConfig app, String appSource,
+                             Function<String, String> serviceKey, ModuleConfigChecker checker) {
         Path root;
         try {
             root = workDir.toAbsolutePath().normalize().toRealPath();
         } catch (IOException e) {
             root = workDir.toAbsolutePath().normalize();
         }
-        try (AppCheck c = new AppCheck(root, "native".equals(mode))) {
-            for (Map.Entry<String, ServiceSpec> e : app.services.entrySet()) {
-                c.service(app, appSource, serviceKey.apply(e.getKey()), e.getKey(), e.getValue());
-            }
-            return new Report(List.copyOf(c.errors), List.copyOf(c.warnings));
+        // Two passes: the first finds which module configs to check (all at once, so a child JVM starts once), the
+        // second reports every problem in the services' order with those checks' results.
+        AppCheck first = new AppCheck(root, "native".equals(mode), null);
+        first.services(app, appSource, serviceKey);
+        List<ModuleConfigChecker.Request> wanted = List.copyOf(first.requests);
+        Map<ModuleConfigChecker.Request, List<String>> results = new LinkedHashMap<>();
+        List<List<String>> lines = wanted.isEmpty() ? List.of() : checker.check(wanted);
+        for (int i = 0; i < wanted.size(); i++) {
+            results.put(wanted.get(i), lines.get(i));
+        }
+        AppCheck c = new AppCheck(root, "native".equals(mode), results);
+        c.services(app, appSource, serviceKey);
+        return new Report(List.copyOf(c.errors), List.copyOf(c.warnings));
+    }
+
+    private void services(AppConfig app, String appSource, Function<String, String> serviceKey) {
+        for (Map.Entry<String, ServiceSpec> e : app.services.entrySet()) {
+            service(app, appSource, serviceKey.apply(e.getKey()), e.getKey(), e.getValue());
         }
     }
 
@@ -227,44 +248,21 @@ public final class AppCheck implements AutoCloseable {
                     + ")");
             return;
         }
-        List<String> lines;
-        try {
-            lines = invokeCheck(jar, KnownModules.JAVA_CONFIGS.get(module), file, display);
-        } catch (ReflectiveOperationException | IOException | LinkageError e) {
-            warnings.add(display + ": not checked: the installed " + module + " cannot check its config ("
-                    + (e.getCause() != null ? e.getCause() : e) + ")");
+        ModuleConfigChecker.Request request = new ModuleConfigChecker.Request(jar, KnownModules.JAVA_CONFIGS.get(module),
+                file, display);
+        if (results == null) {
+            requests.add(request);
             return;
         }
-        for (String l : lines) {
+        for (String l : results.getOrDefault(request, List.of())) {
             if (l.startsWith("error: ")) {
                 errors.add(l.substring("error: ".length()));
             } else if (l.startsWith("warning: ")) {
                 warnings.add(l.substring("warning: ".length()));
+            } else if (l.startsWith(ModuleConfigChecker.UNCHECKED)) {
+                warnings.add(display + ": not checked: the installed " + module + " cannot check its config ("
+                        + l.substring(ModuleConfigChecker.UNCHECKED.length()) + ")");
             }
-        }
-    }
-
-    @SuppressWarnings("unchecked")
-    private List<String> invokeCheck(Path jar, String configClass, Path file, String display)
-            throws ReflectiveOperationException, IOException {
-        Path real = jar.toRealPath();
-        URLClassLoader loader = loaders.get(real);
-        if (loader == null) {
-            // The module's own classes and libraries (its sdk, SnakeYAML), not the master's.
-            loader = new URLClassLoader(new URL[] {real.toUri().toURL()}, ClassLoader.getPlatformClassLoader());
-            loaders.put(real, loader);
-        }
-        Thread t = Thread.currentThread();
-        ClassLoader before = t.getContextClassLoader();
-        t.setContextClassLoader(loader);
-        try {
-            Method check = loader.loadClass("io.baetyl.sdk.config.ConfigCheck")
-                    .getMethod("check", String.class, String.class, String.class);
-            return (List<String>) check.invoke(null, configClass, file.toString(), display);
-        } catch (InvocationTargetException e) {
-            throw new ReflectiveOperationException(e.getCause());
-        } finally {
-            t.setContextClassLoader(before);
         }
     }
 
@@ -300,16 +298,5 @@ public final class AppCheck implements AutoCloseable {
     private String rel(Path p) {
         Path abs = p.toAbsolutePath().normalize();
         return abs.startsWith(workDir) ? workDir.relativize(abs).toString() : abs.toString();
-    }
-
-    @Override
-    public void close() {
-        for (URLClassLoader l : loaders.values()) {
-            try {
-                l.close();
-            } catch (IOException e) {
-                // nothing to do: the check is over
-            }
-        }
     }
 }

@@ -1,0 +1,91 @@
+package io.baetyl.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+import org.eclipse.paho.client.mqttv3.MqttClient;
+import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
+import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The install's class-data-sharing archive (scripts/cds-archive.sh) is an optimisation only: with the archive
+ * corrupt (its header overwritten, as a bad disk or an interrupted copy leaves it) or deleted, the native example
+ * still starts and works, the JVMs merely running without it. Each case starts the installed example and sends one
+ * message through the SQL function (a Java instance started on demand) and the Python one.
+ */
+@Timeout(420)
+class CdsArchiveIT {
+    private Path dir;
+    private BaetylHome baetyl;
+
+    @AfterEach
+    void stop() throws Exception {
+        if (baetyl != null) {
+            baetyl.close();
+        }
+        BaetylHome.deleteTree(dir);
+    }
+
+    @Test
+    void theExampleStartsWithItsArchiveCorruptThenDeleted() throws Exception {
+        dir = Files.createTempDirectory("e2e-cds-"); // under /tmp: the API socket path is limited to 107 bytes
+        baetyl = BaetylHome.install(dir.resolve("baetyl"));
+        Path archive = baetyl.path("lib/baetyl/baetyl-jdk.jsa");
+        assertThat(archive).as("install.sh made the archive").isRegularFile();
+        assertThat(Files.size(archive)).isGreaterThan(1 << 20);
+
+        Files.setPosixFilePermissions(archive, PosixFilePermissions.fromString("rw-r--r--"));
+        byte[] garbage = new byte[64 * 1024];
+        new Random(18).nextBytes(garbage);
+        try (FileChannel ch = FileChannel.open(archive, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap(garbage), 0);
+        }
+        startAndAnswer("corrupt");
+        baetyl.close();
+
+        Files.delete(archive);
+        startAndAnswer("deleted");
+    }
+
+    private void startAndAnswer(String archiveState) throws Exception {
+        baetyl.start();
+        await().atMost(Duration.ofSeconds(90)).until(() -> Stream.of("func-sql-filter-1", "func-python3-sayhi-1")
+                .allMatch(c -> baetyl.output().contains("rule subscribed: clientid=" + c + " ")));
+        Set<String> answered = ConcurrentHashMap.newKeySet();
+        MqttClient client = new MqttClient(baetyl.mqttAddress(), "e2e-cds-" + archiveState, new MemoryPersistence());
+        MqttConnectOptions o = new MqttConnectOptions();
+        o.setUserName("test");
+        o.setPassword("hahaha".toCharArray());
+        client.connect(o);
+        try {
+            client.subscribe("t/#", 1, (topic, m) -> answered.add(topic));
+            client.publish("t", "{\"id\":1}".getBytes(StandardCharsets.UTF_8), 1, false);
+            await().atMost(Duration.ofSeconds(120)).alias("the answers with the archive " + archiveState)
+                    .until(() -> answered.containsAll(List.of("t/py3hi", "t/sqlfilter")));
+        } finally {
+            client.disconnect();
+            client.close();
+        }
+        for (String service : List.of("localhub", "function-manager", "timer")) {
+            assertThat(baetyl.instances(service)).as(service + " running with the archive " + archiveState)
+                    .containsKey(service);
+        }
+        assertThat(baetyl.output()).as("no JVM refused to start").doesNotContain("Error occurred during initialization");
+    }
+}
