@@ -64,7 +64,7 @@ final class Qos2Handshake {
             return;
         }
         if (session.persistent) {
-            session.qos2Saver.now();
+            session.saveQos2(true);
         }
         for (int pid : releasing) {
             ch.write(session.protocol.ack(MqttMessageType.PUBREL, pid), ch.voidPromise());
@@ -85,7 +85,7 @@ final class Qos2Handshake {
         }
         outbox.acknowledged(pid);
         if (session.persistent && e.seq > 0) {
-            session.qos2Saver.soon();
+            session.saveQos2(false);
         }
     }
 
