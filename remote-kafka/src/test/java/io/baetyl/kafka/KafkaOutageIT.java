@@ -62,20 +62,8 @@ class KafkaOutageIT {
     void downAtStartAndKilledMidStreamLosesNoQos1MessageAndKeepsOrderPerKey() throws Exception {
         hub = new LocalHub(tmp.resolve("hub"));
         kafka = new KafkaBroker(tmp.resolve("kafka"), null); // not started yet
-        RemoteKafkaConfig c = new RemoteKafkaConfig();
-        c.hub.address = hub.url();
-        c.hub.username = "u1";
-        c.hub.password = "p1";
-        c.hub.interval = Duration.ofSeconds(1);
-        c.kafka.bootstrap_servers = List.of(kafka.bootstrap());
-        c.kafka.producer.max_block = Duration.ofSeconds(2);
-        RemoteKafkaConfig.Rule r = new RemoteKafkaConfig.Rule();
-        r.hub.clientid = "kafka-fleet";
-        r.hub.subscriptions.add(new MqttClientConfig.Subscription("fleet/+/pos", 1));
-        r.hub.clientid_level = 2;
-        r.kafka.topic = "fleet";
-        r.kafka.key = "${clientid}";
-        c.rules.add(r);
+        RemoteKafkaConfig c = bridgeConfig("kafka-fleet", "fleet/+/pos", "fleet", "${clientid}");
+        c.rules.get(0).hub.clientid_level = 2;
         c.validate();
 
         MqttClient pub = new MqttClient(hub.url(), "fleet-pub", new MemoryPersistence());
@@ -159,19 +147,7 @@ class KafkaOutageIT {
         kafka = new KafkaBroker(tmp.resolve("kafka"), null);
         kafka.start();
         kafka.createTopic("held", 2);
-        RemoteKafkaConfig c = new RemoteKafkaConfig();
-        c.hub.address = hub.url();
-        c.hub.username = "u1";
-        c.hub.password = "p1";
-        c.hub.interval = Duration.ofSeconds(1);
-        c.kafka.bootstrap_servers = List.of(kafka.bootstrap());
-        c.kafka.producer.max_block = Duration.ofSeconds(2);
-        RemoteKafkaConfig.Rule r = new RemoteKafkaConfig.Rule();
-        r.hub.clientid = "kafka-held";
-        r.hub.subscriptions.add(new MqttClientConfig.Subscription("held/#", 1));
-        r.kafka.topic = "held";
-        r.kafka.key = "${topic}";
-        c.rules.add(r);
+        RemoteKafkaConfig c = bridgeConfig("kafka-held", "held/#", "held", "${topic}");
         c.validate();
         MqttConnectOptions o = new MqttConnectOptions();
         o.setUserName("u1");
@@ -233,6 +209,24 @@ class KafkaOutageIT {
             pub.disconnect(1000);
             pub.close(true);
         }
+    }
+
+    /** The bridge between this test's hub and Kafka, with one QoS 1 rule {@code filter} -> {@code topic}. */
+    private RemoteKafkaConfig bridgeConfig(String clientId, String filter, String topic, String key) {
+        RemoteKafkaConfig c = new RemoteKafkaConfig();
+        c.hub.address = hub.url();
+        c.hub.username = "u1";
+        c.hub.password = "p1";
+        c.hub.interval = Duration.ofSeconds(1);
+        c.kafka.bootstrap_servers = List.of(kafka.bootstrap());
+        c.kafka.producer.max_block = Duration.ofSeconds(2);
+        RemoteKafkaConfig.Rule r = new RemoteKafkaConfig.Rule();
+        r.hub.clientid = clientId;
+        r.hub.subscriptions.add(new MqttClientConfig.Subscription(filter, 1));
+        r.kafka.topic = topic;
+        r.kafka.key = key;
+        c.rules.add(r);
+        return c;
     }
 
     private boolean hubConnected() {
