@@ -7,6 +7,7 @@
 # Usage: bench/hub-vs-mosquitto.sh [ROUNDS]     (default 3)
 #        SCALE=20 bench/hub-vs-mosquitto.sh 1   every message count divided by 20 (a smoke run on a busy machine)
 #        ONLY=idle bench/hub-vs-mosquitto.sh   idle RSS after start and with 10,000 idle clients only
+#        ONLY=messages bench/hub-vs-mosquitto.sh   everything but that (msg/s and latency)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 rounds="${1:-3}"
@@ -58,11 +59,13 @@ run() { # label port pid mode args...
 echo "machine: $(nproc) cores, $(uname -r), $(java -version 2>&1 | head -1), $(mosquitto -h 2>/dev/null | head -1 || true)"
 echo "date: $(date -u +%FT%TZ), load: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-# idle RSS right after start (5 s settle), then with 10,000 idle clients; a fresh process each
+# idle RSS right after start (5 s settle), then with 10,000 idle clients; a fresh process each (ONLY=messages skips it)
+[ "${ONLY:-}" = messages ] || {
 start_hub; sleep 5; echo "hub idle RSS after start: $(rss_kb "$hub_pid") kB"
 run hub "$hub_port" "$hub_pid" idle --clients "$(n 10000)" --hold 5 --timeout 120; stop "$hub_pid"
 start_mosquitto; sleep 5; echo "mosquitto idle RSS after start: $(rss_kb "$mosq_pid") kB"
 run mosquitto "$mosq_port" "$mosq_pid" idle --clients "$(n 10000)" --hold 5 --timeout 120; stop "$mosq_pid"
+}
 [ "${ONLY:-}" = idle ] && exit 0
 
 start_hub; start_mosquitto

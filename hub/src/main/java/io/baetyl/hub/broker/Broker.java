@@ -86,7 +86,7 @@ public final class Broker {
         retained = new RetainedStore(store.retained(), store.retainedSizes(), limits.retainedSizeMax(),
                 limits.retainedCountMax(), metrics);
         wills = new WillStore(store.wills(), dirty);
-        inflight = new InflightStore(store.inflight(), dirty, last);
+        inflight = new InflightStore(store.inflight(), last);
         for (HubConfig.Subscription s : config.subscriptions) {
             Route r = new Route(s);
             routes.add(r);
@@ -136,12 +136,6 @@ public final class Broker {
     /** Persistent sessions' QoS 2 state. */
     public InflightStore inflight() {
         return inflight;
-    }
-
-    /** Makes what the typed stores hold durable now (QoS 2 state that must precede a packet on the wire). */
-    public void commitNow() {
-        dirty.take();
-        store.commit();
     }
 
     /** Connected clients' wills. */
@@ -483,6 +477,9 @@ public final class Broker {
         m.put("persisted_messages", store.log().count());
         m.put("cached_bytes", cache.bytes());
         m.put("qos0_queued_bytes", qos0Budget.used());
+        m.put("qos2_journal_bytes", store.inflight().size());
+        m.put("qos2_journal_compactions", store.inflight().compactions());
+        m.put("qos2_journal_torn_bytes", store.inflight().tornBytes());
         return m;
     }
 

@@ -1,5 +1,6 @@
 package io.baetyl.hub.broker;
 
+import io.baetyl.hub.persist.RecordJournal;
 import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -9,15 +10,17 @@ import java.util.TreeSet;
  * Persistent sessions' QoS 2 state by client id, what exactly-once needs to survive a reconnect or a {@code kill -9}:
  * <ul>
  *   <li>inbound: packet id → log position of each QoS 2 PUBLISH stored but not yet released by its PUBREL. It is
- *       committed before the message's log write, so a resent PUBLISH (DUP) finds it; an entry whose message did not
+ *       written before the message's log write, so a resent PUBLISH (DUP) finds it; an entry whose message did not
  *       reach the log is dropped at start ({@link #InflightStore} with the log's last position);</li>
  *   <li>outbound: the session's acknowledged offset when the record was written; the deliveries sent (packet id →
- *       log position, committed before the PUBLISH leaves, so a restart resends it with the same packet id and DUP,
+ *       log position, written before the PUBLISH leaves, so a restart resends it with the same packet id and DUP,
  *       which a client that delivers at PUBLISH recognises); those the client has received (PUBREC) and been released
- *       (PUBREL; committed before the PUBREL is sent, so a restart resends PUBREL, never the message); and the log
+ *       (PUBREL; written before the PUBREL is sent, so a restart resends PUBREL, never the message); and the log
  *       positions above that offset already completed (PUBCOMP), which must not be sent again.</li>
  * </ul>
- * One record per client, so every committed version is a consistent picture of one instant.
+ * One record per client, so every version on record is a consistent picture of one instant. The records are in the
+ * store's {@link RecordJournal}: "written before" means handed to the kernel with one {@code write} (a {@code kill -9}
+ * cannot lose it), plus a device flush only with {@code storage.fsync: true}.
  */
 public final class InflightStore {
     private static final byte VERSION = 2;
@@ -40,38 +43,40 @@ public final class InflightStore {
         }
     }
 
-    private final Map<String, byte[]> map;
-    private final DirtyFlag dirty;
+    private final RecordJournal journal;
 
-    InflightStore(Map<String, byte[]> map, DirtyFlag dirty, long lastLoggedSeq) {
-        this.map = map;
-        this.dirty = dirty;
-        for (String id : map.keySet().toArray(String[]::new)) {
+    InflightStore(RecordJournal journal, long lastLoggedSeq) {
+        this.journal = journal;
+        for (String id : journal.keys()) {
             Record r = get(id);
             if (r != null && r.received.values().removeIf(seq -> seq > lastLoggedSeq)) {
-                put(id, r); // the process died between the record's commit and the message's log write
+                put(id, r, false); // the process died between the record's write and the message's log write
             }
         }
+        journal.writePending();
     }
 
     public Record get(String clientId) {
-        byte[] b = map.get(clientId);
+        byte[] b = journal.get(clientId);
         return b == null ? null : decode(b);
     }
 
     /**
-     * Stores the record; durable at the next commit. Once a session has QoS 2 state its record stays, with the offset,
-     * until the session ends clean: the offset in it is always as new as the rest, whatever a commit catches.
+     * Stores the record; {@code now}: in the file when this returns (with every other record waiting), else at the
+     * next such write or the store thread's next round ({@link #writePending()}). Once a session has QoS 2 state its
+     * record stays, with the offset, until the session ends clean: the offset in it is always as new as the rest.
      */
-    public void put(String clientId, Record r) {
-        map.put(clientId, encode(r));
-        dirty.mark();
+    public void put(String clientId, Record r, boolean now) {
+        journal.put(clientId, encode(r), now);
     }
 
     public void remove(String clientId) {
-        if (map.remove(clientId) != null) {
-            dirty.mark();
-        }
+        journal.remove(clientId);
+    }
+
+    /** Writes the records waiting since their last {@link #put}; before offsets are committed and QoS 2 messages logged. */
+    void writePending() {
+        journal.writePending();
     }
 
     static byte[] encode(Record r) {

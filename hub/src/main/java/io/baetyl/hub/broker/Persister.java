@@ -150,10 +150,9 @@ final class Persister {
         try {
             while (!pending.isEmpty()) {
                 if (commitFirst) {
-                    // QoS 2 packet ids recorded for these messages are durable before the messages are
+                    // QoS 2 packet ids recorded for these messages are on record before the messages are
                     commitFirst = false;
-                    broker.takeDirty();
-                    store.commit();
+                    broker.inflight().writePending();
                 }
                 messages.flush();
                 durableSeq = lastSeq;
@@ -278,6 +277,8 @@ final class Persister {
             boolean last = storeStopping;
             try {
                 boolean work = broker.flushOffsets() | broker.takeDirty();
+                // QoS 2 records before the offsets they were saved with (Outbox#saveOffset saves the record first)
+                broker.inflight().writePending();
                 if (work) {
                     store.commit();
                 }

@@ -16,11 +16,14 @@ import org.slf4j.LoggerFactory;
  * {@link Store} in the storage directory: the QoS 1 log in append-only segment files ({@link FileMessageLog}, see
  * there why not in MapDB), and the small, often rewritten state (sessions' subscriptions, offsets, retained messages,
  * wills) in one MapDB file, {@code hub.mapdb}, with MapDB's write-ahead log so that a {@code kill -9} after a commit
- * loses nothing and never leaves a half-written file.
+ * loses nothing and never leaves a half-written file, and persistent sessions' QoS 2 state in {@code qos2.journal}
+ * ({@link RecordJournal}: it changes at every QoS 2 packet, and a MapDB commit forces the device each time).
  */
 public final class MapDbStore implements Store {
     private static final Logger log = LoggerFactory.getLogger(MapDbStore.class);
     public static final String FILE_NAME = "hub.mapdb";
+    /** The QoS 2 state's journal ({@link RecordJournal}); before it, the MapDB map {@code inflight}. */
+    public static final String JOURNAL_FILE_NAME = "qos2.journal";
     /** Largest size at which a QoS 1 log segment is closed; smaller caps get smaller segments (see below). */
     public static final long SEGMENT_BYTES = 64L * 1024 * 1024;
     private static final long MIN_SEGMENT_BYTES = 16 * 1024;
@@ -32,7 +35,7 @@ public final class MapDbStore implements Store {
     private final Map<String, byte[]> retained;
     private final Map<String, Integer> retainedSizes;
     private final Map<String, byte[]> wills;
-    private final Map<String, byte[]> inflight;
+    private final RecordJournal inflight;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     /**
@@ -66,11 +69,39 @@ public final class MapDbStore implements Store {
         // hash map of the messages themselves would take a random read per entry, a second for 5,000 of them)
         retainedSizes = db.treeMap("retainedIndex", Serializer.STRING, Serializer.INTEGER).createOrOpen();
         wills = db.hashMap("wills", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
-        inflight = db.hashMap("inflight", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
         db.commit();
+        inflight = new RecordJournal(dir.resolve(JOURNAL_FILE_NAME), fsync);
+        migrateInflight();
         long segment = Math.max(MIN_SEGMENT_BYTES, Math.min(SEGMENT_BYTES, logMaxBytes / 16));
         messages = new FileMessageLog(dir, fsync, segment, rollAfterMillis, logMaxBytes, logMaxCount);
         log.info("store opened: file={}", file);
+    }
+
+    /**
+     * One way, from stores written before the journal: the MapDB map {@code inflight} moves into the journal (forced to
+     * the device before the map is emptied, so that a crash in between finds the state in one of them; the journal's
+     * record wins where both have one).
+     */
+    private void migrateInflight() {
+        if (!db.exists("inflight")) {
+            return;
+        }
+        Map<String, byte[]> old = db.hashMap("inflight", Serializer.STRING, Serializer.BYTE_ARRAY).open();
+        if (old.isEmpty()) {
+            return;
+        }
+        int n = 0;
+        for (Map.Entry<String, byte[]> e : old.entrySet()) {
+            if (inflight.get(e.getKey()) == null) {
+                inflight.put(e.getKey(), e.getValue(), false);
+                n++;
+            }
+        }
+        inflight.writePending();
+        inflight.force();
+        old.clear();
+        db.commit();
+        log.info("QoS 2 state moved from {} to {}: sessions={}", FILE_NAME, JOURNAL_FILE_NAME, n);
     }
 
     @Override
@@ -104,7 +135,7 @@ public final class MapDbStore implements Store {
     }
 
     @Override
-    public Map<String, byte[]> inflight() {
+    public RecordJournal inflight() {
         return inflight;
     }
 
@@ -119,6 +150,7 @@ public final class MapDbStore implements Store {
     public void close() {
         if (closed.compareAndSet(false, true)) {
             messages.close();
+            inflight.close();
             db.commit();
             db.close();
             log.info("store closed");

@@ -11,7 +11,7 @@ public final class MemoryStore implements Store {
     private final Map<String, byte[]> retained = new ConcurrentHashMap<>();
     private final Map<String, Integer> retainedSizes = new ConcurrentHashMap<>();
     private final Map<String, byte[]> wills = new ConcurrentHashMap<>();
-    private final Map<String, byte[]> inflight = new ConcurrentHashMap<>();
+    private final RecordJournal inflight = RecordJournal.inMemory();
 
     public MemoryStore() {
         this(Long.MAX_VALUE, Long.MAX_VALUE);
@@ -48,7 +48,7 @@ public final class MemoryStore implements Store {
     }
 
     @Override
-    public Map<String, byte[]> inflight() {
+    public RecordJournal inflight() {
         return inflight;
     }
 

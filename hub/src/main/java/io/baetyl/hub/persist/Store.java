@@ -26,8 +26,11 @@ public interface Store extends AutoCloseable {
     /** Wills of connected clients: client id → encoded message. */
     Map<String, byte[]> wills();
 
-    /** Persistent sessions' QoS 2 state (packet ids in flight both ways): client id → encoded record. */
-    Map<String, byte[]> inflight();
+    /**
+     * Persistent sessions' QoS 2 state (packet ids in flight both ways): client id → encoded record, in its own
+     * journal, durable at a {@code write} rather than at {@link #commit()} (see {@link RecordJournal}).
+     */
+    RecordJournal inflight();
 
     /** Makes every write to the maps so far durable. */
     void commit();

@@ -262,14 +262,14 @@ final class Inbox {
     private void received(int pid, long seq) {
         session.qos2.received.put(pid, seq);
         if (session.persistent) {
-            session.saveQos2(false); // committed by the flush, before the log write (see Broker#appendQos1)
+            session.qos2Saver.pending(); // written by the log's flush, before the message (see Broker#appendQos1)
         }
     }
 
     /** QoS 2, step 2 in: the client will not send this message again; the packet id is free. */
     void onPubRel(int pid) {
         if (session.qos2.received.remove(pid) != null && session.persistent) {
-            session.saveQos2(false);
+            session.qos2Saver.soon();
         }
         ch.writeAndFlush(session.protocol.ack(MqttMessageType.PUBCOMP, pid));
     }

@@ -196,7 +196,7 @@ final class Outbox implements Subscriber, LogReader {
         if (sent > 0) {
             if (unsavedQos2) {
                 unsavedQos2 = false;
-                session.saveQos2(true); // the packet ids are on record before the PUBLISHes leave
+                session.qos2Saver.now(); // the packet ids are on record before the PUBLISHes leave
             }
             ch.flush();
         }
@@ -387,19 +387,18 @@ final class Outbox implements Subscriber, LogReader {
         }
     }
 
-    /** A delivery left the window (QoS 2: PUBCOMP): what waited for room follows, or the offset moves. */
+    /** A delivery left the window (QoS 2: PUBCOMP): at the read's end what waited for room follows (one flush). */
     void acknowledged(int pid) {
         session.events.acked(session, pid);
-        refill();
+        acksInRead = true;
     }
 
     private void refill() {
+        saveOffset(); // first: QoS 2 deliveries completed below the new offset leave the window
         if (!retainedOwed.isEmpty()) {
             drainRetained();
         } else if (cursor < broker.committedSeq() && session.hasSubscriptions()) {
             drainLog();
-        } else {
-            saveOffset();
         }
     }
 
@@ -424,12 +423,12 @@ final class Outbox implements Subscriber, LogReader {
         }
         if (off != savedOffset) {
             savedOffset = off;
-            broker.saveOffset(session.clientId(), off);
             var q2 = session.qos2;
-            if (q2.offset >= 0) { // the session has QoS 2 state on record: its offset moves with it
+            if (q2.offset >= 0) { // the session has QoS 2 state on record: the offset is saved after it
                 q2.completed.headSet(off, true).clear();
-                q2.offset = off;
-                session.saveQos2(false);
+                session.qos2Saver.soon();
+            } else {
+                broker.saveOffset(session.clientId(), off);
             }
         }
     }

@@ -64,7 +64,7 @@ final class Qos2Handshake {
             return;
         }
         if (session.persistent) {
-            session.saveQos2(true);
+            session.qos2Saver.now();
         }
         for (int pid : releasing) {
             ch.write(session.protocol.ack(MqttMessageType.PUBREL, pid), ch.voidPromise());
@@ -85,7 +85,7 @@ final class Qos2Handshake {
         }
         outbox.acknowledged(pid);
         if (session.persistent && e.seq > 0) {
-            session.saveQos2(false);
+            session.qos2Saver.soon();
         }
     }
 

@@ -48,6 +48,7 @@ final class Session implements ClientSession {
     final SubscriptionSet subscriptions;
     /** QoS 2 packet ids in flight both ways; stored for a persistent session ({@link InflightStore}). */
     InflightStore.Record qos2 = new InflightStore.Record();
+    final Qos2Saver qos2Saver;
     private volatile boolean connected;
     private boolean ended;
     /** Completes once this session is unregistered and saved (what a takeover waits for). */
@@ -69,6 +70,7 @@ final class Session implements ClientSession {
         this.subscriptions = new SubscriptionSet(broker, clientId);
         this.out = new Outbox(this, broker, ch);
         this.in = new Inbox(this, broker, ch);
+        this.qos2Saver = new Qos2Saver(this, broker);
     }
 
     @Override
@@ -171,7 +173,7 @@ final class Session implements ClientSession {
         }
         if (persistent) {
             out.saveOffset();
-            saveQos2(false);
+            qos2Saver.pending();
             long expiry = protocol.sessionExpirySeconds();
             if (expiry == 0) {
                 broker.forgetSession(clientId); // the DISCONNECT set the interval to 0
@@ -221,15 +223,6 @@ final class Session implements ClientSession {
             }
         });
         return closed;
-    }
-
-    /** Stores a persistent session's QoS 2 state; {@code durable}: committed before this returns. */
-    void saveQos2(boolean durable) {
-        qos2.offset = out.ackedOffset();
-        broker.inflight().put(clientId, qos2);
-        if (durable) {
-            broker.commitNow();
-        }
     }
 
     void closeConnection() {

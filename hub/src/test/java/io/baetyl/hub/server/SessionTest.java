@@ -226,6 +226,36 @@ class SessionTest {
     }
 
     @Test
+    void pubcompsOfOneReadRefillTheWindowTogetherAndTheRecordIsSavedWithTheOffset() {
+        EmbeddedChannel sub = connect("qs", false, 0, false);
+        subscribe(sub, "a/#", MqttQoS.EXACTLY_ONCE, 2);
+        EmbeddedChannel pub = connect("p", true, 0, false);
+        for (int i = 1; i <= 4; i++) {
+            pub.writeInbound(publish("a/x", "m" + i, MqttQoS.EXACTLY_ONCE, i, false));
+            expectAck(pub, MqttMessageType.PUBREC, i);
+        }
+        int p1 = expectPublish(sub, "m1", 2, false).variableHeader().packetId();
+        int p2 = expectPublish(sub, "m2", 2, false).variableHeader().packetId();
+        long before = broker.offset("qs");
+        sub.writeInbound(ack(MqttMessageType.PUBREC, p1), ack(MqttMessageType.PUBREC, p2));
+        skipResentPublishes(sub, -1);
+        expectAck(sub, MqttMessageType.PUBREL, p1);
+        expectAck(sub, MqttMessageType.PUBREL, p2);
+        // both PUBCOMPs in one socket read: the completed deliveries leave the window, the next two go out together
+        sub.writeInbound(ack(MqttMessageType.PUBCOMP, p1), ack(MqttMessageType.PUBCOMP, p2));
+        skipResends(sub, -1, true);
+        int p3 = expectPublish(sub, "m3", 2, false).variableHeader().packetId();
+        int p4 = expectPublish(sub, "m4", 2, false).variableHeader().packetId();
+        sub.runPendingTasks(); // the end of the event-loop round: the record is saved, then the offset
+        assertThat(broker.offset("qs")).isEqualTo(before + 2);
+        var record = broker.inflight().get("qs");
+        assertThat(record.offset).isEqualTo(before + 2);
+        assertThat(record.sent).containsOnlyKeys(p3, p4);
+        assertThat(record.released).isEmpty();
+        assertThat(record.completed).isEmpty();
+    }
+
+    @Test
     void qos2ReleasedStateSurvivesACrashAndPubrelIsResentNotTheMessage() {
         EmbeddedChannel sub = connect("s", false, 0, false);
         subscribe(sub, "a/#", MqttQoS.EXACTLY_ONCE, 2);
