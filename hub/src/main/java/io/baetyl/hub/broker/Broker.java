@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,6 +37,8 @@ public final class Broker {
     private final Map<String, ClientSession> sessions = new ConcurrentHashMap<>();
     private final RetainedStore retained;
     private final DirtyFlag dirty = new DirtyFlag();
+    /** Subscription writes ({@link SubscriptionStore#changes()}) that a completed commit holds. */
+    private final AtomicLong subscriptionsCommitted = new AtomicLong();
     private final OffsetStore offsets;
     private final SubscriptionStore subscriptions;
     private final WillStore wills;
@@ -258,6 +261,26 @@ public final class Broker {
 
     boolean takeDirty() {
         return dirty.take();
+    }
+
+    /** Commits the store; what the subscriptions held when it began is on record once it returns. */
+    void commit() {
+        long changes = subscriptions.changes();
+        store.commit();
+        subscriptionsCommitted.accumulateAndGet(changes, Math::max);
+    }
+
+    /**
+     * Commits the store now unless every subscription write is in a completed commit. QoS 2 records go to their
+     * journal at once, subscriptions only with the store's next commit: without this, a {@code kill -9} right after a
+     * SUBSCRIBE could restore a session with QoS 2 deliveries in flight but without the subscription they came from,
+     * and nothing more would be sent to it. Called before a QoS 2 record is written for a packet about to leave; it
+     * commits only after a subscription changed, so a stream of QoS 2 messages stays commit-free.
+     */
+    public void commitSubscriptions() {
+        if (subscriptionsCommitted.get() < subscriptions.changes()) {
+            commit();
+        }
     }
 
     // ---- publishing ----------------------------------------------------------------------------------------------
@@ -487,6 +510,6 @@ public final class Broker {
     public void close(long timeoutMillis) {
         persister.stop(timeoutMillis, TimeUnit.MILLISECONDS);
         flushOffsets();
-        store.commit();
+        commit();
     }
 }

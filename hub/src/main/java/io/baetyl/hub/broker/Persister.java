@@ -168,7 +168,7 @@ final class Persister {
                         }
                     }
                     broker.takeDirty();
-                    store.commit();
+                    broker.commit();
                 }
                 broker.metrics().persisted.add(batch.size());
                 broker.committed(batch, durableSeq);
@@ -280,7 +280,7 @@ final class Persister {
                 // QoS 2 records before the offsets they were saved with (Outbox#saveOffset saves the record first)
                 broker.inflight().writePending();
                 if (work) {
-                    store.commit();
+                    broker.commit();
                 }
                 long now = System.currentTimeMillis();
                 if (now >= nextFree) {

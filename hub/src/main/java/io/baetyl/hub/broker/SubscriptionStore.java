@@ -3,6 +3,7 @@ package io.baetyl.hub.broker;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 
 /**
@@ -13,6 +14,8 @@ import java.util.function.BiConsumer;
 public final class SubscriptionStore {
     private final Map<String, byte[]> map;
     private final DirtyFlag dirty;
+    /** Writes so far: a commit that began after reading {@code n} holds the first {@code n}. */
+    private final AtomicLong changes = new AtomicLong();
 
     SubscriptionStore(Map<String, byte[]> map, DirtyFlag dirty) {
         this.map = map;
@@ -32,16 +35,23 @@ public final class SubscriptionStore {
             return;
         }
         map.put(clientId, encode(subscriptions));
+        changes.incrementAndGet();
         dirty.mark();
     }
 
     /** Removes a client's subscriptions; true if it had some stored. */
     public boolean remove(String clientId) {
         if (map.remove(clientId) != null) {
+            changes.incrementAndGet();
             dirty.mark();
             return true;
         }
         return false;
+    }
+
+    /** How many writes were made (see {@link Broker#commitSubscriptions()}). */
+    long changes() {
+        return changes.get();
     }
 
     public boolean contains(String clientId) {

@@ -24,8 +24,12 @@ final class Qos2Saver {
         this.broker = broker;
     }
 
-    /** In the journal (safe from a kill -9) when this returns. */
+    /**
+     * In the journal (safe from a kill -9) when this returns, and so are the session's subscriptions: a restored
+     * record without them would leave its deliveries nothing to follow.
+     */
     void now() {
+        broker.commitSubscriptions();
         save(true);
     }
 
