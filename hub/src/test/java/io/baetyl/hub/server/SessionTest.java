@@ -290,6 +290,102 @@ class SessionTest {
         assertThat((Object) third.readOutbound()).isNull();
     }
 
+    /**
+     * A window full of restored released deliveries whose PUBCOMPs all come in one socket read (the refill waits for
+     * the read's end): the offset passes the completed deliveries and the message that waited for room goes out.
+     */
+    @Test
+    void restoredFullQos2WindowCompletedInOneReadLetsTheNextMessageOut() {
+        EmbeddedChannel sub = connect("s", false, 0, false);
+        subscribe(sub, "a/#", MqttQoS.EXACTLY_ONCE, 2);
+        EmbeddedChannel pub = connect("p", true, 0, false);
+        for (int i = 1; i <= 3; i++) {
+            pub.writeInbound(publish("a/x", "m" + i, MqttQoS.EXACTLY_ONCE, i, false));
+        }
+        int p1 = expectPublish(sub, "m1", 2, false).variableHeader().packetId();
+        int p2 = expectPublish(sub, "m2", 2, false).variableHeader().packetId();
+        sub.writeInbound(ack(MqttMessageType.PUBREC, p1), ack(MqttMessageType.PUBREC, p2));
+        skipResentPublishes(sub, -1);
+        expectAck(sub, MqttMessageType.PUBREL, p1);
+        expectAck(sub, MqttMessageType.PUBREL, p2);
+        assertThat((Object) sub.readOutbound()).as("m3 waits for room in the window of 2").isNull();
+        broker = broker(); // the hub dies before any PUBCOMP (a new broker on the same store, as after kill -9)
+        EmbeddedChannel again = connect("s", false, 0, true);
+        expectAck(again, MqttMessageType.PUBREL, p1);
+        expectAck(again, MqttMessageType.PUBREL, p2);
+        again.writeInbound(ack(MqttMessageType.PUBCOMP, p1), ack(MqttMessageType.PUBCOMP, p2)); // one read
+        skipResends(again, -1, true);
+        expectPublish(again, "m3", 2, false);
+    }
+
+    /**
+     * The subscriptions of a persistent session are committed before its first QoS 2 PUBLISH leaves: the QoS 2 record
+     * is in its journal at once, and after a {@code kill -9} a record without the subscription it came from restored a
+     * session that was sent nothing more (Qos2CrashIT stalled so when the kill came before the store's next commit).
+     */
+    @Test
+    void subscriptionIsCommittedBeforeTheFirstQos2PublishLeaves() {
+        SnapshotStore snapshots = new SnapshotStore();
+        broker = new Broker(config, snapshots);
+        brokers.add(broker);
+        EmbeddedChannel sub = connect("s", false, 0, false);
+        subscribe(sub, "a/#", MqttQoS.EXACTLY_ONCE, 2);
+        EmbeddedChannel pub = connect("p", true, 0, false);
+        pub.writeInbound(publish("a/x", "m1", MqttQoS.EXACTLY_ONCE, 1, false));
+        expectPublish(sub, "m1", 2, false);
+        assertThat(snapshots.committedSubscriptions).containsKey("s");
+    }
+
+    /** A store on the heap that keeps a copy of the subscriptions as of its last commit (what a kill -9 leaves). */
+    private static final class SnapshotStore implements io.baetyl.hub.persist.Store {
+        private final MemoryStore live = new MemoryStore();
+        volatile java.util.Map<String, byte[]> committedSubscriptions = java.util.Map.of();
+
+        @Override
+        public io.baetyl.hub.persist.MessageLog log() {
+            return live.log();
+        }
+
+        @Override
+        public java.util.Map<String, byte[]> subscriptions() {
+            return live.subscriptions();
+        }
+
+        @Override
+        public java.util.Map<String, Long> offsets() {
+            return live.offsets();
+        }
+
+        @Override
+        public java.util.Map<String, byte[]> retained() {
+            return live.retained();
+        }
+
+        @Override
+        public java.util.Map<String, Integer> retainedSizes() {
+            return live.retainedSizes();
+        }
+
+        @Override
+        public java.util.Map<String, byte[]> wills() {
+            return live.wills();
+        }
+
+        @Override
+        public io.baetyl.hub.persist.RecordJournal inflight() {
+            return live.inflight();
+        }
+
+        @Override
+        public synchronized void commit() {
+            committedSubscriptions = java.util.Map.copyOf(live.subscriptions());
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
     @Test
     void secondConnectionWithTheSameIdTakesOverAndFindsTheSession() {
         EmbeddedChannel first = connect("c", false, 0, false);
