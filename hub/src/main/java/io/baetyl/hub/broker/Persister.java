@@ -277,7 +277,7 @@ final class Persister {
             boolean last = storeStopping;
             try {
                 boolean work = broker.flushOffsets() | broker.takeDirty();
-                // QoS 2 records before the offsets they were saved with (Outbox#saveOffset saves the record first)
+                // QoS 2 records before the offsets they were saved with (Qos2Saver writes the record, then the offset)
                 broker.inflight().writePending();
                 if (work) {
                     broker.commit();
