@@ -11,7 +11,8 @@
 # Needs: mvn package (hub, remote-kafka and bench jars); Maven for the first Kafka download.
 # Usage: bench/hub-to-kafka.sh [COUNT] [RATE]     (default 200000 messages, 10000 msg/s)
 #        WINDOW=1000 bench/hub-to-kafka.sh        the hub's in-flight QoS 1 window per session (default 100)
-#        BRIDGE_JAVA_OPTS=... adds JVM options to the bridge (e.g. a JFR recording); LINGER=1ms the bridge's
+#        BRIDGE_JAVA_OPTS=..., HUB_JAVA_OPTS=... add JVM options to the bridge or the hub (e.g. a JFR recording, or
+#        another JIT); LINGER=1ms the bridge's
 #        kafka.producer.linger (default: the module's 5ms); SKIP_DIRECT=1, SKIP_RESTART=1 skip those runs;
 #        INFLIGHT=1 the producer's max.in.flight.requests.per.connection (default 5);
 #        RULES=4 one rule (one hub session) per key instead of one for all four;
@@ -64,7 +65,7 @@ message:
         size: $window
 logger: {level: info}
 YML
-(cd "$work/hub" && MALLOC_ARENA_MAX=2 exec java $(opts_of "$root/hub/jvm.options") -jar "$hub_jar" -c service.yml > hub.log 2>&1) &
+(cd "$work/hub" && MALLOC_ARENA_MAX=2 exec java $(opts_of "$root/hub/jvm.options") ${HUB_JAVA_OPTS:-} -jar "$hub_jar" -c service.yml > hub.log 2>&1) &
 hub_pid=$!; pids+=("$hub_pid")
 wait_port "$hub_port"
 
