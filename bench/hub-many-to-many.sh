@@ -10,6 +10,7 @@
 # Usage: bench/hub-many-to-many.sh [ROUNDS]        (default 3)
 #        QOS="0 1 2"  the QoS levels to run (default "0 1")
 #        COUNT=N      messages per publisher (default 20000; 16 x N published, 64 x N delivered)
+#        WINDOW=N     messages per publisher between publish and arrival (default: the load generator's)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 rounds="${1:-3}"
@@ -71,7 +72,7 @@ for r in $(seq "$rounds"); do
       "${bench[@]}" manytomany --port "$port" --username test --password hahaha --count "$(( count / 10 + 100 ))" \
         --timeout 30 > /dev/null 2>&1 || true
       for q in $qos_levels; do
-        run "$target cpus=$cpus qos=$q" --qos "$q" --count "$count" --timeout 120
+        run "$target cpus=$cpus qos=$q" --qos "$q" --count "$count" --timeout 120 ${WINDOW:+--window "$WINDOW"}
       done
       stop "$pid"
     done
