@@ -1,0 +1,52 @@
+#!/bin/bash
+# Latency of hub variants side by side with Mosquitto (issue 14: which JIT, how many event loops). Starts three hubs
+# (shaded jar, hub/jvm.options as the install's launcher uses them): as shipped ("c1"), with one event loop ("c1one"),
+# with C2 ("c2"), and Mosquitto (set_tcp_nodelay, no persistence, as in bench/hub-vs-mosquitto.sh), all on free ports
+# of 127.0.0.1; warms each with `latency --rate 2000 --count 10000` per QoS, then ROUNDS times, for QoS 0/1/2 at 200
+# and 2,000 msg/s, runs `latency --count 5*rate` against each in turn. Prints p50/p99 per run and the hubs' RSS at the
+# end. Stops everything it started, by PID. Needs: mvn package (hub and bench jars) and mosquitto.
+# Usage: bench/hub-latency-variants.sh [ROUNDS]   (default 2; about 4 minutes a round)
+set -uo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+rounds="${1:-2}"
+hub_jar="$(ls "$root"/hub/target/baetyl-hub-*-all.jar)"
+bench=(java -Xmx512m -jar "$(ls "$root"/bench/target/baetyl-bench-*-all.jar)")
+work="$(mktemp -d /tmp/baetyl-latvar.XXXXXX)"
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+wait_port() { for _ in $(seq 100); do (echo > "/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+declare -A PORT PID
+start_hub() { # label extra-jvm-options...
+  local label=$1; shift
+  local port; port="$(free_port)"
+  mkdir -p "$work/$label"
+  printf 'listen: [tcp://127.0.0.1:%s]\nprincipals:\n  - {username: test, password: hahaha, permissions: [{action: pub, permit: ["#"]}, {action: sub, permit: ["#"]}]}\n' "$port" > "$work/$label/service.yml"
+  local opts=()
+  while IFS= read -r line; do case "$line" in ''|'#'*) ;; *) opts+=("$line") ;; esac; done < "$root/hub/jvm.options"
+  (cd "$work/$label" && MALLOC_ARENA_MAX=2 exec java "${opts[@]}" "$@" -jar "$hub_jar" -c service.yml > hub.log 2>&1) &
+  PID[$label]=$!; pids+=($!); PORT[$label]=$port; wait_port "$port"
+}
+start_hub c1
+start_hub c1one -Dbaetyl.hub.eventLoops=1
+start_hub c2 -XX:TieredStopAtLevel=4 -XX:CICompilerCount=2
+mp="$(free_port)"
+printf 'listener %s 127.0.0.1\nallow_anonymous true\nset_tcp_nodelay true\npersistence false\nmax_inflight_messages 0\n' "$mp" > "$work/mosquitto.conf"
+mosquitto -c "$work/mosquitto.conf" > "$work/mosquitto.log" 2>&1 &
+PID[mosq]=$!; pids+=($!); PORT[mosq]=$mp; wait_port "$mp"
+run() { # label bench-args...
+  local label=$1; shift
+  "${bench[@]}" "$@" --port "${PORT[$label]}" --username test --password hahaha --pid "${PID[$label]}" 2>/dev/null \
+    | grep -E 'p50|p99|received' | tr '\n' ' ' | sed "s/^/$label $* : /"; echo
+}
+echo "date: $(date -u +%FT%TZ), load: $(cut -d' ' -f1-3 /proc/loadavg)"
+for t in c1 c1one c2 mosq; do for q in 0 1 2; do run $t latency --qos $q --rate 2000 --count 10000 --timeout 30 >/dev/null; done; done
+echo "warm, load: $(cut -d' ' -f1-3 /proc/loadavg)"
+for r in $(seq "$rounds"); do
+  echo "round $r"
+  for q in 0 1 2; do for rate in 200 2000; do for t in c1 c1one c2 mosq; do
+    run $t latency --qos $q --rate $rate --count $((rate * 5)) --timeout 30
+  done; done; done
+done
+for t in c1 c1one c2; do echo "$t RSS $(awk '/VmRSS/ {print $2}' "/proc/${PID[$t]}/status") kB"; done
