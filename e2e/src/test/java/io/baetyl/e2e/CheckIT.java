@@ -130,6 +130,35 @@ class CheckIT {
                 + "function-manager): functions[1].instance.min: 5 is more than instance.max 2");
     }
 
+    /**
+     * The boot's remembered pass (master {@code PassedCheckCache}): a start after a passing one skips the modules'
+     * config check, but a changed service.yml is checked again and refused, and the pass is not forgotten by it.
+     */
+    @Test
+    void aStartSkipsTheModuleCheckOnlyWhileNothingChangedSinceItPassed() throws Exception {
+        Path records = baetyl.path("var/db/baetyl/config-check.cache");
+        Files.deleteIfExists(records); // another test's start may have left one
+        baetyl.start();
+        baetyl.close();
+        int first = baetyl.output().length();
+        assertThat(baetyl.output()).doesNotContain("module config check skipped");
+        assertThat(records).isRegularFile();
+
+        editReplacing("var/db/baetyl/function-manager-conf/service.yml", "      min: 0\n      max: 10\n",
+                "      min: 5\n      max: 2\n");
+        BaetylHome.Result refused = baetyl.run("start");
+        assertThat(refused.status()).as(refused.output()).isEqualTo(1);
+        assertThat(refused.output()).contains("var/db/baetyl/function-manager-conf/service.yml (service "
+                + "function-manager): functions[1].instance.min: 5 is more than instance.max 2")
+                .contains("nothing was started").contains("1 of 5 config files changed since they last passed")
+                .doesNotContain("module config check skipped").doesNotContain("instance started");
+
+        restore();
+        baetyl.start();
+        baetyl.close();
+        assertThat(baetyl.output().substring(first)).contains("module config check skipped: the 5 config files");
+    }
+
     @Test
     void aHubWithAMisspelledListenOrNoneAtAll() throws Exception {
         editReplacing("var/db/baetyl/localhub-conf/service.yml", "listen:", "listens:");

@@ -106,7 +106,7 @@ public final class Master implements AutoCloseable {
             web = io.baetyl.master.web.OperatorWeb.start(new Operations(this,
                     new AccessPolicy(config.server.update.allowed)));
         }
-        ota.applyApp(null, null);
+        ota.boot();
         log.info("services started: {}", services.names());
     }
 

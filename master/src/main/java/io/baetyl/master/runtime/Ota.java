@@ -4,6 +4,7 @@ import io.baetyl.master.api.ApiException;
 import io.baetyl.master.check.AppCheck;
 import io.baetyl.master.check.ChildJvmConfigChecker;
 import io.baetyl.master.check.CheckFailedException;
+import io.baetyl.master.check.PassedCheckCache;
 import io.baetyl.master.config.AppConfig;
 import io.baetyl.master.config.AppConfigLoader;
 import io.baetyl.master.config.AppPaths;
@@ -173,6 +174,15 @@ final class Ota implements AutoCloseable {
      * @param target already confined to the working dir, or null
      */
     synchronized void applyApp(String trace, Path target) throws Exception {
+        applyApp(trace, target, false);
+    }
+
+    /** The boot's apply: as {@link #applyApp(String, Path)}, the module config check skipped if it cannot change. */
+    synchronized void boot() throws Exception {
+        applyApp(null, null, true);
+    }
+
+    private void applyApp(String trace, Path target, boolean boot) throws Exception {
         Path appFile = workDir.resolve(AppConfig.DEFAULT_PATH);
         Path oldFile = appFile.resolveSibling("application.yml.old");
         OtaLog ota = otaLog(trace, "APP", target != null);
@@ -193,7 +203,7 @@ final class Ota implements AutoCloseable {
             } catch (IllegalArgumentException e) {
                 throw new ConfigException(appFile + ": " + e.getMessage(), e);
             }
-            check(next);
+            check(next, boot);
         } catch (ConfigException e) {
             if (target != null) {
                 restore(oldFile, appFile);
@@ -248,13 +258,18 @@ final class Ota implements AutoCloseable {
      * What {@code start} would fail on, found before anything stops or starts ({@link AppCheck}): native packages,
      * module configs. Warnings (unknown keys) are logged.
      *
+     * @param boot true at the master's start: the module configs that passed before, unchanged, are not checked again
      * @throws CheckFailedException with one line per problem
      */
-    private void check(AppConfig next) {
+    private void check(AppConfig next, boolean boot) {
         // The modules' own config classes (about 1,800 classes for the native example) load in a short-lived child
         // JVM, not in the master, which would keep their metaspace and the heap they grew (docs/PERFORMANCE.md).
+        // That child costs about a second of CPU; at boot it is skipped when the files, the module jars and the master
+        // are those of the last passing check (PassedCheckCache). An OTA or a reload always checks in full (as does
+        // `baetyl check`, in its own JVM) and records a pass for the next boot.
         AppCheck.Report report = AppCheck.run(workDir, engine.name(), next, AppConfig.DEFAULT_PATH, AppCheck.keys(next),
-                new ChildJvmConfigChecker(workDir, ChildJvmConfigChecker.defaultFlags()));
+                new PassedCheckCache(workDir, new ChildJvmConfigChecker(workDir, ChildJvmConfigChecker.defaultFlags()),
+                        PassedCheckCache.masterIdentity(Version.VERSION), boot, System.getenv()));
         report.warnings().forEach(w -> log.warn("{}", LogSafe.q(w, 2000)));
         if (!report.ok()) {
             throw new CheckFailedException(report.errors());
