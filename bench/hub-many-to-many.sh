@@ -11,6 +11,7 @@
 #        QOS="0 1 2"  the QoS levels to run (default "0 1")
 #        COUNT=N      messages per publisher (default 20000; 16 x N published, 64 x N delivered)
 #        WINDOW=N     messages per publisher between publish and arrival (default: the load generator's)
+#        HUB_JAVA_OPTS=... adds JVM options to the hub (after hub/jvm.options, so they win)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 rounds="${1:-3}"
@@ -38,7 +39,7 @@ start_hub() { # cpu list
     "$port" > "$work/hub/service.yml"
   local opts=()
   while IFS= read -r line; do case "$line" in ''|'#'*) ;; *) opts+=("$line") ;; esac; done < "$root/hub/jvm.options"
-  (cd "$work/hub" && MALLOC_ARENA_MAX=2 exec taskset -c "$1" java "${opts[@]}" -jar "$hub_jar" -c service.yml > hub.log 2>&1) &
+  (cd "$work/hub" && MALLOC_ARENA_MAX=2 exec taskset -c "$1" java "${opts[@]}" ${HUB_JAVA_OPTS:-} -jar "$hub_jar" -c service.yml > hub.log 2>&1) &
   pid=$!; pids+=("$pid")
   wait_port "$port"
 }

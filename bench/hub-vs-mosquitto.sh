@@ -8,6 +8,7 @@
 #        SCALE=20 bench/hub-vs-mosquitto.sh 1   every message count divided by 20 (a smoke run on a busy machine)
 #        ONLY=idle bench/hub-vs-mosquitto.sh   idle RSS after start and with 10,000 idle clients only
 #        ONLY=messages bench/hub-vs-mosquitto.sh   everything but that (msg/s and latency)
+#        HUB_JAVA_OPTS=... adds JVM options to the hub (after hub/jvm.options, so they win), e.g. another JIT
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 rounds="${1:-3}"
@@ -35,7 +36,7 @@ start_hub() {
     "$hub_port" > "$work/hub/service.yml"
   local opts=()
   while IFS= read -r line; do case "$line" in ''|'#'*) ;; *) opts+=("$line") ;; esac; done < "$root/hub/jvm.options"
-  (cd "$work/hub" && MALLOC_ARENA_MAX=2 exec java "${opts[@]}" -jar "$hub_jar" -c service.yml > hub.log 2>&1) &
+  (cd "$work/hub" && MALLOC_ARENA_MAX=2 exec java "${opts[@]}" ${HUB_JAVA_OPTS:-} -jar "$hub_jar" -c service.yml > hub.log 2>&1) &
   hub_pid=$!; pids+=("$hub_pid")
   wait_port "$hub_port"
 }
