@@ -7,6 +7,9 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.PatternLayout;
 import ch.qos.logback.classic.spi.LoggingEvent;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -40,5 +43,29 @@ class TextLayoutTest {
         layout.start();
 
         assertThat(layout.doLayout(event)).isEqualTo(reference.doLayout(event));
+    }
+
+    /** The hand-written time against java.time's formatter for the same pattern, in zones with odd offsets and DST. */
+    @ParameterizedTest
+    @CsvSource({
+        "0, UTC",
+        "1764499975107, UTC",
+        "1764499975007, Asia/Shanghai",
+        "1764499975999, America/St_Johns",
+        "1751328000000, America/St_Johns",
+        "1764499975107, Asia/Kathmandu",
+        "1711846800000, Europe/Berlin",
+        "1711846799999, Europe/Berlin",
+        "-1, UTC",
+        "-86400001, America/New_York",
+        "253402300799999, Pacific/Auckland",
+    })
+    void writesTheTimeAsTheFormatterWould(long millis, String zone) {
+        ZoneId id = ZoneId.of(zone);
+        StringBuilder sb = new StringBuilder();
+        TextLayout.appendTime(sb, millis, id);
+        String expected = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSXXX").withZone(id)
+                .format(Instant.ofEpochMilli(millis));
+        assertThat(sb).hasToString(expected);
     }
 }
