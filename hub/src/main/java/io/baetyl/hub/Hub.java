@@ -169,7 +169,7 @@ public final class Hub implements AutoCloseable {
             CompletableFuture.allOf(closing.toArray(CompletableFuture[]::new))
                     .get(remaining(deadline), TimeUnit.NANOSECONDS);
         } catch (Exception e) {
-            log.warn("not every session closed in time: sessions={}", broker.sessionCount());
+            log.warn("not every session closed in time: sessions={}", broker.sessions().count());
         }
         server.closeAll();
         exhook.close();

@@ -3,17 +3,10 @@ package io.baetyl.hub.broker;
 import io.baetyl.hub.config.HubConfig;
 import io.baetyl.hub.config.Limits;
 import io.baetyl.hub.persist.Store;
-import io.baetyl.hub.topic.Topics;
-import io.baetyl.hub.topic.TopicTree;
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,7 +14,8 @@ import org.slf4j.LoggerFactory;
  * Routes messages. QoS 0 goes straight through the topic tree to subscribers' queues; QoS 1 is appended to the
  * persistent log by the {@link Persister} and acknowledged after the commit, then every session with subscriptions
  * reads the log from its own offset (as baetyl-hub does), which gives offline delivery and at-least-once after a
- * crash.
+ * crash. The parts: {@link Routing} (who gets a message), {@link CommittedLog} (the log as its readers see it),
+ * {@link StoreCommits} (what a store commit covers) and {@link SessionRegistry} (the sessions by client id).
  */
 public final class Broker {
     private static final Logger log = LoggerFactory.getLogger(Broker.class);
@@ -31,43 +25,19 @@ public final class Broker {
     private final Limits limits;
     private final Store store;
     private final Metrics metrics = new Metrics();
-    /** QoS 0 routing: key is the subscriber object, value its filter's QoS. */
-    private final TopicTree<Object, Sub> tree = new TopicTree<>();
-    private final Set<LogReader> readers = ConcurrentHashMap.newKeySet();
-    private final Map<String, ClientSession> sessions = new ConcurrentHashMap<>();
     private final RetainedStore retained;
     private final DirtyFlag dirty = new DirtyFlag();
-    /** Subscription writes ({@link SubscriptionStore#changes()}) that a completed commit holds. */
-    private final AtomicLong subscriptionsCommitted = new AtomicLong();
     private final OffsetStore offsets;
     private final SubscriptionStore subscriptions;
     private final WillStore wills;
     private final InflightStore inflight;
-    private final List<Route> routes = new ArrayList<>();
-    private final SharedSubscriptions shared = new SharedSubscriptions();
     private final MessageCache cache;
     private final ByteBudget qos0Budget;
+    private final Routing routing;
+    private final CommittedLog committedLog;
+    private final StoreCommits commits;
+    private final SessionRegistry sessions;
     private final Persister persister;
-    private volatile long committedSeq;
-    private final long retentionMillis;
-
-    /** A subscription in the tree. */
-    public record Sub(Subscriber target, int qos) {
-    }
-
-    /** A configured {@code subscriptions} entry. */
-    final class Route implements Subscriber {
-        final HubConfig.Subscription config;
-
-        Route(HubConfig.Subscription config) {
-            this.config = config;
-        }
-
-        @Override
-        public void deliverQos0(Message m) {
-            publish(m.withTopicQos(config.target.topic, 0), null);
-        }
-    }
 
     /** A broker with the default budgets for its heap (tests). */
     public Broker(HubConfig config, Store store) {
@@ -78,11 +48,10 @@ public final class Broker {
         this.config = config;
         this.limits = limits;
         this.store = store;
-        this.retentionMillis = config.message.ingress.qos1.cleanup.retention.toMillis();
+        long retentionMillis = config.message.ingress.qos1.cleanup.retention.toMillis();
         this.cache = new MessageCache(limits.cacheCountMax(), limits.cacheSizeMax());
         this.qos0Budget = new ByteBudget(limits.qos0TotalSizeMax());
         long last = store.log().lastSeq();
-        committedSeq = last;
         offsets = new OffsetStore(store.offsets());
         subscriptions = new SubscriptionStore(store.subscriptions(), dirty);
         // only the retained messages' topics and sizes are read here; a message is read when a subscriber needs it
@@ -90,15 +59,14 @@ public final class Broker {
                 limits.retainedCountMax(), metrics);
         wills = new WillStore(store.wills(), dirty);
         inflight = new InflightStore(store.inflight(), last);
-        for (HubConfig.Subscription s : config.subscriptions) {
-            Route r = new Route(s);
-            routes.add(r);
-            tree.add(s.source.topic, r, new Sub(r, s.source.qos));
-        }
+        routing = new Routing(this, config.subscriptions, subscriptions);
+        committedLog = new CommittedLog(store, cache, routing.shared(), offsets, subscriptions, retentionMillis, last);
+        commits = new StoreCommits(store, dirty, offsets, subscriptions);
+        sessions = new SessionRegistry(subscriptions, offsets, inflight);
         Long ruleOffset = offsets.get(RULE_TOPIC_OFFSET);
         persister = new Persister(this, store, config, last, ruleOffset == null ? last : ruleOffset);
         log.info("broker started: lastSeq={}, persistentSessions={}, routes={}", last, store.subscriptions().size(),
-                routes.size());
+                routing.routeCount());
         log.info("budgets: {}", limits.describe());
     }
 
@@ -146,95 +114,42 @@ public final class Broker {
         return wills;
     }
 
-    // ---- sessions -----------------------------------------------------------------------------------------------
-
-    /** Registers a session under its client id; returns the session it replaces, if any. */
-    public ClientSession registerSession(String clientId, ClientSession session) {
-        expiring.remove(clientId); // back before its session expired
-        return sessions.put(clientId, session);
+    /** The connected sessions, and the persistent ones away until their expiry. */
+    public SessionRegistry sessions() {
+        return sessions;
     }
 
-    /** Persistent sessions that are away with a session expiry interval (MQTT 5): the token of the pending expiry. */
-    private final Map<String, Object> expiring = new ConcurrentHashMap<>();
+    // ---- subscriptions (see Routing) ----------------------------------------------------------------------------
 
-    /** Forgets a persistent session that is not connected: its subscriptions, log offset and QoS 2 state. */
-    public void forgetSession(String clientId) {
-        subscriptions.remove(clientId);
-        offsets.delete(clientId);
-        inflight.remove(clientId);
-    }
-
-    /** A persistent session went away and expires later: the token {@link #expireSession} must be called with. */
-    public Object sessionAway(String clientId) {
-        Object token = new Object();
-        expiring.put(clientId, token);
-        return token;
-    }
-
-    /** The expiry interval of a session that went away with {@code token} passed: forgotten unless it came back. */
-    public void expireSession(String clientId, Object token) {
-        if (expiring.remove(clientId, token) && !sessions.containsKey(clientId)) {
-            log.info("session expired: clientId={}", clientId);
-            forgetSession(clientId);
-        }
-    }
-
-    public void unregisterSession(String clientId, ClientSession session) {
-        sessions.remove(clientId, session);
-    }
-
-    public int sessionCount() {
-        return sessions.size();
-    }
-
-    public ClientSession session(String clientId) {
-        return sessions.get(clientId);
-    }
-
-    /** Calls {@code action} for each registered session (for the report's client list and counts). */
-    public void forEachSession(Consumer<ClientSession> action) {
-        sessions.values().forEach(action);
-    }
-
-    /**
-     * Subscribes {@code s} (the session of {@code clientId}) to {@code filter}; a shared subscription
-     * {@code $share/{group}/{f}} joins its group, which is one subscriber of {@code f} in the tree.
-     */
+    /** Subscribes the session of {@code clientId}; a {@code $share/{group}/{f}} filter joins its group. */
     public void subscribe(String filter, String clientId, Subscriber s, int qos) {
-        Topics.Shared shared = Topics.shared(filter);
-        if (shared == null) {
-            tree.add(filter, s, new Sub(s, qos));
-        } else {
-            this.shared.join(filter, shared, clientId, s, g -> tree.add(shared.filter(), g, new Sub(g, 0)));
-        }
+        routing.subscribe(filter, clientId, s, qos);
     }
 
     /** Subscribes a route or another non-session subscriber (not shared). */
     public void subscribe(String filter, Subscriber s, int qos) {
-        tree.add(filter, s, new Sub(s, qos));
+        routing.subscribe(filter, s, qos);
     }
 
     public void unsubscribe(String filter, Subscriber s) {
-        Topics.Shared shared = Topics.shared(filter);
-        if (shared == null) {
-            tree.remove(filter, s);
-        } else {
-            this.shared.leave(filter, s, g -> tree.remove(shared.filter(), g));
-        }
+        routing.unsubscribe(filter, s);
     }
 
     /** Shared subscriptions' groups: which member delivers which logged message. */
     public SharedSubscriptions shared() {
-        return shared;
+        return routing.shared();
     }
 
-    public void addReader(LogReader r) {
-        readers.add(r);
+    /** Whether a message on {@code topic} reaches anyone; slow, so for ExHook's {@code message.dropped} only. */
+    public boolean hasSubscriber(String topic, int qos) {
+        return routing.hasSubscriber(topic, qos);
     }
 
-    public void removeReader(LogReader r) {
-        readers.remove(r);
+    Routing routing() {
+        return routing;
     }
+
+    // ---- offsets and store commits (see StoreCommits) ------------------------------------------------------------
 
     /** The last acknowledged log position of a persistent consumer, or null. */
     public Long offset(String id) {
@@ -249,38 +164,18 @@ public final class Broker {
         offsets.delete(id);
     }
 
-    /** Moves offset updates into the store; called by the store thread before each commit. */
-    boolean flushOffsets() {
-        return offsets.flush();
-    }
-
     /** Marks the store as needing a commit for writes made outside the persister and the typed stores. */
     public void markDirty() {
-        dirty.mark();
+        commits.markDirty();
     }
 
-    boolean takeDirty() {
-        return dirty.take();
-    }
-
-    /** Commits the store; what the subscriptions held when it began is on record once it returns. */
-    void commit() {
-        long changes = subscriptions.changes();
-        store.commit();
-        subscriptionsCommitted.accumulateAndGet(changes, Math::max);
-    }
-
-    /**
-     * Commits the store now unless every subscription write is in a completed commit. QoS 2 records go to their
-     * journal at once, subscriptions only with the store's next commit: without this, a {@code kill -9} right after a
-     * SUBSCRIBE could restore a session with QoS 2 deliveries in flight but without the subscription they came from,
-     * and nothing more would be sent to it. Called before a QoS 2 record is written for a packet about to leave; it
-     * commits only after a subscription changed, so a stream of QoS 2 messages stays commit-free.
-     */
+    /** Commits the store now unless every subscription write is in a completed commit (see {@link StoreCommits}). */
     public void commitSubscriptions() {
-        if (subscriptionsCommitted.get() < subscriptions.changes()) {
-            commit();
-        }
+        commits.commitSubscriptions();
+    }
+
+    StoreCommits commits() {
+        return commits;
     }
 
     // ---- publishing ----------------------------------------------------------------------------------------------
@@ -297,7 +192,7 @@ public final class Broker {
             if (m.retain) {
                 retain(m);
             }
-            routeQos0(m);
+            routing.routeQos0(m);
         } else {
             persister.append(m, null);
             persister.flush();
@@ -356,7 +251,7 @@ public final class Broker {
             for (String f : filters) {
                 out.add(retained.matching(f));
             }
-            return new RetainedView(committedSeq, out);
+            return new RetainedView(committedLog.committedSeq(), out);
         });
     }
 
@@ -364,121 +259,32 @@ public final class Broker {
         return retained.count();
     }
 
-    void routeQos0(Message m) {
-        List<Sub> matched = new ArrayList<>(2);
-        tree.match(m.topic, matched::add);
-        if (matched.size() == 1) {
-            matched.get(0).target().deliverQos0(m);
-        } else if (matched.size() > 1) {
-            // A client matched by several filters gets one copy (MQTT 3.1.1 allows either; Baetyl sends one).
-            Map<Subscriber, Boolean> seen = new IdentityHashMap<>();
-            for (Sub s : matched) {
-                if (seen.put(s.target(), Boolean.TRUE) == null) {
-                    s.target().deliverQos0(m);
-                }
-            }
-        }
-    }
-
-    /**
-     * Whether a message on {@code topic} reaches anyone: a connected subscriber, a configured route, or (QoS 1 and 2,
-     * which wait in the log) the subscription of a persistent session that is offline. Reads every persistent
-     * session's subscriptions when nobody online matches, so it is for ExHook's {@code message.dropped} only.
-     */
-    public boolean hasSubscriber(String topic, int qos) {
-        boolean[] any = {false};
-        tree.match(topic, s -> any[0] = true);
-        if (any[0] || qos == 0) {
-            return any[0];
-        }
-        subscriptions.forEach((id, subs) -> {
-            if (!any[0]) {
-                for (String f : subs.keySet()) {
-                    if (Topics.matches(f, topic)) {
-                        any[0] = true;
-                        break;
-                    }
-                }
-            }
-        });
-        return any[0];
-    }
-
-    /** Routes a committed QoS 1 message through the configured subscriptions; QoS 1 copies go to {@code again}. */
-    void routeLogged(Message m, Consumer<Message> again) {
-        for (Route r : routes) {
-            if (Topics.matches(r.config.source.topic, m.topic)) {
-                // the lowest of the source's, the target's and the message's QoS
-                int eff = Math.min(Math.min(r.config.source.qos, m.qos), r.config.target.qos);
-                if (eff >= 1) {
-                    again.accept(m.withTopicQos(r.config.target.topic, eff));
-                } else {
-                    routeQos0(m.withTopicQos(r.config.target.topic, 0));
-                }
-            }
-        }
-    }
-
-    boolean hasRoutes() {
-        return !routes.isEmpty();
-    }
-
     // ---- the log -------------------------------------------------------------------------------------------------
 
     public long committedSeq() {
-        return committedSeq;
+        return committedLog.committedSeq();
     }
 
-    /** Called by the persister after a commit: publish the new messages to readers. */
-    void committed(List<Message> batch, long lastSeq) {
-        for (Message m : batch) {
-            cache.add(m);
-        }
-        shared.assign(batch); // owners are known before any reader sees the messages
-        committedSeq = lastSeq; // volatile write publishes the cache entries above
-        for (LogReader r : readers) {
-            r.signalLog();
-        }
-    }
-
-    /**
-     * The logged message at {@code seq}, or null if it is gone or older than {@code cleanup.retention}: cleanup
-     * deletes whole log segments, so an expired message can outlive its retention on disk or in the cache for a while,
-     * but it is not delivered any more.
-     */
+    /** The logged message at {@code seq}, or null if it is gone or expired (see {@link CommittedLog#read}). */
     public Message read(long seq) {
-        Message m = cache.get(seq);
-        if (m == null) {
-            byte[] data = store.log().get(seq);
-            m = data == null ? null : Message.decode(data, seq);
-        }
-        if (m != null && m.timestamp < System.currentTimeMillis() - retentionMillis) {
-            return null;
-        }
-        return m;
+        return committedLog.read(seq);
     }
 
-    Message readLogged(long seq) {
-        return read(seq);
+    public void addReader(LogReader r) {
+        committedLog.addReader(r);
     }
 
-    /**
-     * The log position up to which every consumer has read and acknowledged: live sessions reading the log, persistent
-     * sessions with subscriptions (online or not), and the routes ({@code routedUpTo}). Segments up to it can go.
-     */
-    long consumedUpTo(long routedUpTo) {
-        long min = Math.min(committedSeq, routedUpTo);
-        for (LogReader r : readers) {
-            min = Math.min(min, r.consumedUpTo());
-        }
-        long[] lowest = {min};
-        offsets.forEach((id, off) -> {
-            // a persistent session without subscriptions is owed nothing: a subscription starts at the log's end
-            if (off < lowest[0] && !id.equals(RULE_TOPIC_OFFSET) && subscriptions.contains(id)) {
-                lowest[0] = off;
-            }
-        });
-        return lowest[0];
+    public void removeReader(LogReader r) {
+        committedLog.removeReader(r);
+    }
+
+    /** Messages in the log not yet acknowledged by the slowest persistent consumer. */
+    public long backlog() {
+        return committedLog.backlog();
+    }
+
+    CommittedLog committedLog() {
+        return committedLog;
     }
 
     /** Bumped when a failed log write took back appended messages (see {@link Persister#epoch()}). */
@@ -486,15 +292,9 @@ public final class Broker {
         return persister.epoch();
     }
 
-    /** Messages in the log not yet acknowledged by the slowest persistent consumer. */
-    public long backlog() {
-        long[] min = {committedSeq};
-        offsets.forEach((id, o) -> min[0] = Math.min(min[0], o));
-        return committedSeq - min[0];
-    }
-
     public Map<String, Object> metricsSnapshot() {
-        Map<String, Object> m = metrics.snapshot(backlog(), committedSeq, sessions.size(), retained.count());
+        Map<String, Object> m = metrics.snapshot(backlog(), committedLog.committedSeq(), sessions.count(),
+                retained.count());
         m.put("retained_bytes", retained.bytes());
         m.put("persisted_bytes", store.log().bytes());
         m.put("persisted_messages", store.log().count());
@@ -509,7 +309,7 @@ public final class Broker {
     /** Persists everything queued and stops the persister; waits at most {@code timeoutMillis}. */
     public void close(long timeoutMillis) {
         persister.stop(timeoutMillis, TimeUnit.MILLISECONDS);
-        flushOffsets();
-        commit();
+        commits.flushOffsets();
+        commits.commit();
     }
 }

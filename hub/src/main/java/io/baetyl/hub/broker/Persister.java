@@ -71,7 +71,7 @@ final class Persister {
         this.store = store;
         this.messages = store.log();
         this.config = config;
-        this.routes = broker.hasRoutes();
+        this.routes = broker.routing().hasRoutes();
         this.lastSeq = lastSeq;
         this.durableSeq = lastSeq;
         this.routedUpTo = routes ? Math.min(routedUpTo, lastSeq) : lastSeq;
@@ -167,11 +167,11 @@ final class Persister {
                             broker.retain(m);
                         }
                     }
-                    broker.takeDirty();
-                    broker.commit();
+                    broker.commits().takeDirty();
+                    broker.commits().commit();
                 }
                 broker.metrics().persisted.add(batch.size());
-                broker.committed(batch, durableSeq);
+                broker.committedLog().committed(batch, durableSeq);
                 if (routes && !routesStalled && !catchingUp) {
                     route(batch);
                 }
@@ -196,7 +196,7 @@ final class Persister {
                 return;
             }
             try {
-                broker.routeLogged(m, this::appendLocked);
+                broker.routing().routeLogged(m, this::appendLocked);
             } catch (LogFullException e) {
                 stalled(e);
                 return;
@@ -226,9 +226,9 @@ final class Persister {
         try {
             while (routedUpTo < durableSeq && n < CATCH_UP_STEP) {
                 long seq = routedUpTo + 1;
-                Message m = broker.readLogged(seq);
+                Message m = broker.committedLog().read(seq);
                 if (m != null) {
-                    broker.routeLogged(m, this::appendLocked);
+                    broker.routing().routeLogged(m, this::appendLocked);
                 }
                 routedUpTo = seq;
                 if (++n % CATCH_UP_FLUSH_EVERY == 0) {
@@ -276,11 +276,11 @@ final class Persister {
         while (true) {
             boolean last = storeStopping;
             try {
-                boolean work = broker.flushOffsets() | broker.takeDirty();
+                boolean work = broker.commits().flushOffsets() | broker.commits().takeDirty();
                 // QoS 2 records before the offsets they were saved with (Qos2Saver writes the record, then the offset)
                 broker.inflight().writePending();
                 if (work) {
-                    broker.commit();
+                    broker.commits().commit();
                 }
                 long now = System.currentTimeMillis();
                 if (now >= nextFree) {
@@ -306,7 +306,7 @@ final class Persister {
 
     /** Deletes the log segments that every consumer has read (and acknowledged). */
     private void freeConsumed() {
-        long upTo = broker.consumedUpTo(routes ? routedDurableNow() : Long.MAX_VALUE);
+        long upTo = broker.committedLog().consumedUpTo(routes ? routedDurableNow() : Long.MAX_VALUE);
         long removed = messages.removeUpTo(upTo);
         if (removed > 0) {
             log.debug("qos1 log: deleted consumed messages: removed={}, upTo={}", removed, upTo);

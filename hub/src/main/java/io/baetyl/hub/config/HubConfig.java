@@ -1,18 +1,15 @@
 package io.baetyl.hub.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
-import io.baetyl.hub.topic.Topics;
+import io.baetyl.hub.config.MessageConfig.CountMax;
+import io.baetyl.hub.config.MessageConfig.SizeMax;
 import io.baetyl.sdk.config.ByteSize;
 import io.baetyl.sdk.config.Validated;
 import io.baetyl.sdk.log.LoggerConfig;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 
 /** The hub's {@code service.yml}; keys and defaults are those of baetyl-hub 1.x. */
@@ -24,7 +21,7 @@ public class HubConfig implements Validated {
     public Certificate certificate = new Certificate();
     public List<Principal> principals = new ArrayList<>();
     public List<Subscription> subscriptions = new ArrayList<>();
-    public Message message = new Message();
+    public MessageConfig message = new MessageConfig();
     public Storage storage = new Storage();
     public Connect connect = new Connect();
     public Shutdown shutdown = new Shutdown();
@@ -86,126 +83,6 @@ public class HubConfig implements Validated {
             // the original's error messages print the endpoint as Go's %+v
             return "{Topic:" + topic + " QOS:" + qos + "}";
         }
-    }
-
-    public static class Message {
-        public Length length = new Length();
-        public Ingress ingress = new Ingress();
-        public Egress egress = new Egress();
-        public Offset offset = new Offset();
-        /** Not in baetyl-hub: the retained messages' budget. */
-        public Bounds retained = new Bounds();
-    }
-
-    /**
-     * Not in baetyl-hub: a budget in bytes ({@code size.max}) and in messages ({@code count.max}). Unset values are
-     * derived from the heap or the disk when the hub starts (see {@link Limits}).
-     */
-    public static class Bounds {
-        public SizeMax size = new SizeMax();
-        public CountMax count = new CountMax();
-    }
-
-    public static class SizeMax {
-        public ByteSize max;
-    }
-
-    public static class CountMax {
-        public Long max;
-    }
-
-    public static class Length {
-        public ByteSize max = ByteSize.ofBytes(32 * 1024);
-    }
-
-    public static class Buffer {
-        public int size;
-
-        public Buffer() {
-        }
-
-        public Buffer(int size) {
-            this.size = size;
-        }
-    }
-
-    public static class Batch {
-        public int max;
-
-        public Batch() {
-        }
-
-        public Batch(int max) {
-            this.max = max;
-        }
-    }
-
-    public static class Ingress {
-        public Qos0 qos0 = new Qos0(10000);
-        public IngressQos1 qos1 = new IngressQos1();
-        /** New: QoS 1 and 2 publishes an MQTT 5 client may have unacknowledged (told as Receive Maximum). */
-        public Inflight inflight = new Inflight();
-    }
-
-    public static class Inflight {
-        public int max = 1024;
-    }
-
-    public static class Qos0 {
-        public Buffer buffer;
-
-        public Qos0() {
-            this(10000);
-        }
-
-        public Qos0(int size) {
-            buffer = new Buffer(size);
-        }
-    }
-
-    public static class IngressQos1 {
-        public Buffer buffer = new Buffer(100);
-        public Batch batch = new Batch(50);
-        public Cleanup cleanup = new Cleanup();
-        /** Not in baetyl-hub: the newest logged messages kept on the heap for the sessions reading the log. */
-        public Bounds cache = new Bounds();
-    }
-
-    public static class Cleanup {
-        public Duration retention = Duration.ofHours(48);
-        public Duration interval = Duration.ofMinutes(1);
-    }
-
-    public static class Egress {
-        public EgressQos0 qos0 = new EgressQos0();
-        public EgressQos1 qos1 = new EgressQos1();
-    }
-
-    /** {@code buffer.size} counts the messages queued for one session; the byte budgets are not in baetyl-hub. */
-    public static class EgressQos0 extends Qos0 {
-        /** Bytes queued for one session ({@code session.size.max}). */
-        public SizeOnly session = new SizeOnly();
-        /** Bytes queued for all sessions together ({@code total.size.max}). */
-        public SizeOnly total = new SizeOnly();
-    }
-
-    public static class SizeOnly {
-        public SizeMax size = new SizeMax();
-    }
-
-    public static class EgressQos1 {
-        public Buffer buffer = new Buffer(100);
-        public Batch batch = new Batch(50);
-        public Retry retry = new Retry();
-    }
-
-    public static class Retry {
-        public Duration interval = Duration.ofSeconds(20);
-    }
-
-    public static class Offset {
-        public Buffer buffer = new Buffer(10000);
-        public Batch batch = new Batch(100);
     }
 
     public static class Storage {
@@ -301,8 +178,8 @@ public class HubConfig implements Validated {
         if (storage.dir == null || storage.dir.isBlank()) {
             throw new IllegalArgumentException("storage.dir: must not be empty");
         }
-        validatePrincipals(principals);
-        validateSubscriptions(subscriptions);
+        PrincipalAndRouteChecks.validatePrincipals(principals);
+        PrincipalAndRouteChecks.validateSubscriptions(subscriptions);
         if (exhook == null) {
             exhook = new io.baetyl.hub.exhook.ExHookConfig();
         }
@@ -338,163 +215,6 @@ public class HubConfig implements Validated {
     private static void positive(String key, Duration d) {
         if (d == null || d.isNegative() || d.isZero()) {
             throw new IllegalArgumentException(key + ": must be positive, got " + d);
-        }
-    }
-
-    /** Same checks and messages as the original's {@code principalsValidate}, prefixed with the key. */
-    public static void validatePrincipals(List<Principal> principals) {
-        Set<String> users = new HashSet<>();
-        for (Principal p : principals) {
-            if (!users.add(p.username)) {
-                throw new IllegalArgumentException("principals: username (" + p.username + ") duplicate");
-            }
-        }
-        for (Principal p : principals) {
-            for (Permission perm : p.permissions) {
-                if (!"pub".equals(perm.action) && !"sub".equals(perm.action)) {
-                    throw new IllegalArgumentException("principals: action (" + perm.action + ") must be pub or sub");
-                }
-                for (String permit : perm.permits) {
-                    if (!Topics.isValidFilter(permit) && !Topics.isSysFilter(permit)) {
-                        throw new IllegalArgumentException("principals: " + perm.action + " topic(" + permit + ") invalid");
-                    }
-                }
-            }
-        }
-    }
-
-    /** Same checks and messages as the original's {@code subscriptionsValidate}, prefixed with the key. */
-    public static void validateSubscriptions(List<Subscription> subs) {
-        for (Subscription s : subs) {
-            if (!Topics.isValidFilter(s.source.topic) || s.source.qos < 0 || s.source.qos > 1) {
-                throw new IllegalArgumentException("subscriptions: [" + s.source + "] source topic invalid");
-            }
-            if (!Topics.isValidPublishTopic(s.target.topic) || s.target.qos < 0 || s.target.qos > 1) {
-                throw new IllegalArgumentException("subscriptions: [" + s.target + "] target topic invalid");
-            }
-        }
-        Set<List<String>> pairs = new HashSet<>();
-        for (Subscription s : subs) {
-            if (!pairs.add(List.of(s.source.topic, s.target.topic))) {
-                throw new IllegalArgumentException("subscriptions: duplicate source and target config");
-            }
-        }
-        if (hasCycle(subs)) {
-            throw new IllegalArgumentException("subscriptions: found cycle in source and target config");
-        }
-    }
-
-    /**
-     * Routes form a graph topic → target; a wildcard source stands for every target topic it matches (a route's
-     * output is the only thing that can feed another route in a loop).
-     */
-    static boolean hasCycle(List<Subscription> subs) {
-        Map<String, Set<String>> edges = new HashMap<>();
-        Set<String> targets = new LinkedHashSet<>();
-        for (Subscription s : subs) {
-            targets.add(s.target.topic);
-        }
-        for (Subscription s : subs) {
-            if (Topics.containsWildcard(s.source.topic)) {
-                for (String t : targets) {
-                    if (Topics.matches(s.source.topic, t)) {
-                        edges.computeIfAbsent(t, k -> new LinkedHashSet<>()).add(s.target.topic);
-                    }
-                }
-            } else {
-                edges.computeIfAbsent(s.source.topic, k -> new LinkedHashSet<>()).add(s.target.topic);
-            }
-        }
-        Map<String, Integer> state = new HashMap<>(); // 1 = on the current path, 2 = done
-        for (String v : edges.keySet()) {
-            if (dfs(v, edges, state)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static boolean dfs(String v, Map<String, Set<String>> edges, Map<String, Integer> state) {
-        Integer st = state.get(v);
-        if (st != null) {
-            return st == 1;
-        }
-        state.put(v, 1);
-        for (String w : edges.getOrDefault(v, Set.of())) {
-            if (dfs(w, edges, state)) {
-                return true;
-            }
-        }
-        state.put(v, 2);
-        return false;
-    }
-
-    /** A parsed {@code listen} entry. */
-    public record Listener(String url, String scheme, String host, int port, String path, boolean proxyProtocol) {
-        public Listener(String url, String scheme, String host, int port, String path) {
-            this(url, scheme, host, port, path, false);
-        }
-
-        public boolean tls() {
-            return scheme.equals("ssl") || scheme.equals("wss");
-        }
-
-        public boolean websocket() {
-            return scheme.equals("ws") || scheme.equals("wss");
-        }
-
-        public static Listener parse(String url) {
-            Objects.requireNonNull(url, "listen entry");
-            int sep = url.indexOf("://");
-            if (sep < 0) {
-                throw new IllegalArgumentException("listen: invalid address " + url + " (want tcp://, ssl://, ws:// or wss://host:port)");
-            }
-            String scheme = url.substring(0, sep).toLowerCase();
-            if (scheme.equals("tls")) {
-                scheme = "ssl";
-            }
-            if (!Set.of("tcp", "ssl", "ws", "wss").contains(scheme)) {
-                throw new IllegalArgumentException("listen: unsupported scheme " + scheme + " in " + url);
-            }
-            String rest = url.substring(sep + 3);
-            // new: listener options as a query, e.g. tcp://0.0.0.0:1883?proxy_protocol=true (HAProxy in front)
-            boolean proxy = false;
-            int q = rest.indexOf('?');
-            if (q >= 0) {
-                for (String opt : rest.substring(q + 1).split("&")) {
-                    if (opt.equals("proxy_protocol=true")) {
-                        proxy = true;
-                    } else if (!opt.equals("proxy_protocol=false") && !opt.isEmpty()) {
-                        throw new IllegalArgumentException("listen: unknown option " + opt + " in " + url
-                                + " (known: proxy_protocol=true|false)");
-                    }
-                }
-                rest = rest.substring(0, q);
-            }
-            int slash = rest.indexOf('/');
-            String hostPort = slash < 0 ? rest : rest.substring(0, slash);
-            String path = slash < 0 ? "/" : rest.substring(slash);
-            int colon = hostPort.lastIndexOf(':');
-            if (colon < 0) {
-                throw new IllegalArgumentException("listen: missing port in " + url);
-            }
-            String host = hostPort.substring(0, colon);
-            if (host.startsWith("[") && host.endsWith("]")) {
-                host = host.substring(1, host.length() - 1);
-            }
-            if (host.isEmpty()) {
-                host = "0.0.0.0";
-            }
-            int port;
-            try {
-                port = Integer.parseInt(hostPort.substring(colon + 1));
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("listen: invalid port in " + url);
-            }
-            if (port < 0 || port > 65535) {
-                throw new IllegalArgumentException("listen: invalid port in " + url);
-            }
-            return new Listener(url, scheme, host, port, path, proxy);
         }
     }
 }

@@ -46,14 +46,14 @@ public record Limits(
         long logSize = c.storage.size.max != null ? c.storage.size.max.bytes()
                 : diskForLog < 0 ? heapMax / 4 : Math.max(MIN_LOG_SIZE, Math.min(GIB, diskForLog / 2));
         long logCount = c.storage.count.max != null ? c.storage.count.max : Math.max(1000, heapMax / 16);
-        HubConfig.Bounds retained = c.message.retained;
+        MessageConfig.Bounds retained = c.message.retained;
         long retainedSize = retained.size.max != null ? retained.size.max.bytes() : logSize / 4;
         long retainedCount = retained.count.max != null ? retained.count.max : Math.max(100, heapMax / 4096);
-        HubConfig.Bounds cache = c.message.ingress.qos1.cache;
+        MessageConfig.Bounds cache = c.message.ingress.qos1.cache;
         long cacheSize = cache.size.max != null ? cache.size.max.bytes() : heapMax / 8;
         long cacheCount = cache.count.max != null ? cache.count.max
                 : Long.highestOneBit(Math.max(1024, Math.min(1 << 20, heapMax / 4096)));
-        HubConfig.EgressQos0 q0 = c.message.egress.qos0;
+        MessageConfig.EgressQos0 q0 = c.message.egress.qos0;
         long q0Session = q0.session.size.max != null ? q0.session.size.max.bytes() : heapMax / 32;
         long q0Total = q0.total.size.max != null ? q0.total.size.max.bytes() : heapMax / 4;
         return new Limits(heapMax, logSize, logCount, retainedSize, retainedCount, cacheSize,

@@ -25,7 +25,7 @@ public final class ClientListing {
     /** Subscriptions of every connected client (read without stopping them: a close count). */
     public static long subscriptionCount(Broker broker) {
         long[] n = {0};
-        broker.forEachSession(s -> {
+        broker.sessions().forEach(s -> {
             if (s instanceof Session c) {
                 n[0] += c.subscriptionCount();
             }
@@ -36,7 +36,7 @@ public final class ClientListing {
     /** {@code {total, truncated, clients: [{clientid, username, address, connected, subscriptions: [{topic, qos}]}]}}. */
     public static Map<String, Object> list(Broker broker) {
         TreeMap<String, Session> connected = new TreeMap<>();
-        broker.forEachSession(s -> {
+        broker.sessions().forEach(s -> {
             if (s instanceof Session c && c.connected()) {
                 connected.put(c.clientId(), c);
             }

@@ -273,7 +273,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
         int keepAlive = protocol.keepAlive(vh.keepAliveTimeSeconds(), (int) config.connect.keepalive.max.toSeconds());
         state = State.CONNECTING;
         ch.config().setAutoRead(false);
-        ClientSession old = broker.registerSession(id, session);
+        ClientSession old = broker.sessions().register(id, session);
         if (old != null) {
             log.info("session taken over: clientId={}, oldRemote={}, newRemote={}", id,
                     old instanceof Session s ? s.remote : "?", remote);

@@ -3,6 +3,7 @@ package io.baetyl.hub.server;
 import io.baetyl.hub.auth.Authenticator;
 import io.baetyl.hub.broker.Broker;
 import io.baetyl.hub.config.HubConfig;
+import io.baetyl.hub.config.Listener;
 import io.baetyl.hub.exhook.ExHook;
 import io.baetyl.sdk.config.ConfigException;
 import io.baetyl.sdk.tls.TlsFiles;
@@ -71,7 +72,7 @@ public final class MqttServer {
 
     public void start() throws InterruptedException {
         for (String url : config.listen) {
-            HubConfig.Listener l = HubConfig.Listener.parse(url);
+            Listener l = Listener.parse(url);
             if (l.tls() && ssl == null) {
                 try {
                     ssl = sslContext(config.certificate);
@@ -113,7 +114,7 @@ public final class MqttServer {
      * The pipeline, in order: [PROXY header] [TLS] [HTTP + WebSocket + path guard] bytes → [keep-alive timer, added after CONNECT] →
      * MQTT decoder/encoder → CONNECT deadline (until the CONNECT) → connection.
      */
-    void buildPipeline(ChannelPipeline p, HubConfig.Listener l) {
+    void buildPipeline(ChannelPipeline p, Listener l) {
         if (l.proxyProtocol()) {
             // the PROXY header (v1 or v2) comes before anything else, TLS included
             p.addLast(PipelineNames.PROXY_DETECTOR, new ProxyProtocolDetector());

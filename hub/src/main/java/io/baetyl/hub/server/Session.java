@@ -135,7 +135,7 @@ final class Session implements ClientSession {
             if (persistent) {
                 out.saveOffset();
             } else {
-                broker.forgetSession(clientId); // in use now, gone with this connection
+                broker.sessions().forget(clientId); // in use now, gone with this connection
             }
         } else {
             if (broker.subscriptions().remove(clientId)) {
@@ -176,10 +176,10 @@ final class Session implements ClientSession {
             qos2Saver.pending();
             long expiry = protocol.sessionExpirySeconds();
             if (expiry == 0) {
-                broker.forgetSession(clientId); // the DISCONNECT set the interval to 0
+                broker.sessions().forget(clientId); // the DISCONNECT set the interval to 0
             } else if (expiry > 0) {
-                Object token = broker.sessionAway(clientId);
-                ch.eventLoop().schedule(() -> broker.expireSession(clientId, token), expiry, TimeUnit.SECONDS);
+                Object token = broker.sessions().away(clientId);
+                ch.eventLoop().schedule(() -> broker.sessions().expire(clientId, token), expiry, TimeUnit.SECONDS);
             }
         }
         if (will != null) {
@@ -194,7 +194,7 @@ final class Session implements ClientSession {
                 }
             }
         }
-        broker.unregisterSession(clientId, this);
+        broker.sessions().unregister(clientId, this);
         events.disconnected(this, graceful);
         hooks.disconnected(graceful ? "normal" : "closed", !persistent); // and session.terminated for a clean one
         closed.complete(null);
@@ -209,7 +209,7 @@ final class Session implements ClientSession {
     void abandon() {
         ended = true;
         out.close();
-        broker.unregisterSession(clientId, this);
+        broker.sessions().unregister(clientId, this);
         closed.complete(null);
     }
 

@@ -35,7 +35,7 @@ public final class SysTopics {
         v.put("version", version);
         v.put("uptime", (System.currentTimeMillis() - startMillis) / 1000 + " seconds");
         v.put("clients/connected", Long.toString(m.connections.get()));
-        v.put("clients/total", Long.toString(broker.sessionCount()));
+        v.put("clients/total", Long.toString(broker.sessions().count()));
         v.put("connections/total", Long.toString(m.connectionsTotal.sum()));
         v.put("messages/received", Long.toString(received));
         v.put("messages/sent", Long.toString(sent));

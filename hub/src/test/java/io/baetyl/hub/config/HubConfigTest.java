@@ -75,8 +75,8 @@ class HubConfigTest {
         assertThat(c.message.egress.qos1.retry.interval).isEqualTo(Duration.ofSeconds(1));
         assertThat(c.subscriptions.get(0).target.topic).isEqualTo("x/abc");
         assertThat(c.subscriptions.get(0).target.qos).isEqualTo(1);
-        assertThat(HubConfig.Listener.parse("ws://:8080/mqtt")).isEqualTo(
-                new HubConfig.Listener("ws://:8080/mqtt", "ws", "0.0.0.0", 8080, "/mqtt"));
+        assertThat(Listener.parse("ws://:8080/mqtt")).isEqualTo(
+                new Listener("ws://:8080/mqtt", "ws", "0.0.0.0", 8080, "/mqtt"));
     }
 
     @Test
@@ -195,11 +195,11 @@ class HubConfigTest {
     }
 
     private static void valid(String... pairs) {
-        HubConfig.validateSubscriptions(subs(pairs));
+        PrincipalAndRouteChecks.validateSubscriptions(subs(pairs));
     }
 
     private static void invalid(String message, String... pairs) {
-        assertThatThrownBy(() -> HubConfig.validateSubscriptions(subs(pairs)))
+        assertThatThrownBy(() -> PrincipalAndRouteChecks.validateSubscriptions(subs(pairs)))
                 .hasMessage("subscriptions: " + message);
     }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.baetyl.hub.config.HubConfig;
+import io.baetyl.hub.config.Listener;
 import io.baetyl.sdk.config.ConfigLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -74,10 +75,10 @@ class ExHookConfigTest {
 
     @Test
     void proxyProtocolListenerOption() {
-        assertThat(HubConfig.Listener.parse("tcp://0.0.0.0:1883?proxy_protocol=true").proxyProtocol()).isTrue();
-        assertThat(HubConfig.Listener.parse("ws://0.0.0.0:8080/mqtt?proxy_protocol=true").path()).isEqualTo("/mqtt");
-        assertThat(HubConfig.Listener.parse("tcp://0.0.0.0:1883").proxyProtocol()).isFalse();
-        assertThatThrownBy(() -> HubConfig.Listener.parse("tcp://0.0.0.0:1883?proxy=yes"))
+        assertThat(Listener.parse("tcp://0.0.0.0:1883?proxy_protocol=true").proxyProtocol()).isTrue();
+        assertThat(Listener.parse("ws://0.0.0.0:8080/mqtt?proxy_protocol=true").path()).isEqualTo("/mqtt");
+        assertThat(Listener.parse("tcp://0.0.0.0:1883").proxyProtocol()).isFalse();
+        assertThatThrownBy(() -> Listener.parse("tcp://0.0.0.0:1883?proxy=yes"))
                 .hasMessageContaining("unknown option proxy=yes");
     }
 }

@@ -115,7 +115,7 @@ class Mqtt5Test {
         MqttProperties p = ack.variableHeader().properties();
         String assigned = ((StringProperty) p.getProperty(MqttPropertyType.ASSIGNED_CLIENT_IDENTIFIER.value())).value();
         assertThat(assigned).startsWith("auto-");
-        assertThat(broker.session(assigned)).isNotNull();
+        assertThat(broker.sessions().get(assigned)).isNotNull();
         assertThat(((IntegerProperty) p.getProperty(MqttPropertyType.TOPIC_ALIAS_MAXIMUM.value())).value()).isEqualTo(16);
         assertThat(((IntegerProperty) p.getProperty(MqttPropertyType.SHARED_SUBSCRIPTION_AVAILABLE.value())).value()).isEqualTo(1);
         assertThat(((IntegerProperty) p.getProperty(MqttPropertyType.SUBSCRIPTION_IDENTIFIER_AVAILABLE.value())).value()).isEqualTo(1);

@@ -61,9 +61,9 @@ class MqttConnectionTest {
         ch.writeInbound(MqttMessage.PINGREQ);
         MqttMessage pong = ch.readOutbound();
         assertThat(pong.fixedHeader().messageType()).isEqualTo(MqttMessageType.PINGRESP);
-        assertThat(broker.session("c1")).isNotNull();
+        assertThat(broker.sessions().get("c1")).isNotNull();
         ch.close();
-        assertThat(broker.session("c1")).isNull();
+        assertThat(broker.sessions().get("c1")).isNull();
     }
 
     @Test
