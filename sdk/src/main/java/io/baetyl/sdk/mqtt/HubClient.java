@@ -32,6 +32,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The message handler runs on Paho's callback thread, which also completes publish futures: it must not block
  * waiting for the broker (hand work to an executor instead).
+ *
+ * <p>This class keeps the connect loop; its parts in this package are {@code Subscriptions}, {@code PublishBuffer},
+ * {@code PubackWriter}, {@code ConnectWatchdog} and {@code DialAddress}.
  */
 public final class HubClient implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HubClient.class);
