@@ -1,28 +1,15 @@
 package io.baetyl.bench;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicLongArray;
 import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
 import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
 import org.eclipse.paho.client.mqttv3.MqttCallback;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.MqttException;
-import org.eclipse.paho.client.mqttv3.MqttMessage;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 
 /**
@@ -36,8 +23,8 @@ import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
  * java -jar baetyl-bench-all.jar manytomany --port 1883 --qos 0 --publishers 16 --subscribers 4 --count 20000 [--pid BROKER_PID]
  * java -jar baetyl-bench-all.jar exactlyonce --port 1883 --count 20000 [--kill-at 5000]
  * </pre>
- * QoS is 0, 1 or 2 in every mode that takes it. {@code manytomany} is {@link ManyToMany}, {@code exactlyonce} is
- * {@link ExactlyOnce}.
+ * QoS is 0, 1 or 2 in every mode that takes it. {@code fanin} is {@link FanIn}, {@code latency} is {@link Latency},
+ * {@code idle} is {@link Idle}, {@code manytomany} is {@link ManyToMany}, {@code exactlyonce} is {@link ExactlyOnce}.
  * Options: --host (127.0.0.1), --username/--password (none), --timeout seconds (60), --pid: the broker's process id,
  * read from /proc for CPU time and RSS.
  */
@@ -46,7 +33,8 @@ public final class Bench {
     final String host;
     final int port;
     final long timeoutMillis;
-    private final Long pid;
+    /** The broker's process id (--pid), or null. */
+    final Long pid;
 
     private Bench(Map<String, String> opts) {
         this.opts = opts;
@@ -71,9 +59,9 @@ public final class Bench {
         }
         Bench b = new Bench(opts);
         switch (args[0]) {
-            case "fanin" -> b.fanIn();
-            case "latency" -> b.latency();
-            case "idle" -> b.idle();
+            case "fanin" -> new FanIn(b).run();
+            case "latency" -> new Latency(b).run();
+            case "idle" -> new Idle(b).run();
             case "manytomany" -> new ManyToMany(b).run();
             case "exactlyonce" -> new ExactlyOnce(b).run();
             default -> {
@@ -86,6 +74,11 @@ public final class Bench {
 
     int intOpt(String k, int d) {
         return Integer.parseInt(opts.getOrDefault(k, Integer.toString(d)));
+    }
+
+    /** The option {@code --k}, or null. */
+    String opt(String k) {
+        return opts.get(k);
     }
 
     MqttAsyncClient client(String id, MqttCallback cb) throws MqttException {
@@ -140,256 +133,6 @@ public final class Bench {
         }
     }
 
-    /** N publishers → 1 subscriber, as fast as the publishers go; counts what arrives. */
-    private void fanIn() throws Exception {
-        int qos = intOpt("qos", 0);
-        int publishers = intOpt("publishers", 4);
-        int count = intOpt("count", 100_000);
-        int size = intOpt("size", 100);
-        int window = intOpt("window", qos == 0 ? 1000 : 500);
-        String topic = "bench/fanin";
-        long total = (long) count * publishers;
-        AtomicLong received = new AtomicLong();
-        AtomicLong lastArrival = new AtomicLong();
-        CountDownLatch done = new CountDownLatch(1);
-        MqttAsyncClient sub = client("bench-sub-" + ProcessHandle.current().pid(), new Receiver() {
-            @Override
-            public void messageArrived(String t, MqttMessage m) {
-                lastArrival.set(System.nanoTime());
-                if (received.incrementAndGet() == total) {
-                    done.countDown();
-                }
-            }
-        });
-        sub.subscribe(topic, qos).waitForCompletion(10_000);
-        List<MqttAsyncClient> pubs = new ArrayList<>();
-        for (int i = 0; i < publishers; i++) {
-            pubs.add(client("bench-pub-" + i + "-" + ProcessHandle.current().pid(), null));
-        }
-        byte[] payload = new byte[size];
-        Arrays.fill(payload, (byte) 'x');
-        long[] cpu0 = cpu();
-        long t0 = System.nanoTime();
-        long deadline = System.currentTimeMillis() + timeoutMillis;
-        List<Thread> threads = new ArrayList<>();
-        AtomicLong sent = new AtomicLong();
-        for (MqttAsyncClient p : pubs) {
-            Thread t = new Thread(() -> {
-                try {
-                    for (int i = 0; i < count && System.currentTimeMillis() < deadline; i++) {
-                        // keep at most `window` messages between publish and arrival, so QoS 0 is measured lossless
-                        while (sent.get() - received.get() > (long) window * publishers && System.currentTimeMillis() < deadline) {
-                            Thread.onSpinWait();
-                        }
-                        publish(p, topic, payload, qos);
-                        sent.incrementAndGet();
-                    }
-                } catch (Exception e) {
-                    System.err.println("publisher failed: " + e);
-                }
-            });
-            t.start();
-            threads.add(t);
-        }
-        for (Thread t : threads) {
-            t.join(Math.max(1, deadline - System.currentTimeMillis()));
-        }
-        // QoS 0 may drop at the limits, so it gets 5 s after the last publish; QoS 1 and 2 must all arrive (a loss is a
-        // finding, not a timing artefact), so they get until the --timeout
-        long grace = qos == 0 ? 5000 : Long.MAX_VALUE;
-        done.await(Math.max(1, Math.min(deadline - System.currentTimeMillis(), grace)), TimeUnit.MILLISECONDS);
-        Thread.sleep(qos == 0 ? 200 : 0);
-        long[] cpu1 = cpu();
-        long got = received.get();
-        double secs = (Math.max(lastArrival.get(), t0 + 1) - t0) / 1e9;
-        System.out.println("mode=fanin");
-        System.out.println("qos=" + qos);
-        System.out.println("publishers=" + publishers);
-        System.out.println("payload_bytes=" + size);
-        System.out.println("sent=" + sent.get());
-        System.out.println("received=" + got);
-        System.out.printf("loss_percent=%.4f%n", 100.0 * (sent.get() - Math.min(got, sent.get())) / Math.max(1, sent.get()));
-        System.out.printf("seconds=%.3f%n", secs);
-        System.out.printf("received_per_second=%.0f%n", got / secs);
-        if (cpu0 != null && cpu1 != null) {
-            double cpuSecs = (cpu1[0] - cpu0[0]) / 100.0;
-            System.out.printf("broker_cpu_seconds=%.2f%n", cpuSecs);
-            System.out.printf("broker_cpu_us_per_message=%.2f%n", cpuSecs * 1e6 / Math.max(1, got));
-        }
-        rss();
-        for (MqttAsyncClient p : pubs) {
-            p.disconnectForcibly(100, 100);
-            p.close();
-        }
-        sub.disconnectForcibly(100, 100);
-        sub.close();
-    }
-
-    /**
-     * One publisher at a fixed rate, one subscriber; end-to-end latency percentiles. The first {@code --warmup}
-     * messages (default: one second's worth) are sent at the same rate but not counted: without them the percentiles
-     * included this JVM's own JIT compilation of the client path, the same stalls at the same message numbers
-     * against any broker.
-     */
-    private void latency() throws Exception {
-        int qos = intOpt("qos", 0);
-        int rate = intOpt("rate", 200);
-        int count = intOpt("count", rate * 10);
-        int warmup = intOpt("warmup", rate);
-        int total = warmup + count;
-        int size = Math.max(8, intOpt("size", 100));
-        String topic = "bench/latency";
-        AtomicLongArray lat = new AtomicLongArray(count);
-        AtomicLong received = new AtomicLong();
-        CountDownLatch done = new CountDownLatch(1);
-        MqttAsyncClient sub = client("bench-lsub-" + ProcessHandle.current().pid(), new Receiver() {
-            @Override
-            public void messageArrived(String t, MqttMessage m) {
-                long now = System.nanoTime();
-                ByteBuffer b = ByteBuffer.wrap(m.getPayload());
-                int idx = b.getInt();
-                long sentAt = b.getLong();
-                if (idx >= 0 && idx < count) {
-                    lat.set(idx, now - sentAt);
-                }
-                if (received.incrementAndGet() == total) {
-                    done.countDown();
-                }
-            }
-        });
-        sub.subscribe(topic, qos).waitForCompletion(10_000);
-        MqttAsyncClient pub = client("bench-lpub-" + ProcessHandle.current().pid(), null);
-        long interval = 1_000_000_000L / rate;
-        long start = System.nanoTime();
-        long deadline = System.currentTimeMillis() + timeoutMillis;
-        int sent = 0;
-        for (int i = 0; i < total && System.currentTimeMillis() < deadline; i++) {
-            long due = start + i * interval;
-            long wait;
-            while ((wait = due - System.nanoTime()) > 0) {
-                if (wait > 200_000) {
-                    Thread.sleep(0, 100_000);
-                } else {
-                    Thread.onSpinWait();
-                }
-            }
-            ByteBuffer b = ByteBuffer.allocate(size);
-            b.putInt(i - warmup).putLong(System.nanoTime()); // warm-up messages carry negative numbers
-            publish(pub, topic, b.array(), qos);
-            if (i >= warmup) {
-                sent++;
-            }
-        }
-        done.await(Math.max(1, Math.min(deadline - System.currentTimeMillis(), 5000)), TimeUnit.MILLISECONDS);
-        long[] values = new long[count];
-        int n = 0;
-        for (int i = 0; i < count; i++) {
-            if (lat.get(i) > 0) {
-                values[n++] = lat.get(i);
-            }
-        }
-        Arrays.sort(values, 0, n);
-        System.out.println("mode=latency");
-        System.out.println("qos=" + qos);
-        System.out.println("rate=" + rate);
-        System.out.println("warmup=" + warmup);
-        System.out.println("sent=" + sent);
-        System.out.println("received=" + n);
-        if (n > 0) {
-            System.out.printf("p50_ms=%.3f%n", values[(int) (n * 0.50)] / 1e6);
-            System.out.printf("p90_ms=%.3f%n", values[(int) (n * 0.90)] / 1e6);
-            System.out.printf("p99_ms=%.3f%n", values[Math.min(n - 1, (int) (n * 0.99))] / 1e6);
-            System.out.printf("max_ms=%.3f%n", values[n - 1] / 1e6);
-        }
-        if (intOpt("slowest", 0) > 0) {
-            // which messages were slow: at the start (warm-up) or spread over the run (stalls)
-            Integer[] idx = new Integer[count];
-            for (int i = 0; i < count; i++) {
-                idx[i] = i;
-            }
-            Arrays.sort(idx, (a, b) -> Long.compare(lat.get(b), lat.get(a)));
-            StringBuilder sb = new StringBuilder();
-            for (int i = 0; i < Math.min(count, intOpt("slowest", 0)); i++) {
-                sb.append(i == 0 ? "" : " ").append(idx[i]).append(':').append(String.format("%.1f", lat.get(idx[i]) / 1e6));
-            }
-            System.out.println("slowest_index_ms=" + sb);
-        }
-        pub.disconnectForcibly(100, 100);
-        pub.close();
-        sub.disconnectForcibly(100, 100);
-        sub.close();
-    }
-
-    /** Opens N idle MQTT connections (keep-alive 0) with plain sockets, holds them, reports the broker's RSS. */
-    private void idle() throws Exception {
-        int clients = intOpt("clients", 1000);
-        int hold = intOpt("hold", 5);
-        long deadline = System.currentTimeMillis() + timeoutMillis;
-        rssAs("broker_rss_kb_before");
-        List<SocketChannel> open = new ArrayList<>();
-        int failed = 0;
-        for (int i = 0; i < clients && System.currentTimeMillis() < deadline; i++) {
-            try {
-                SocketChannel ch = SocketChannel.open(new InetSocketAddress(host, port));
-                ch.write(ByteBuffer.wrap(connectPacket("idle-" + i + "-" + ProcessHandle.current().pid())));
-                ByteBuffer ack = ByteBuffer.allocate(4);
-                ch.socket().setSoTimeout(5000);
-                InputStream in = ch.socket().getInputStream();
-                byte[] a = in.readNBytes(4);
-                if (a.length == 4 && a[0] == 0x20 && a[3] == 0) {
-                    open.add(ch);
-                } else {
-                    failed++;
-                    ch.close();
-                }
-            } catch (IOException e) {
-                failed++;
-            }
-        }
-        Thread.sleep(hold * 1000L);
-        System.out.println("mode=idle");
-        System.out.println("connected=" + open.size());
-        System.out.println("failed=" + failed);
-        long before = rssValue();
-        rssAs("broker_rss_kb");
-        int still = 0;
-        for (SocketChannel ch : open) {
-            if (ch.isOpen() && ch.isConnected()) {
-                still++;
-            }
-            ch.close();
-        }
-        System.out.println("still_open=" + still);
-        if (before > 0 && pid != null) {
-            System.out.println("note=compare broker_rss_kb with broker_rss_kb_before for the per-connection cost");
-        }
-    }
-
-    private byte[] connectPacket(String id) {
-        byte[] proto = {0, 4, 'M', 'Q', 'T', 'T', 4};
-        String user = opts.get("username");
-        String pass = opts.get("password");
-        int flags = 0x02 | (user != null ? 0x80 : 0) | (pass != null ? 0x40 : 0);
-        ByteBuffer body = ByteBuffer.allocate(512);
-        body.put(proto).put((byte) flags).putShort((short) 0);
-        putStr(body, id);
-        if (user != null) {
-            putStr(body, user);
-        }
-        if (pass != null) {
-            putStr(body, pass);
-        }
-        body.flip();
-        ByteBuffer out = ByteBuffer.allocate(body.remaining() + 2);
-        out.put((byte) 0x10).put((byte) body.remaining()).put(body);
-        return out.array();
-    }
-
-    private static void putStr(ByteBuffer b, String s) {
-        byte[] d = s.getBytes(StandardCharsets.UTF_8);
-        b.putShort((short) d.length).put(d);
-    }
-
     /** utime+stime of the broker in clock ticks (USER_HZ=100 on Linux), or null without --pid. */
     long[] cpu() throws IOException {
         if (pid == null) {
@@ -400,7 +143,7 @@ public final class Bench {
         return new long[] {Long.parseLong(f[11]) + Long.parseLong(f[12])};
     }
 
-    private long rssValue() throws IOException {
+    long rssValue() throws IOException {
         if (pid == null) {
             return -1;
         }
@@ -416,7 +159,7 @@ public final class Bench {
         rssAs("broker_rss_kb");
     }
 
-    private void rssAs(String name) throws IOException {
+    void rssAs(String name) throws IOException {
         long v = rssValue();
         if (v >= 0) {
             System.out.println(name + "=" + v);

@@ -3,13 +3,11 @@ package io.baetyl.kafka;
 import io.baetyl.sdk.mqtt.MqttMessage;
 import io.baetyl.sdk.util.Backoff;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -35,9 +33,7 @@ import org.slf4j.LoggerFactory;
  * received it (no wake-up of the sender thread per message); the sender thread takes over while messages queue up or
  * sends must be retried. The send lock keeps one sender at a time, so the order stays the hub's.
  *
- * <p>Kafka completes records in bursts (all the records of one produce response, on its I/O thread). The callbacks only
- * queue the acknowledgements; one acker thread takes what has come and writes the PUBACKs together, so a burst costs
- * one write to the hub (and the hub one read and one refill of its window) instead of one per message.
+ * <p>Kafka completes records in bursts: the PUBACKs are written together by the rule's {@link HubAcker} thread.
  */
 final class HubToKafka implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HubToKafka.class);
@@ -58,11 +54,7 @@ final class HubToKafka implements AutoCloseable {
     private final AtomicLong epoch = new AtomicLong();
     private final AtomicInteger roundRobin = new AtomicInteger();
     private final Thread sender;
-    /** Messages Kafka has (or will never take), waiting for their PUBACK; filled by the producer's callbacks. */
-    private final java.util.concurrent.ConcurrentLinkedQueue<Entry> toAck = new java.util.concurrent.ConcurrentLinkedQueue<>();
-    private final Thread acker;
-    private volatile boolean ackerParked;
-    private volatile boolean ackerStop;
+    private final HubAcker acker;
     private final Backoff backoff = new Backoff(Duration.ofMillis(200), Duration.ofSeconds(5), 2);
     private volatile boolean closed;
     private final java.util.concurrent.CountDownLatch closing = new java.util.concurrent.CountDownLatch(1);
@@ -77,23 +69,10 @@ final class HubToKafka implements AutoCloseable {
     private long stallExplainedAt;
     private volatile boolean waitingReported;
 
-    private final AtomicLong forwarded = new AtomicLong();
-    private final AtomicLong duplicates = new AtomicLong();
-    private final AtomicLong droppedQos0 = new AtomicLong();
-    private final AtomicLong droppedTooLarge = new AtomicLong();
-    private final AtomicLong droppedInvalid = new AtomicLong();
-    private final AtomicLong staleAcks = new AtomicLong();
-    private final AtomicLong staleSkipped = new AtomicLong();
-    private final AtomicLong sendRetries = new AtomicLong();
-    private final AtomicLong notAcknowledged = new AtomicLong();
-    private final AtomicLong ackWrites = new AtomicLong();
-    private final AtomicReference<String> lastError = new AtomicReference<>("");
-    /** From receipt from the hub to Kafka's acknowledgement, of the forwarded messages. */
-    private final AtomicLong ackNanosSum = new AtomicLong();
-    private final AtomicLong ackNanosMax = new AtomicLong();
+    private final HubToKafkaCounters counters = new HubToKafkaCounters();
 
     /** A message from the hub on its way to Kafka. */
-    private record Entry(MqttMessage message, long epoch, long receivedAt, long receivedNanos) {
+    record Entry(MqttMessage message, long epoch, long receivedAt, long receivedNanos) {
         long size() {
             return (long) message.payload().length + message.topic().length() + OVERHEAD;
         }
@@ -109,8 +88,7 @@ final class HubToKafka implements AutoCloseable {
         this.hub = new HubSide(name, cfg.ruleHubClient(index), this::onMessage, this::hubLost);
         this.sender = new Thread(this::sendLoop, "kafka-send-" + index);
         this.sender.setDaemon(true);
-        this.acker = new Thread(this::ackLoop, "kafka-ack-" + index);
-        this.acker.setDaemon(true);
+        this.acker = new HubAcker(index, name, hub.client, pending, epoch, counters);
     }
 
     HubToKafka start() {
@@ -134,13 +112,13 @@ final class HubToKafka implements AutoCloseable {
             return; // not acknowledged: the persistent session redelivers it to the next run
         }
         if (m.qos() > 0 && pending.containsKey(m.id())) {
-            duplicates.incrementAndGet(); // the hub resent one still on its way to Kafka: that one will be acked
+            counters.duplicates.incrementAndGet(); // the hub resent one still on its way to Kafka: that one will be acked
             return;
         }
         Entry e = new Entry(m, epoch.get(), System.currentTimeMillis(), System.nanoTime());
         if (m.qos() == 0) {
             if (!queue.offer(e, e.size())) {
-                droppedQos0.incrementAndGet(); // at most once: not kept when the buffer is full
+                counters.droppedQos0.incrementAndGet(); // at most once: not kept when the buffer is full
             }
             return;
         }
@@ -192,7 +170,7 @@ final class HubToKafka implements AutoCloseable {
             try {
                 if (e.message().qos() > 0 && e.epoch() != epoch.get() && !hub.cfg.cleansession) {
                     // Its connection ended: the hub redelivers it on the new one, where it can be acknowledged.
-                    staleSkipped.incrementAndGet();
+                    counters.staleSkipped.incrementAndGet();
                     queue.removeHead();
                     continue;
                 }
@@ -235,10 +213,10 @@ final class HubToKafka implements AutoCloseable {
             }
             return failedUpFront(e, topic, sf);
         } catch (RecordMapper.MappingException me) {
-            droppedInvalid.incrementAndGet();
-            lastError.set(me.getMessage());
+            counters.droppedInvalid.incrementAndGet();
+            counters.lastError.set(me.getMessage());
             log.warn("{}: message dropped: {}", name, me.getMessage());
-            ack(e);
+            acker.ack(e);
             return true;
         } catch (KafkaException ke) {
             if (closed) {
@@ -254,7 +232,7 @@ final class HubToKafka implements AutoCloseable {
             drop(e, topic, ex);
             return true;
         }
-        sendRetries.incrementAndGet();
+        counters.sendRetries.incrementAndGet();
         // Asking the cluster what is wrong costs seconds: do it when the stall starts and then twice a minute.
         long now = System.nanoTime();
         if (stall == null || now - stallExplainedAt > EXPLAIN_EVERY_NANOS) {
@@ -265,7 +243,7 @@ final class HubToKafka implements AutoCloseable {
                         + "sent again every few seconds", name, p, pending.size());
             }
             stall = p;
-            lastError.set(p.toString());
+            counters.lastError.set(p.toString());
         }
         return false;
     }
@@ -286,16 +264,16 @@ final class HubToKafka implements AutoCloseable {
         }
         if (ex == null) {
             long took = System.nanoTime() - e.receivedNanos();
-            ackNanosSum.addAndGet(took);
-            ackNanosMax.accumulateAndGet(took, Math::max);
-            forwarded.incrementAndGet();
-            ack(e);
+            counters.ackNanosSum.addAndGet(took);
+            counters.ackNanosMax.accumulateAndGet(took, Math::max);
+            counters.forwarded.incrementAndGet();
+            acker.ack(e);
         } else if (KafkaProblems.isPermanent(ex)) {
             drop(e, md == null ? null : md.topic(), ex);
         } else if (!closed) {
             // Not expected with endless delivery retries (e.g. authorization revoked): the hub sends it again.
-            notAcknowledged.incrementAndGet();
-            lastError.set(String.valueOf(ex));
+            counters.notAcknowledged.incrementAndGet();
+            counters.lastError.set(String.valueOf(ex));
             log.warn("{}: Kafka did not take a message (topic {}): {}; left unacknowledged for the hub to send again",
                     name, e.message().topic(), ex.toString());
             pending.remove(e.message().id(), e);
@@ -304,76 +282,15 @@ final class HubToKafka implements AutoCloseable {
 
     private void drop(Entry e, String topic, Exception ex) {
         if (KafkaProblems.isTooLarge(ex)) {
-            droppedTooLarge.incrementAndGet();
+            counters.droppedTooLarge.incrementAndGet();
         } else {
-            droppedInvalid.incrementAndGet();
+            counters.droppedInvalid.incrementAndGet();
         }
         KafkaProblems.Problem reason = problems.explain(topic, ex, name);
-        lastError.set(reason.toString());
+        counters.lastError.set(reason.toString());
         log.error("{}: message dropped (MQTT topic '{}', {} bytes): {}", name, e.message().topic(),
                 e.message().payload().length, reason);
-        ack(e); // Kafka will never take it: keeping it in the hub would block the rule forever
-    }
-
-    /** Queues {@code e}'s PUBACK for the acker thread (any thread). */
-    private void ack(Entry e) {
-        if (e.message().qos() == 0) {
-            return;
-        }
-        toAck.add(e);
-        if (ackerParked) {
-            java.util.concurrent.locks.LockSupport.unpark(acker);
-        }
-    }
-
-    /** The acker thread: writes the PUBACKs of what has come since its last round together, in that order. */
-    private void ackLoop() {
-        List<MqttMessage> batch = new java.util.ArrayList<>();
-        while (!ackerStop) {
-            boolean wrote;
-            try {
-                wrote = writeAcks(batch);
-            } catch (RuntimeException ex) {
-                // Not expected; the thread must live on, or nothing would be acknowledged any more. Those messages
-                // stay unacknowledged and come again after the next reconnect.
-                log.error("{}: writing acknowledgements to the hub failed: {}", name, ex.toString(), ex);
-                wrote = false;
-            }
-            if (!wrote) {
-                ackerParked = true;
-                if (toAck.isEmpty() && !ackerStop) {
-                    java.util.concurrent.locks.LockSupport.parkNanos(100_000_000L);
-                }
-                ackerParked = false;
-            }
-        }
-        try {
-            writeAcks(batch); // what came until the stop
-        } catch (RuntimeException ex) {
-            log.warn("{}: writing the last acknowledgements failed: {}", name, ex.toString());
-        }
-    }
-
-    /** Writes the queued PUBACKs (at most the hub client's window at a time); false when there were none. */
-    private boolean writeAcks(List<MqttMessage> batch) {
-        batch.clear();
-        long current = epoch.get();
-        Entry e;
-        int taken = 0;
-        while (taken < 1000 && (e = toAck.poll()) != null) {
-            taken++;
-            pending.remove(e.message().id(), e);
-            if (e.epoch() == current) {
-                batch.add(e.message());
-            } else {
-                staleAcks.incrementAndGet(); // its connection ended: the hub delivers it again on the new one
-            }
-        }
-        if (!batch.isEmpty()) {
-            hub.client.ack(batch);
-            ackWrites.incrementAndGet();
-        }
-        return taken > 0;
+        acker.ack(e); // Kafka will never take it: keeping it in the hub would block the rule forever
     }
 
     /**
@@ -407,25 +324,7 @@ final class HubToKafka implements AutoCloseable {
     }
 
     Map<String, Object> stats() {
-        Map<String, Object> s = new LinkedHashMap<>();
-        long n = forwarded.get();
-        s.put("forwarded", n);
-        s.put("pending", pending.size());
-        s.put("kafka_ack_ms_avg", n == 0 ? 0.0 : Math.round(ackNanosSum.get() / (double) n / 1e4) / 100.0);
-        s.put("kafka_ack_ms_max", Math.round(ackNanosMax.get() / 1e4) / 100.0);
-        s.put("ack_writes", ackWrites.get());
-        s.put("queued", queue.size());
-        s.put("queued_bytes", queue.bytes());
-        s.put("duplicates_ignored", duplicates.get());
-        s.put("dropped_qos0", droppedQos0.get());
-        s.put("dropped_too_large", droppedTooLarge.get());
-        s.put("dropped_invalid", droppedInvalid.get());
-        s.put("send_retries", sendRetries.get());
-        s.put("not_acknowledged", notAcknowledged.get());
-        s.put("skipped_after_reconnect", staleSkipped.get());
-        s.put("acks_skipped_after_reconnect", staleAcks.get());
-        s.put("last_error", lastError.get());
-        return s;
+        return counters.stats(pending.size(), queue);
     }
 
     /** Stops taking messages and sending; acknowledgements of records already with Kafka still go out until closeHub. */
@@ -440,13 +339,7 @@ final class HubToKafka implements AutoCloseable {
     }
 
     void closeHub() {
-        ackerStop = true;
-        java.util.concurrent.locks.LockSupport.unpark(acker);
-        try {
-            acker.join(5_000);
-        } catch (InterruptedException ie) {
-            Thread.currentThread().interrupt();
-        }
+        acker.stop();
         hub.client.close();
     }
 

@@ -2,11 +2,8 @@ package io.baetyl.sdk.mqtt;
 
 import io.baetyl.sdk.net.ServiceHosts;
 import io.baetyl.sdk.util.Backoff;
-import java.io.IOException;
 import java.net.Socket;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
@@ -16,7 +13,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
-import java.util.stream.Collectors;
 import org.eclipse.paho.client.mqttv3.IMqttActionListener;
 import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
 import org.eclipse.paho.client.mqttv3.IMqttToken;
@@ -36,6 +32,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The message handler runs on Paho's callback thread, which also completes publish futures: it must not block
  * waiting for the broker (hand work to an executor instead).
+ *
+ * <p>This class keeps the connect loop; its parts in this package are {@code Subscriptions}, {@code PublishBuffer},
+ * {@code PubackWriter}, {@code ConnectWatchdog} and {@code DialAddress}.
  */
 public final class HubClient implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HubClient.class);
@@ -44,37 +43,21 @@ public final class HubClient implements AutoCloseable {
 
     private final MqttClientConfig cfg;
     private final String configKey;
-    /** The service of this app the address names (native mode, reached at 127.0.0.1), or null. */
-    private final String serviceHost;
-    /** Checks the certificate against the service's name when the socket goes to 127.0.0.1 instead; or null. */
-    private final ClientConnectOptions.ServiceNameVerifier serviceName;
+    private final DialAddress address;
     private final Consumer<MqttMessage> handler;
     private final MqttAsyncClient client;
     private final MqttConnectOptions options;
     private final Backoff backoff;
-    private final Backoff subscribeBackoff;
-    /** Counts successful connects; a subscription retry belongs to the connection it was made for. */
-    private final AtomicLong connection = new AtomicLong();
     private final ScheduledExecutorService reconnector;
     private final AtomicBoolean connecting = new AtomicBoolean();
     private final AtomicLong connectAttempts = new AtomicLong();
-    /** The connect attempt the watchdog gave up on (its failure is a timeout, whatever Paho says). */
-    private final AtomicLong abandoned = new AtomicLong();
     /** The socket of the latest connect attempt. */
     private final AtomicReference<Socket> lastSocket = new AtomicReference<>();
-    /** The socket of the established connection, while there is one (for {@link #ack(List)}). */
-    private volatile Socket connectedSocket;
-    /** MQTT straight on TCP (tcp://): batched PUBACKs can be written to the socket as they are. Not ws:// (framed). */
-    private final boolean rawTcp;
+    private final ConnectWatchdog watchdog;
     private final CompletableFuture<Void> firstConnect = new CompletableFuture<>();
-    /**
-     * Publishes made while disconnected, at most {@code buffersize}, sent in order once connected again. Also the lock
-     * that keeps publishes in order (Paho's own publish is synchronized anyway).
-     */
-    private final ArrayDeque<Buffered> buffered = new ArrayDeque<>();
-
-    private record Buffered(String topic, int qos, byte[] payload, boolean retain, CompletableFuture<Void> done) {
-    }
+    private final Subscriptions subscriptions;
+    private final PublishBuffer publishes;
+    private final PubackWriter acks;
     private volatile StateListener listener = new StateListener() { };
     private volatile boolean closed;
 
@@ -120,42 +103,33 @@ public final class HubClient implements AutoCloseable {
         cfg.validate(configKey);
         this.cfg = cfg;
         this.configKey = configKey;
-        String dial = hosts.resolve(cfg.address);
-        this.serviceHost = dial.equals(cfg.address) ? null : ServiceHosts.hostOf(cfg.address);
-        this.serviceName = serviceHost == null ? null
-                : new ClientConnectOptions.ServiceNameVerifier(serviceHost, configKey);
-        if (serviceHost != null) {
-            log.info("{}.address: {} names the service {} of this app, which runs on this host in native mode: "
-                    + "connecting to {}", configKey, cfg.address, serviceHost, dial);
-        }
+        this.address = new DialAddress(cfg, configKey, hosts);
         this.handler = handler;
-        this.rawTcp = "tcp".equalsIgnoreCase(cfg.scheme());
         this.backoff = new Backoff(Duration.ofMillis(500), max(cfg.interval, Duration.ofMillis(500)), 2);
-        this.subscribeBackoff = new Backoff(Duration.ofMillis(500), max(cfg.interval, Duration.ofMillis(500)), 2);
         this.reconnector = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "mqtt-reconnect-" + cfg.clientid);
             t.setDaemon(true);
             return t;
         });
         try {
-            client = new MqttAsyncClient(dial, cfg.clientid, new MemoryPersistence());
+            client = new MqttAsyncClient(address.dial, cfg.clientid, new MemoryPersistence());
         } catch (MqttException | IllegalArgumentException e) {
             throw new IllegalArgumentException(configKey + ": cannot create MQTT client for " + cfg.address + ": "
                     + e.getMessage(), e);
         }
         client.setManualAcks(true);
-        // No Paho disconnected buffer (see #buffered): once a drain of it fails half-way, Paho queues every later
+        this.subscriptions = new Subscriptions(cfg, client, reconnector, firstConnect, () -> closed);
+        this.publishes = new PublishBuffer(cfg, client, () -> closed);
+        this.acks = new PubackWriter(cfg, client);
+        this.watchdog = new ConnectWatchdog(cfg, reconnector, lastSocket::get);
+        // No Paho disconnected buffer (see PublishBuffer): once a drain of it fails half-way, Paho queues every later
         // publish and SUBSCRIBE behind it and refuses them when it is full, and the connection never recovers.
         options = ClientConnectOptions.of(cfg, configKey, MAX_INFLIGHT, lastSocket::set);
-        if (serviceHost != null && options.getSocketFactory() instanceof javax.net.ssl.SSLSocketFactory && !cfg.insecure) {
-            // The socket goes to 127.0.0.1, the certificate must still be the one of the name the user wrote.
-            options.setHttpsHostnameVerificationEnabled(false);
-            options.setSSLHostnameVerifier(serviceName);
-        }
+        address.checkServiceName(options, cfg);
         client.setCallback(new Callback());
     }
 
-    private static Duration max(Duration a, Duration b) {
+    static Duration max(Duration a, Duration b) {
         return a.compareTo(b) >= 0 ? a : b;
     }
 
@@ -198,18 +172,15 @@ public final class HubClient implements AutoCloseable {
                 public void onSuccess(IMqttToken token) {
                     connecting.set(false);
                     backoff.reset();
-                    connectedSocket = lastSocket.get();
-                    long gen = connection.incrementAndGet();
-                    synchronized (subscribeBackoff) {
-                        subscribeBackoff.reset();
-                    }
+                    acks.connected(lastSocket.get());
+                    long gen = subscriptions.newConnection();
                     log.info("mqtt connected: address={} clientid={} sessionPresent={}", cfg.address, cfg.clientid,
                             token.getSessionPresent());
                     notifyConnected();
                     // after every connect: a broker that lost the session (or a clean session) has no subscriptions
-                    subscribe(gen, cfg.subscriptions);
+                    subscriptions.subscribe(gen, cfg.subscriptions);
                     try {
-                        reconnector.execute(HubClient.this::sendBuffered);
+                        reconnector.execute(publishes::sendBuffered);
                     } catch (java.util.concurrent.RejectedExecutionException e) {
                         // closing
                     }
@@ -218,7 +189,7 @@ public final class HubClient implements AutoCloseable {
                 @Override
                 public void onFailure(IMqttToken token, Throwable e) {
                     connecting.set(false);
-                    if (abandoned.get() == attempt) {
+                    if (watchdog.abandoned(attempt)) {
                         e = new MqttException(MqttException.REASON_CODE_CLIENT_TIMEOUT, e);
                     }
                     log.warn("mqtt connect failed: address={} clientid={}: {}", cfg.address, cfg.clientid, describeConnectFailure(e));
@@ -226,42 +197,12 @@ public final class HubClient implements AutoCloseable {
                     reconnectLater();
                 }
             });
-            watchConnect(attempt);
+            watchdog.watch(attempt, () -> !closed && connecting.get() && connectAttempts.get() == attempt);
         } catch (MqttException e) {
             connecting.set(false);
             log.warn("mqtt connect failed: address={} clientid={}: {}", cfg.address, cfg.clientid, describeConnectFailure(e));
             notifyConnectFailed(e);
             reconnectLater();
-        }
-    }
-
-    /**
-     * Paho bounds the TCP connect and the TLS handshake by {@code timeout}, but then waits for the CONNACK for as long
-     * as the socket stays open: a broker that accepts and never answers (Mosquitto 2.0.11 was seen doing that just
-     * after a restart) would stall the client for good. So an attempt still running after {@code timeout} has its
-     * socket closed, which fails it like any lost connection, and the next attempt follows after the backoff.
-     */
-    private void watchConnect(long attempt) {
-        long after = Math.max(1000, cfg.timeout.toMillis()) + 1000;
-        try {
-            reconnector.schedule(() -> {
-                if (closed || !connecting.get() || connectAttempts.get() != attempt) {
-                    return;
-                }
-                abandoned.set(attempt);
-                log.warn("mqtt connect timed out: address={} clientid={}: no CONNACK within timeout ({}ms); closing the "
-                        + "connection and trying again", cfg.address, cfg.clientid, cfg.timeout.toMillis());
-                Socket s = lastSocket.get();
-                try {
-                    if (s != null) {
-                        s.close();
-                    }
-                } catch (IOException e) {
-                    // closing anyway
-                }
-            }, after, TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            // closing
         }
     }
 
@@ -288,7 +229,7 @@ public final class HubClient implements AutoCloseable {
 
     /** {@link #describe} for a failed connect of this client (see {@link ConnectFailures#forConnect}). */
     public String describeConnectFailure(Throwable e) {
-        return ConnectFailures.forConnect(e, cfg, configKey, serviceName == null ? null : serviceName.mismatch());
+        return ConnectFailures.forConnect(e, cfg, configKey, address.mismatch());
     }
 
     private void reconnectLater() {
@@ -305,152 +246,16 @@ public final class HubClient implements AutoCloseable {
     }
 
     /**
-     * Subscribes {@code subs} on connection {@code gen}. A SUBSCRIBE that fails, or a filter the broker refuses (SUBACK
-     * 0x80), is tried again with backoff (500ms doubling up to {@code interval}) for as long as that connection lasts,
-     * with one log line per attempt; a new connection subscribes everything anew. With {@code validatesubs} a refused
-     * filter is fatal instead ({@link #connected()} fails), as in the original.
-     */
-    private void subscribe(long gen, List<MqttClientConfig.Subscription> subs) {
-        if (closed || gen != connection.get()) {
-            return; // that connection is gone; the next one subscribes everything
-        }
-        if (subs.isEmpty()) {
-            firstConnect.complete(null);
-            return;
-        }
-        String[] topics = subs.stream().map(s -> s.topic).toArray(String[]::new);
-        int[] qos = subs.stream().mapToInt(s -> s.qos).toArray();
-        try {
-            client.subscribe(topics, qos, null, new IMqttActionListener() {
-                @Override
-                public void onSuccess(IMqttToken token) {
-                    int[] granted = token.getGrantedQos();
-                    List<MqttClientConfig.Subscription> refused = new ArrayList<>();
-                    for (int i = 0; i < subs.size(); i++) {
-                        if (i >= granted.length || granted[i] == 0x80) {
-                            refused.add(subs.get(i));
-                        }
-                    }
-                    if (refused.isEmpty()) {
-                        subscribed(gen, topics);
-                        return;
-                    }
-                    String msg = "subscription to " + quoted(refused) + " refused by " + cfg.address + " (SUBACK 0x80)";
-                    if (cfg.validatesubs) {
-                        log.error("mqtt {}", msg);
-                        firstConnect.completeExceptionally(new IllegalStateException(msg));
-                        return;
-                    }
-                    subscribeLater(gen, refused, msg);
-                }
-
-                @Override
-                public void onFailure(IMqttToken token, Throwable e) {
-                    log.debug("mqtt subscribe failure", e);
-                    subscribeLater(gen, subs, "subscribe to " + quoted(subs) + " failed: " + describe(e));
-                }
-            });
-        } catch (MqttException | RuntimeException e) {
-            log.debug("mqtt subscribe failure", e);
-            subscribeLater(gen, subs, "subscribe to " + quoted(subs) + " failed: " + describe(e));
-        }
-    }
-
-    private void subscribed(long gen, String[] topics) {
-        int attempts;
-        synchronized (subscribeBackoff) {
-            attempts = subscribeBackoff.attempts();
-            subscribeBackoff.reset();
-        }
-        if (attempts > 0) {
-            log.info("mqtt subscribed after {} refused or failed attempts: address={} clientid={} topics={}", attempts, cfg.address,
-                    cfg.clientid, String.join(",", topics));
-        }
-        if (gen == connection.get()) {
-            firstConnect.complete(null);
-        }
-    }
-
-    private void subscribeLater(long gen, List<MqttClientConfig.Subscription> subs, String why) {
-        if (closed || gen != connection.get() || !client.isConnected()) {
-            return; // the connection is gone: reconnecting subscribes everything anew
-        }
-        Duration delay;
-        synchronized (subscribeBackoff) {
-            delay = subscribeBackoff.next();
-        }
-        log.warn("mqtt {}: address={} clientid={}; trying again in {}ms", why, cfg.address, cfg.clientid, delay.toMillis());
-        try {
-            reconnector.schedule(() -> subscribe(gen, subs), delay.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            // closing
-        }
-    }
-
-    private static String quoted(List<MqttClientConfig.Subscription> subs) {
-        return subs.stream().map(s -> "'" + s.topic + "'").collect(Collectors.joining(", "));
-    }
-
-    /**
      * Publishes a message. The future completes when QoS 1 is acknowledged by the broker (QoS 0: when written).
      * While disconnected up to {@code buffersize} messages wait for the reconnect; beyond that the future fails.
      */
     public CompletableFuture<Void> publish(String topic, int qos, byte[] payload, boolean retain) {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        synchronized (buffered) {
-            if (closed) {
-                done.completeExceptionally(new IllegalStateException("client closed"));
-            } else if (client.isConnected() && buffered.isEmpty()) {
-                send(new Buffered(topic, qos, payload, retain, done));
-            } else if (buffered.size() < cfg.buffersize) {
-                buffered.add(new Buffered(topic, qos, payload, retain, done));
-            } else {
-                done.completeExceptionally(new MqttException(MqttException.REASON_CODE_CLIENT_NOT_CONNECTED,
-                        new IllegalStateException("not connected to " + cfg.address + ", and buffersize (" + cfg.buffersize
-                                + ") messages wait for the reconnect already")));
-            }
-        }
-        return done;
-    }
-
-    /** Sends what was published while disconnected, in order, as long as the connection lasts. */
-    private void sendBuffered() {
-        synchronized (buffered) {
-            Buffered b;
-            while (client.isConnected() && (b = buffered.poll()) != null) {
-                send(b);
-            }
-        }
-    }
-
-    private void send(Buffered b) {
-        try {
-            client.publish(b.topic(), b.payload(), b.qos(), b.retain(), null, new IMqttActionListener() {
-                @Override
-                public void onSuccess(IMqttToken token) {
-                    b.done().complete(null);
-                }
-
-                @Override
-                public void onFailure(IMqttToken token, Throwable e) {
-                    b.done().completeExceptionally(e);
-                }
-            });
-        } catch (MqttException | RuntimeException e) {
-            b.done().completeExceptionally(e);
-        }
+        return publishes.publish(topic, qos, payload, retain);
     }
 
     /** Acknowledges a received QoS 1 message (sends its PUBACK); nothing to do for QoS 0. */
     public void ack(MqttMessage message) {
-        if (message.qos() == 0) {
-            return;
-        }
-        try {
-            client.messageArrivedComplete(message.id(), message.qos());
-        } catch (MqttException e) {
-            log.warn("mqtt ack failed: clientid={} id={}: {}", cfg.clientid, message.id(), describe(e));
-        }
+        acks.ack(message);
     }
 
     /**
@@ -461,32 +266,7 @@ public final class HubClient implements AutoCloseable {
      * message of an earlier connection checks that itself (see {@link StateListener#connectionLost}).
      */
     public void ack(List<MqttMessage> messages) {
-        Socket s = connectedSocket;
-        if (!rawTcp || !(s instanceof PacketSocket ps) || s.isClosed() || !client.isConnected()) {
-            messages.forEach(this::ack); // also between CONNACK and the connect callback: Paho knows the connection
-            return;
-        }
-        byte[] packets = new byte[4 * messages.size()];
-        int n = 0;
-        for (MqttMessage m : messages) {
-            if (m.qos() == 1) {
-                packets[n++] = 0x40; // PUBACK
-                packets[n++] = 2;    // remaining length: the packet id
-                packets[n++] = (byte) (m.id() >> 8);
-                packets[n++] = (byte) m.id();
-            } else if (m.qos() == 2) {
-                ack(m); // PUBREC: Paho keeps the QoS 2 state
-            }
-        }
-        if (n == 0) {
-            return;
-        }
-        try {
-            ps.writePackets(packets, 0, n);
-        } catch (IOException e) {
-            // The connection is going: Paho notices it too, and the broker delivers the messages again.
-            log.warn("mqtt ack failed: clientid={} ({} messages): {}", cfg.clientid, n / 4, describe(e));
-        }
+        acks.ack(messages);
     }
 
     /** Disconnects and releases the client. Idempotent. */
@@ -496,7 +276,7 @@ public final class HubClient implements AutoCloseable {
             return;
         }
         closed = true;
-        connectedSocket = null;
+        acks.disconnected();
         reconnector.shutdownNow();
         try {
             if (client.isConnected()) {
@@ -511,12 +291,7 @@ public final class HubClient implements AutoCloseable {
             log.debug("mqtt close: {}", describe(e));
         }
         firstConnect.completeExceptionally(new IllegalStateException("closed"));
-        synchronized (buffered) {
-            Buffered b;
-            while ((b = buffered.poll()) != null) {
-                b.done().completeExceptionally(new IllegalStateException("client closed"));
-            }
-        }
+        publishes.failBuffered();
     }
 
     private final class Callback implements MqttCallbackExtended {
@@ -527,7 +302,7 @@ public final class HubClient implements AutoCloseable {
 
         @Override
         public void connectionLost(Throwable cause) {
-            connectedSocket = null;
+            acks.disconnected();
             if (closed) {
                 return;
             }
