@@ -60,7 +60,8 @@ public final class Broker {
         wills = new WillStore(store.wills(), dirty);
         inflight = new InflightStore(store.inflight(), last);
         routing = new Routing(this, config.subscriptions, subscriptions);
-        committedLog = new CommittedLog(store, cache, routing.shared(), offsets, subscriptions, retentionMillis, last);
+        committedLog = new CommittedLog(store, cache, routing.shared(), offsets, subscriptions, inflight, retentionMillis,
+                last);
         commits = new StoreCommits(store, dirty, offsets, subscriptions);
         sessions = new SessionRegistry(subscriptions, offsets, inflight);
         Long ruleOffset = offsets.get(RULE_TOPIC_OFFSET);

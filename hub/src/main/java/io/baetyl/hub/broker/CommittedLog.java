@@ -16,16 +16,18 @@ final class CommittedLog {
     private final SharedSubscriptions shared;
     private final OffsetStore offsets;
     private final SubscriptionStore subscriptions;
+    private final InflightStore inflight;
     private final long retentionMillis;
     private volatile long committedSeq;
 
     CommittedLog(Store store, MessageCache cache, SharedSubscriptions shared, OffsetStore offsets,
-            SubscriptionStore subscriptions, long retentionMillis, long lastSeq) {
+            SubscriptionStore subscriptions, InflightStore inflight, long retentionMillis, long lastSeq) {
         this.store = store;
         this.cache = cache;
         this.shared = shared;
         this.offsets = offsets;
         this.subscriptions = subscriptions;
+        this.inflight = inflight;
         this.retentionMillis = retentionMillis;
         this.committedSeq = lastSeq;
     }
@@ -73,10 +75,11 @@ final class CommittedLog {
 
     /**
      * The log position up to which every consumer has read and acknowledged: live sessions reading the log, persistent
-     * sessions with subscriptions (online or not), and the routes ({@code routedUpTo}). Segments up to it can go.
+     * sessions with subscriptions (online or not), and the routes ({@code routedUpTo}); and it stays below every
+     * inbound QoS 2 message not yet released, which a resent PUBLISH is compared with. Segments up to it can go.
      */
     long consumedUpTo(long routedUpTo) {
-        long min = Math.min(committedSeq, routedUpTo);
+        long min = Math.min(Math.min(committedSeq, routedUpTo), inflight.oldestReceived() - 1);
         for (LogReader r : readers) {
             min = Math.min(min, r.consumedUpTo());
         }

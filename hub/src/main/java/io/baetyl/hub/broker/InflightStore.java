@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Persistent sessions' QoS 2 state by client id, what exactly-once needs to survive a reconnect or a {@code kill -9}:
@@ -44,6 +45,12 @@ public final class InflightStore {
     }
 
     private final RecordJournal journal;
+    /**
+     * Per client, the lowest log position among its inbound packet ids on record. The log must keep those messages:
+     * a resent PUBLISH is recognised by comparing it with the stored one ({@code Inbox#isResent}), and one whose
+     * message was already deleted as consumed would be stored, and delivered, a second time.
+     */
+    private final Map<String, Long> oldestReceived = new ConcurrentHashMap<>();
 
     InflightStore(RecordJournal journal, long lastLoggedSeq) {
         this.journal = journal;
@@ -51,6 +58,8 @@ public final class InflightStore {
             Record r = get(id);
             if (r != null && r.received.values().removeIf(seq -> seq > lastLoggedSeq)) {
                 put(id, r, false); // the process died between the record's write and the message's log write
+            } else if (r != null) {
+                trackReceived(id, r);
             }
         }
         journal.writePending();
@@ -67,11 +76,37 @@ public final class InflightStore {
      * record stays, with the offset, until the session ends clean: the offset in it is always as new as the rest.
      */
     public void put(String clientId, Record r, boolean now) {
+        trackReceived(clientId, r);
         journal.put(clientId, encode(r), now);
     }
 
     public void remove(String clientId) {
+        oldestReceived.remove(clientId);
         journal.remove(clientId);
+    }
+
+    /**
+     * The lowest log position an inbound QoS 2 message stored but not yet released (PUBREL) has in any record, or
+     * {@link Long#MAX_VALUE}: the log is not deleted from there on ({@code CommittedLog#consumedUpTo}).
+     */
+    long oldestReceived() {
+        long min = Long.MAX_VALUE;
+        for (long seq : oldestReceived.values()) {
+            min = Math.min(min, seq);
+        }
+        return min;
+    }
+
+    private void trackReceived(String clientId, Record r) {
+        long min = Long.MAX_VALUE;
+        for (long seq : r.received.values()) {
+            min = Math.min(min, seq);
+        }
+        if (min == Long.MAX_VALUE) {
+            oldestReceived.remove(clientId);
+        } else {
+            oldestReceived.put(clientId, min);
+        }
     }
 
     /** Writes the records waiting since their last {@link #put}; before offsets are committed and QoS 2 messages logged. */
