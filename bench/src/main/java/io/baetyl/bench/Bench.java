@@ -4,7 +4,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
 import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
 import org.eclipse.paho.client.mqttv3.MqttCallback;
@@ -105,6 +108,19 @@ public final class Bench {
             o.setPassword(opts.get("password").toCharArray());
         }
         return o;
+    }
+
+    /** Joins the publisher threads, then waits for the arrivals ({@code done}) within the run's deadline. */
+    static void awaitArrivals(List<Thread> publishers, CountDownLatch done, long deadline, int qos)
+            throws InterruptedException {
+        for (Thread t : publishers) {
+            t.join(Math.max(1, deadline - System.currentTimeMillis()));
+        }
+        // QoS 0 may drop at the limits, so it gets 5 s after the last publish; QoS 1 and 2 must all arrive (a loss is a
+        // finding, not a timing artefact), so they get until the --timeout
+        long grace = qos == 0 ? 5000 : Long.MAX_VALUE;
+        done.await(Math.max(1, Math.min(deadline - System.currentTimeMillis(), grace)), TimeUnit.MILLISECONDS);
+        Thread.sleep(qos == 0 ? 200 : 0);
     }
 
     /** Publishes, retrying while the client's own in-flight window is full. */

@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
 import org.eclipse.paho.client.mqttv3.MqttMessage;
@@ -67,14 +66,7 @@ final class FanIn {
             t.start();
             threads.add(t);
         }
-        for (Thread t : threads) {
-            t.join(Math.max(1, deadline - System.currentTimeMillis()));
-        }
-        // QoS 0 may drop at the limits, so it gets 5 s after the last publish; QoS 1 and 2 must all arrive (a loss is a
-        // finding, not a timing artefact), so they get until the --timeout
-        long grace = qos == 0 ? 5000 : Long.MAX_VALUE;
-        done.await(Math.max(1, Math.min(deadline - System.currentTimeMillis(), grace)), TimeUnit.MILLISECONDS);
-        Thread.sleep(qos == 0 ? 200 : 0);
+        Bench.awaitArrivals(threads, done, deadline, qos);
         long[] cpu1 = bench.cpu();
         long got = received.get();
         double secs = (Math.max(lastArrival.get(), t0 + 1) - t0) / 1e9;
