@@ -19,10 +19,12 @@ import java.util.List;
  * left to it; this one costs a fraction of that, so the brokers are what is measured. Selected with
  * {@code manytomany --client raw}.
  *
- * <p>The same window as {@link ManyToMany}: at most --window messages per publisher between publish and arrival at
- * every subscriber. Every payload carries its publisher and message index; each subscriber marks what it got, so loss
- * and duplicates are counted exactly. A refused CONNECT or SUBSCRIBE, a malformed packet or a socket error ends the run
- * with an exception (non-zero exit). QoS 2 is refused: use the Paho generator for it.
+ * <p>The window of {@link ManyToMany}, held per subscriber: at most --window messages per publisher between publish
+ * and arrival at every subscriber (the Paho generator pools its permits over all subscribers, so there one slow
+ * subscriber may fall up to subscribers x window behind). Every payload carries its publisher and message index; each
+ * subscriber marks what it got, so loss and duplicates are counted exactly. A refused CONNECT or SUBSCRIBE, a
+ * malformed packet or a socket error ends the run with an exception (non-zero exit). QoS 2 is refused: use the Paho
+ * generator for it.
  */
 final class RawManyToMany implements RawConnection.Traffic {
     /** A read takes at most this much; also the largest packet accepted (ours are about 120 bytes). */
@@ -41,11 +43,11 @@ final class RawManyToMany implements RawConnection.Traffic {
     private final byte[][] topics;
     // per publisher
     private final int[] sent;
-    private final long[] arrivals;
     private final int[] unacked;
     private final boolean[][] awaitingAck;
     private final MqttWire.PublishTemplate[] templates;
-    // per subscriber: one bit per (publisher, message) received
+    // per subscriber: messages that arrived from each publisher, and one bit per (publisher, message) received
+    private final int[][] arrivals;
     private final long[][] seen;
     private long delivered;
     private long duplicates;
@@ -75,7 +77,7 @@ final class RawManyToMany implements RawConnection.Traffic {
             templates[i] = new MqttWire.PublishTemplate("bench/m2m/" + i, qos, i, load.size());
         }
         sent = new int[p];
-        arrivals = new long[p];
+        arrivals = new int[load.subscribers()][p];
         unacked = new int[p];
         awaitingAck = new boolean[p][qos > 0 ? 65536 : 0];
         seen = new long[load.subscribers()][(int) (((long) p * load.count() + 63) / 64)];
@@ -199,8 +201,8 @@ final class RawManyToMany implements RawConnection.Traffic {
         if (delivered + duplicates < expected) {
             // where it stopped: a window that never reopened names the publishers whose messages did not all arrive
             System.err.println("manytomany raw: stopped with " + delivered + " of " + expected
-                    + " deliveries; per publisher sent " + Arrays.toString(sent) + ", arrivals "
-                    + Arrays.toString(arrivals) + (qos > 0 ? ", without PUBACK " + Arrays.toString(unacked) : ""));
+                    + " deliveries; per publisher sent " + Arrays.toString(sent) + ", arrivals per subscriber "
+                    + Arrays.deepToString(arrivals) + (qos > 0 ? ", without PUBACK " + Arrays.toString(unacked) : ""));
         }
         long[] cpu1 = bench.cpu();
         long total = 0;
@@ -215,10 +217,14 @@ final class RawManyToMany implements RawConnection.Traffic {
     private boolean fill(RawConnection c) {
         int p = c.index;
         MqttWire.PublishTemplate t = templates[p];
-        int subscribers = load.subscribers();
+        int slowest = Integer.MAX_VALUE;
+        for (int[] a : arrivals) {
+            slowest = Math.min(slowest, a[p]);
+        }
         while (sent[p] < load.count()) {
-            long inFlight = (long) sent[p] * subscribers - arrivals[p];
-            if (inFlight + subscribers > (long) load.window() * subscribers || c.out.remaining() < t.length()) {
+            // a message is in flight until it arrived at every subscriber, so no subscriber's queue in the broker
+            // holds more than publishers x window of them
+            if (sent[p] - slowest >= load.window() || c.out.remaining() < t.length()) {
                 return false;
             }
             int packetId = 0;
@@ -290,7 +296,7 @@ final class RawManyToMany implements RawConnection.Traffic {
             s[word] |= mask;
             delivered++;
         }
-        arrivals[p]++;
+        arrivals[c.index][p]++;
         lastArrival = System.nanoTime();
         if (msgQos == 1) {
             MqttWire.putPuback(c.out, packetId);
