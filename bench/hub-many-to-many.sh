@@ -12,11 +12,19 @@
 #        COUNT=N      messages per publisher (default 20000; 16 x N published, 64 x N delivered)
 #        WINDOW=N     messages per publisher between publish and arrival (default: the load generator's)
 #        HUB_JAVA_OPTS=... adds JVM options to the hub (after hub/jvm.options, so they win)
+#        GEN=raw|paho the load generator (default raw): raw is `manytomany --client raw`, one NIO thread for all 20
+#                     connections with MQTT encoded by hand (QoS 0 and 1 only, so QoS 2 needs GEN=paho); paho is the
+#                     Eclipse Paho one (two threads per client), which takes most of a 2-core machine itself.
+#                     A run that the generator ends with an error (refused CONNECT/SUBSCRIBE, malformed packet,
+#                     socket error) stops the script with its message.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 rounds="${1:-3}"
 qos_levels="${QOS:-0 1}"
 count="${COUNT:-20000}"
+gen="${GEN:-raw}"
+case "$gen" in raw|paho) ;; *) echo "error: GEN=$gen: raw or paho" >&2; exit 2 ;; esac
+case " $qos_levels " in *" 2 "*) [ "$gen" = paho ] || { echo "error: QoS 2 needs GEN=paho (the raw generator runs QoS 0 and 1)" >&2; exit 2; } ;; esac
 hub_jar="$(ls "$root"/hub/target/baetyl-hub-*-all.jar)"
 bench=(java -Xmx512m -jar "$(ls "$root"/bench/target/baetyl-bench-*-all.jar)")
 command -v taskset >/dev/null || { echo "error: taskset is missing (apt-get install util-linux)" >&2; exit 1; }
@@ -55,22 +63,29 @@ start_mosquitto() { # cpu list
 stop() { kill "$1"; wait "$1" 2>/dev/null || true; }
 
 run() { # label args...
-  local label="$1"; shift
-  "${bench[@]}" manytomany --port "$port" --username test --password hahaha --pid "$pid" "$@" 2>/dev/null \
-    | sed "s/^/$label : /"
+  local label="$1" rc=0; shift
+  "${bench[@]}" manytomany --client "$gen" --port "$port" --username test --password hahaha --pid "$pid" "$@" \
+    > "$work/run.out" 2> "$work/run.err" || rc=$?
+  sed "s/^/$label : /" "$work/run.out"
+  if [ "$rc" != 0 ]; then
+    echo "$label : the load generator failed (exit $rc):" >&2
+    tail -5 "$work/run.err" >&2
+    exit 1
+  fi
 }
 
 all="0-$(( $(nproc) - 1 ))"
 echo "machine: $(nproc) cores, $(uname -r), $(java -version 2>&1 | head -1)"
 echo "date: $(date -u +%FT%TZ), load: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "load: 16 publishers -> 4 subscribers (bench/m2m/+), $count messages per publisher, 100-byte payloads"
+echo "generator: $gen (GEN=raw|paho)"
 for r in $(seq "$rounds"); do
   echo "round $r"
   for cpus in 0 "$all"; do
     for target in hub mosquitto; do
       if [ "$target" = hub ]; then start_hub "$cpus"; else start_mosquitto "$cpus"; fi
       # warm-up (the hub's JIT), not reported
-      "${bench[@]}" manytomany --port "$port" --username test --password hahaha --count "$(( count / 10 + 100 ))" \
+      "${bench[@]}" manytomany --client "$gen" --port "$port" --username test --password hahaha --count "$(( count / 10 + 100 ))" \
         --timeout 30 > /dev/null 2>&1 || true
       for q in $qos_levels; do
         run "$target cpus=$cpus qos=$q" --qos "$q" --count "$count" --timeout 120 ${WINDOW:+--window "$WINDOW"}

@@ -23,11 +23,12 @@ import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
  * java -jar baetyl-bench-all.jar fanin   --port 1883 --qos 0 --publishers 4 --count 100000 --size 100 [--pid BROKER_PID]
  * java -jar baetyl-bench-all.jar latency --port 1883 --qos 1 --rate 200 --count 2000 [--warmup 200]
  * java -jar baetyl-bench-all.jar idle    --port 1883 --clients 10000 --hold 10 [--pid BROKER_PID]
- * java -jar baetyl-bench-all.jar manytomany --port 1883 --qos 0 --publishers 16 --subscribers 4 --count 20000 [--pid BROKER_PID]
+ * java -jar baetyl-bench-all.jar manytomany --port 1883 --qos 0 --publishers 16 --subscribers 4 --count 20000 [--pid BROKER_PID] [--client raw]
  * java -jar baetyl-bench-all.jar exactlyonce --port 1883 --count 20000 [--kill-at 5000]
  * </pre>
  * QoS is 0, 1 or 2 in every mode that takes it. {@code fanin} is {@link FanIn}, {@code latency} is {@link Latency},
- * {@code idle} is {@link Idle}, {@code manytomany} is {@link ManyToMany}, {@code exactlyonce} is {@link ExactlyOnce}.
+ * {@code idle} is {@link Idle}, {@code manytomany} is {@link ManyToMany} (Paho clients, the default) or with
+ * {@code --client raw} {@link RawManyToMany} (one NIO thread, QoS 0 and 1), {@code exactlyonce} is {@link ExactlyOnce}.
  * Options: --host (127.0.0.1), --username/--password (none), --timeout seconds (60), --pid: the broker's process id,
  * read from /proc for CPU time and RSS.
  */
@@ -39,7 +40,8 @@ public final class Bench {
     /** The broker's process id (--pid), or null. */
     final Long pid;
 
-    private Bench(Map<String, String> opts) {
+    /** The options of a run, as {@link #main} parses them ({@code --k v} as {@code k -> v}); tests build one. */
+    Bench(Map<String, String> opts) {
         this.opts = opts;
         host = opts.getOrDefault("host", "127.0.0.1");
         port = Integer.parseInt(opts.getOrDefault("port", "1883"));
@@ -65,7 +67,16 @@ public final class Bench {
             case "fanin" -> new FanIn(b).run();
             case "latency" -> new Latency(b).run();
             case "idle" -> new Idle(b).run();
-            case "manytomany" -> new ManyToMany(b).run();
+            case "manytomany" -> {
+                switch (b.opts.getOrDefault("client", "paho")) {
+                    case "paho" -> new ManyToMany(b).run();
+                    case "raw" -> new RawManyToMany(b).run();
+                    default -> {
+                        System.err.println("--client " + b.opt("client") + ": paho or raw");
+                        System.exit(2);
+                    }
+                }
+            }
             case "exactlyonce" -> new ExactlyOnce(b).run();
             default -> {
                 System.err.println("unknown mode " + args[0]);

@@ -29,16 +29,14 @@ final class ManyToMany {
     }
 
     void run() throws Exception {
-        int qos = bench.intOpt("qos", 0);
-        int publishers = bench.intOpt("publishers", 16);
-        int subscribers = bench.intOpt("subscribers", 4);
-        int count = bench.intOpt("count", 20_000);
-        int size = bench.intOpt("size", 100);
-        // 16 publishers x 500 = 8,000 messages on their way to each subscriber: within the hub's QoS 0 queue of one
-        // session (message.egress.qos0.buffer.size, 10,000 as in Baetyl), so QoS 0 measures delivery, not drops at
-        // that bound (with 1,000 the hub dropped 6 %)
-        int window = bench.intOpt("window", 500);
-        long expected = (long) publishers * count * subscribers;
+        ManyToManyLoad load = ManyToManyLoad.from(bench);
+        int qos = load.qos();
+        int publishers = load.publishers();
+        int subscribers = load.subscribers();
+        int count = load.count();
+        int size = load.size();
+        int window = load.window();
+        long expected = load.expected();
         AtomicLong delivered = new AtomicLong();
         // in flight (sent but not yet delivered to every subscriber), counted in deliveries: a publish takes one
         // permit per subscriber, each arrival gives one back
@@ -101,25 +99,8 @@ final class ManyToMany {
         }
         Bench.awaitArrivals(threads, done, deadline, qos);
         long[] cpu1 = bench.cpu();
-        long got = delivered.get();
-        long due = sent.get() * subscribers;
         double secs = (Math.max(lastArrival.get(), t0 + 1) - t0) / 1e9;
-        System.out.println("mode=manytomany");
-        System.out.println("qos=" + qos);
-        System.out.println("publishers=" + publishers);
-        System.out.println("subscribers=" + subscribers);
-        System.out.println("payload_bytes=" + size);
-        System.out.println("sent=" + sent.get());
-        System.out.println("delivered=" + got);
-        System.out.printf("loss_percent=%.4f%n", 100.0 * (due - Math.min(got, due)) / Math.max(1, due));
-        System.out.printf("seconds=%.3f%n", secs);
-        System.out.printf("delivered_per_second=%.0f%n", got / secs);
-        if (cpu0 != null && cpu1 != null) {
-            double cpuSecs = (cpu1[0] - cpu0[0]) / 100.0;
-            System.out.printf("broker_cpu_seconds=%.2f%n", cpuSecs);
-            System.out.printf("broker_cpu_us_per_delivered=%.2f%n", cpuSecs * 1e6 / Math.max(1, got));
-        }
-        bench.rss();
+        load.report(bench, sent.get(), delivered.get(), null, secs, cpu0, cpu1);
         for (MqttAsyncClient c : pubs) {
             c.disconnectForcibly(100, 100);
             c.close();
