@@ -168,7 +168,7 @@ final class Session implements ClientSession {
         out.close();
         if (!subscriptions.isEmpty()) {
             for (String f : subscriptions.asMap().keySet()) {
-                broker.unsubscribe(f, out);
+                broker.unsubscribe(f, out.qos0);
             }
         }
         if (persistent) {
@@ -284,7 +284,7 @@ final class Session implements ClientSession {
     /** Adds or replaces a subscription and routes it; true if it was there already. */
     boolean addSubscription(String filter, int options) {
         boolean existed = subscriptions.put(filter, options);
-        broker.subscribe(filter, clientId, out, SubscriptionOptions.qos(options));
+        broker.subscribe(filter, clientId, out.qos0, SubscriptionOptions.qos(options));
         return existed;
     }
 

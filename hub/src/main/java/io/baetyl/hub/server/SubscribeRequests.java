@@ -109,7 +109,7 @@ final class SubscribeRequests {
         List<Short> codes = new ArrayList<>();
         for (String filter : msg.payload().topics()) {
             if (session.subscriptions.remove(filter)) {
-                session.broker.unsubscribe(filter, session.out);
+                session.broker.unsubscribe(filter, session.out.qos0);
                 session.events.unsubscribed(session, filter);
                 removed.add(filter);
                 codes.add((short) 0);
