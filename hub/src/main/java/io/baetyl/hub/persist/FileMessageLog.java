@@ -1,18 +1,13 @@
 package io.baetyl.hub.persist;
 
-import java.io.BufferedInputStream;
-import java.io.DataInputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.Channels;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
-import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,16 +38,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Reads (sessions catching up beyond the broker's in-memory cache) find the segment, then the nearest of every
  * {@value LogSegment#INDEX_EVERY}th record's position, and scan forward through a read buffer that sequential readers
- * reuse. One lock guards everything; the writer holds it only for a memory copy per append and one write per batch.
+ * reuse ({@link SegmentReadBuffer}). Naming the files and the recovery scan at open are in {@link LogSegmentFiles}. One lock guards everything; the writer holds it only for a memory copy per append and one write per batch.
  */
 public final class FileMessageLog implements MessageLog {
     private static final Logger log = LoggerFactory.getLogger(FileMessageLog.class);
     static final int HEADER = 24;
-    private static final int MAX_DATA = 512 * 1024 * 1024;
-    private static final int READ_BLOCK = 64 * 1024;
     private static final long SLOW_WRITE_MS = 20;
-    private static final String PREFIX = "qos1-";
-    private static final String SUFFIX = ".log";
 
     private final Path dir;
     private final boolean fsync;
@@ -71,10 +62,7 @@ public final class FileMessageLog implements MessageLog {
     /** Bytes in the segment files plus what waits in {@link #out}. */
     private volatile long bytes;
     private boolean closed;
-    // read buffer: bytes [cachePos, cachePos + cache.limit()) of cacheSeg
-    private LogSegment cacheSeg;
-    private long cachePos;
-    private ByteBuffer cache = ByteBuffer.allocate(0);
+    private final SegmentReadBuffer reader = new SegmentReadBuffer();
 
     /** A log without caps (tests). */
     public FileMessageLog(Path dir, boolean fsync, long segmentBytes, long rollAfterMillis) {
@@ -95,14 +83,11 @@ public final class FileMessageLog implements MessageLog {
         long total = 0;
         try {
             Files.createDirectories(dir);
-            List<Path> files;
-            try (Stream<Path> s = Files.list(dir)) {
-                files = s.filter(p -> baseOf(p) >= 0).sorted((a, b) -> Long.compare(baseOf(a), baseOf(b))).toList();
-            }
+            List<Path> files = LogSegmentFiles.list(dir);
             long last = 0;
             for (Path p : files) {
-                LogSegment seg = new LogSegment(p, baseOf(p));
-                scan(seg);
+                LogSegment seg = new LogSegment(p, LogSegmentFiles.baseOf(p));
+                LogSegmentFiles.scan(seg);
                 seg.markDurable();
                 segments.add(seg);
                 count += seg.count;
@@ -126,75 +111,7 @@ public final class FileMessageLog implements MessageLog {
 
     /** Bytes of the QoS 1 log files in {@code dir} (0 if there are none); for sizing the log's cap before opening it. */
     public static long bytesIn(Path dir) {
-        if (!Files.isDirectory(dir)) {
-            return 0;
-        }
-        try (Stream<Path> s = Files.list(dir)) {
-            return s.filter(p -> baseOf(p) >= 0).mapToLong(p -> p.toFile().length()).sum();
-        } catch (IOException e) {
-            return 0;
-        }
-    }
-
-    private static long baseOf(Path p) {
-        String n = p.getFileName().toString();
-        if (!n.startsWith(PREFIX) || !n.endsWith(SUFFIX)) {
-            return -1;
-        }
-        try {
-            return Long.parseLong(n.substring(PREFIX.length(), n.length() - SUFFIX.length()));
-        } catch (NumberFormatException e) {
-            return -1;
-        }
-    }
-
-    /** Reads a segment's records into its index; truncates it at the first damaged record. */
-    private void scan(LogSegment seg) throws IOException {
-        long fileSize = seg.ch.size();
-        long pos = 0;
-        long prev = seg.baseSeq - 1;
-        String damage = null;
-        DataInputStream in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(seg.ch.position(0)), 1 << 16));
-        CRC32C c = new CRC32C();
-        byte[] head = new byte[16];
-        while (pos < fileSize) {
-            try {
-                int len = in.readInt();
-                int sum = in.readInt();
-                in.readFully(head);
-                long seq = ByteBuffer.wrap(head).getLong(0);
-                long ts = ByteBuffer.wrap(head).getLong(8);
-                if (len < 0 || len > MAX_DATA || len > fileSize - pos - HEADER) {
-                    damage = "incomplete record";
-                    break;
-                }
-                byte[] data = new byte[len];
-                in.readFully(data);
-                c.reset();
-                c.update(head);
-                c.update(data);
-                if ((int) c.getValue() != sum) {
-                    damage = "checksum mismatch";
-                    break;
-                }
-                if (seq <= prev) {
-                    damage = "sequence out of order";
-                    break;
-                }
-                seg.add(seq, ts, pos);
-                prev = seq;
-                pos += HEADER + len;
-            } catch (EOFException e) {
-                damage = "incomplete record";
-                break;
-            }
-        }
-        if (damage != null) {
-            log.warn("qos1 log: truncating damaged tail (left by a crash during a write, never acknowledged): file={}, at={}, dropped={} bytes, reason={}",
-                    seg.path.getFileName(), pos, fileSize - pos, damage);
-            seg.ch.truncate(pos);
-        }
-        seg.size = pos;
+        return LogSegmentFiles.bytesIn(dir);
     }
 
     private LogSegment active() {
@@ -202,7 +119,7 @@ public final class FileMessageLog implements MessageLog {
     }
 
     private LogSegment newSegment(long baseSeq) throws IOException {
-        LogSegment s = new LogSegment(dir.resolve(String.format("%s%020d%s", PREFIX, baseSeq, SUFFIX)), baseSeq);
+        LogSegment s = new LogSegment(LogSegmentFiles.pathOf(dir, baseSeq), baseSeq);
         segments.add(s);
         return s;
     }
@@ -299,7 +216,7 @@ public final class FileMessageLog implements MessageLog {
     private void rollBack(IOException cause) {
         long lost = appendedSeq - lastSeq;
         out.clear();
-        cacheSeg = null;
+        reader.clear();
         // newest first, so that the segment left when all of them were new is the one the next sequence number opens
         for (int i = dirty.size() - 1; i >= 0; i--) {
             LogSegment s = dirty.get(i);
@@ -354,57 +271,7 @@ public final class FileMessageLog implements MessageLog {
         if (s.count == 0 || seq < s.firstSeq || seq > s.lastSeq) {
             return null;
         }
-        long pos = s.floorPos(seq);
-        try {
-            while (pos >= 0 && pos + HEADER <= s.size) {
-                if (!load(s, pos, HEADER)) {
-                    return null;
-                }
-                int at = (int) (pos - cachePos);
-                int len = cache.getInt(at);
-                long recSeq = cache.getLong(at + 8);
-                if (recSeq == seq) {
-                    if (!load(s, pos, HEADER + len)) {
-                        return null;
-                    }
-                    byte[] data = new byte[len];
-                    cache.get((int) (pos - cachePos) + HEADER, data);
-                    return data;
-                }
-                if (recSeq > seq) {
-                    return null;
-                }
-                pos += HEADER + len;
-            }
-        } catch (IOException e) {
-            log.warn("qos1 log: read failed: file={}, seq={}: {}", s.path.getFileName(), seq, e.toString());
-        }
-        return null;
-    }
-
-    /** Makes bytes [pos, pos + n) of the segment available in the read buffer. */
-    private boolean load(LogSegment s, long pos, int n) throws IOException {
-        if (cacheSeg == s && pos >= cachePos && pos + n <= cachePos + cache.limit()) {
-            return true;
-        }
-        int want = (int) Math.min(Math.max(READ_BLOCK, n), s.size - pos);
-        if (want < n) {
-            return false;
-        }
-        if (cache.capacity() < want || cache.capacity() > READ_BLOCK && want <= READ_BLOCK) {
-            cache = ByteBuffer.allocate(Math.max(READ_BLOCK, want));
-        }
-        cache.clear().limit(want);
-        cacheSeg = null;
-        while (cache.hasRemaining()) {
-            if (s.ch.read(cache, pos + cache.position()) < 0) {
-                return false;
-            }
-        }
-        cache.flip();
-        cacheSeg = s;
-        cachePos = pos;
-        return true;
+        return reader.read(s, seq);
     }
 
     @Override
@@ -450,9 +317,7 @@ public final class FileMessageLog implements MessageLog {
                 }
                 segments.remove(0);
                 dirty.remove(s);
-                if (cacheSeg == s) {
-                    cacheSeg = null;
-                }
+                reader.forget(s);
                 s.ch.close();
                 Files.deleteIfExists(s.path);
                 removed += s.count;

@@ -42,21 +42,25 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe (event loops and the store thread); every method holds the journal's lock for at most one write or
  * one compaction.
+ *
+ * <p>The recovery read at open is {@link JournalScan}, the rewrite of the live records {@link JournalCompaction}: both
+ * run rarely, so this class keeps only the per-packet path.
  */
 public final class RecordJournal implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RecordJournal.class);
     static final String MAGIC = "BQ2JRNL1";
     static final int COMPACT_MIN_BYTES = 4 * 1024 * 1024;
     static final int COMPACT_FACTOR = 4;
-    private static final int HEADER = 8;
-    private static final int FRAME = 4 + 4; // length, checksum
+    static final int HEADER = 8;
+    static final int FRAME = 4 + 4; // length, checksum
     /** Largest record accepted at open; anything larger is a torn or corrupt length. */
     static final int MAX_RECORD = 16 * 1024 * 1024;
-    private static final byte PUT = 1;
-    private static final byte REMOVE = 0;
+    static final byte PUT = 1;
+    static final byte REMOVE = 0;
     private static final byte[] REMOVED = new byte[0];
 
-    private record Loc(long pos, int length) {
+    /** Where a value is in the file. */
+    record Loc(long pos, int length) {
     }
 
     private final Path file;
@@ -98,7 +102,10 @@ public final class RecordJournal implements AutoCloseable {
                 ch.write(ByteBuffer.wrap(MAGIC.getBytes(StandardCharsets.US_ASCII)), 0);
                 size = HEADER;
             } else {
-                readIndex();
+                JournalScan scan = new JournalScan(ch, file, index);
+                size = scan.size;
+                liveBytes = scan.liveBytes;
+                tornBytes = scan.tornBytes;
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open " + file, e);
@@ -109,68 +116,8 @@ public final class RecordJournal implements AutoCloseable {
         return file.resolveSibling(file.getFileName() + ".compact");
     }
 
-    private void readIndex() throws IOException {
-        long fileSize = ch.size();
-        if (fileSize < HEADER) {
-            // a crash while the header was written: nothing was on record yet
-            log.warn("{}: torn header ({} bytes), starting empty", file, fileSize);
-            tornBytes = fileSize;
-            ch.truncate(0);
-            ch.write(ByteBuffer.wrap(MAGIC.getBytes(StandardCharsets.US_ASCII)), 0);
-            size = HEADER;
-            return;
-        }
-        ByteBuffer head = ByteBuffer.allocate(HEADER);
-        readFully(head, 0);
-        if (!MAGIC.equals(new String(head.array(), StandardCharsets.US_ASCII))) {
-            ch.close();
-            throw new IllegalStateException(file + " is not a hub record journal (header " + MAGIC
-                    + " expected): move it away to start with no QoS 2 state");
-        }
-        long pos = HEADER;
-        ByteBuffer frame = ByteBuffer.allocate(FRAME);
-        CRC32C crc = new CRC32C();
-        while (pos + FRAME <= fileSize) {
-            frame.clear();
-            readFully(frame, pos);
-            int length = frame.getInt(0);
-            int sum = frame.getInt(4);
-            if (length < 3 || length > MAX_RECORD || pos + FRAME + length > fileSize) {
-                break;
-            }
-            ByteBuffer body = ByteBuffer.allocate(length);
-            readFully(body, pos + FRAME);
-            crc.reset();
-            crc.update(body.array(), 0, length);
-            if ((int) crc.getValue() != sum) {
-                break;
-            }
-            int keyLength = body.getShort(0) & 0xFFFF;
-            if (2 + keyLength + 1 > length) {
-                break;
-            }
-            String key = new String(body.array(), 2, keyLength, StandardCharsets.UTF_8);
-            byte kind = body.get(2 + keyLength);
-            int valueOffset = FRAME + 2 + keyLength + 1;
-            indexRemove(key);
-            if (kind == PUT) {
-                Loc loc = new Loc(pos + valueOffset, length - (2 + keyLength + 1));
-                index.put(key, loc);
-                liveBytes += FRAME + length;
-            }
-            pos += FRAME + length;
-        }
-        if (pos < fileSize) {
-            tornBytes = fileSize - pos;
-            log.warn("{}: cut a torn or corrupt tail of {} bytes at position {} (a crash during a write); "
-                    + "the records before it are kept", file, tornBytes, pos);
-            ch.truncate(pos);
-        }
-        size = pos;
-        log.info("{}: {} records, {} bytes ({} live)", file, index.size(), size, liveBytes);
-    }
-
-    private void readFully(ByteBuffer b, long pos) throws IOException {
+    /** Reads {@code b.remaining()} bytes at {@code pos} of {@code ch}, then flips {@code b}. */
+    static void readFully(FileChannel ch, Path file, ByteBuffer b, long pos) throws IOException {
         while (b.hasRemaining()) {
             if (ch.read(b, pos + b.position()) < 0) {
                 throw new IOException("unexpected end of " + file);
@@ -186,7 +133,7 @@ public final class RecordJournal implements AutoCloseable {
         }
     }
 
-    private static int recordBytes(String key, int valueLength) {
+    static int recordBytes(String key, int valueLength) {
         return FRAME + 2 + key.getBytes(StandardCharsets.UTF_8).length + 1 + valueLength;
     }
 
@@ -202,7 +149,7 @@ public final class RecordJournal implements AutoCloseable {
         }
         try {
             ByteBuffer b = ByteBuffer.allocate(loc.length);
-            readFully(b, loc.pos);
+            readFully(ch, file, b, loc.pos);
             return b.array();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file, e);
@@ -311,37 +258,9 @@ public final class RecordJournal implements AutoCloseable {
     private void compact() {
         long before = size;
         Path tmp = tempFile();
-        try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.WRITE)) {
-            out.write(ByteBuffer.wrap(MAGIC.getBytes(StandardCharsets.US_ASCII)));
-            long pos = HEADER;
+        try {
             Map<String, Loc> moved = new HashMap<>();
-            CRC32C crc = new CRC32C();
-            for (Map.Entry<String, Loc> e : index.entrySet()) {
-                byte[] k = e.getKey().getBytes(StandardCharsets.UTF_8);
-                Loc loc = e.getValue();
-                int length = 2 + k.length + 1 + loc.length;
-                ByteBuffer b = ByteBuffer.allocate(FRAME + length);
-                b.putInt(length).putInt(0).putShort((short) k.length).put(k).put(PUT);
-                ByteBuffer value = b.slice(b.position(), loc.length);
-                while (value.hasRemaining()) {
-                    if (ch.read(value, loc.pos + value.position()) < 0) {
-                        throw new IOException("unexpected end of " + file);
-                    }
-                }
-                crc.reset();
-                crc.update(b.array(), FRAME, length);
-                b.putInt(4, (int) crc.getValue());
-                b.position(0).limit(FRAME + length);
-                while (b.hasRemaining()) {
-                    out.write(b);
-                }
-                moved.put(e.getKey(), new Loc(pos + FRAME + 2 + k.length + 1, loc.length));
-                pos += FRAME + length;
-            }
-            if (fsync) {
-                out.force(false);
-            }
+            long pos = JournalCompaction.writeLive(ch, file, tmp, index, fsync, moved);
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             ch.close();
             ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);

@@ -4,22 +4,19 @@ import io.baetyl.hub.broker.Broker;
 import io.baetyl.hub.broker.LogReader;
 import io.baetyl.hub.broker.Message;
 import io.baetyl.hub.broker.Metrics;
-import io.baetyl.hub.broker.Subscriber;
 import io.baetyl.hub.config.HubConfig;
 import io.netty.channel.Channel;
-import io.netty.handler.codec.mqtt.MqttMessageType;
 import io.netty.util.concurrent.ScheduledFuture;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What a session sends: QoS 0 messages routed to it, the QoS 1 log read from its cursor, and retained messages owed
- * after a SUBSCRIBE. Everything except {@link #deliverQos0} and {@link #signalLog} runs on the channel's event loop.
+ * What a session sends: QoS 0 messages routed to it ({@link Qos0Outbox}), the QoS 1 log read from its cursor, and
+ * retained messages owed after a SUBSCRIBE; resends are {@link Resender}'s. Everything except
+ * {@link Qos0Outbox#deliverQos0} and {@link #signalLog} runs on the channel's event loop.
  *
  * <p>Outgoing QoS 1 works like baetyl-hub: the session reads the broker's log from its cursor, sends what matches its
  * subscriptions while fewer than {@code message.egress.qos1.buffer.size} are unacknowledged, resends with DUP every
@@ -29,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * ({@link Qos0Queue}) wait within their budgets; everything is written only while the channel is writable, so a
  * client that stops reading holds at most Netty's write buffer high-water mark of the hub's memory.
  */
-final class Outbox implements Subscriber, LogReader {
+final class Outbox implements LogReader {
     private static final Logger log = LoggerFactory.getLogger(Outbox.class);
 
     private final Session session;
@@ -39,9 +36,8 @@ final class Outbox implements Subscriber, LogReader {
     private final HubConfig config;
     private final long retryNanos;
 
-    // QoS 0: filled by publishers' threads, drained on this loop
-    private final Qos0Queue q0;
-    private final AtomicBoolean q0Scheduled = new AtomicBoolean();
+    /** QoS 0: filled by publishers' threads, drained on this loop; what the topic tree routes to. */
+    final Qos0Outbox qos0;
     final RetainedDelivery retainedOwed = new RetainedDelivery();
     private final AtomicBoolean logScheduled = new AtomicBoolean();
 
@@ -53,6 +49,7 @@ final class Outbox implements Subscriber, LogReader {
     private final InflightWindow inflight;
     private final int windowSize;
     private ScheduledFuture<?> retryTask;
+    private final Resender resender;
     /** PUBACKs came in this socket read: {@link #readComplete()} refills the window and saves the offset. */
     private boolean acksInRead;
     /** PUBREC, PUBREL, PUBCOMP of the QoS 2 deliveries in {@link #inflight}. */
@@ -73,16 +70,12 @@ final class Outbox implements Subscriber, LogReader {
         this.ch = ch;
         this.metrics = broker.metrics();
         this.config = broker.config();
-        var limits = broker.limits();
-        this.q0 = new Qos0Queue(limits.qos0SessionCountMax(), limits.qos0SessionSizeMax(), broker.qos0Budget(), metrics);
-        this.q0.owner = session.clientId();
-        if (session.hooks != io.baetyl.hub.exhook.ClientHooks.NONE) {
-            this.q0.onDrop = m -> session.hooks.dropped(m, "queue_full"); // ExHook message.dropped
-        }
+        this.qos0 = new Qos0Outbox(session, this, broker, ch);
         this.windowSize = Math.min(config.message.egress.qos1.buffer.size, session.protocol.receiveMaximum());
         this.inflight = new InflightWindow(windowSize);
         this.qos2 = new Qos2Handshake(session, broker, ch, inflight, this);
         this.retryNanos = config.message.egress.qos1.retry.interval.toNanos();
+        this.resender = new Resender(session, this, broker, ch, inflight, retryNanos);
     }
 
     /** Starts reading the log from {@code from} (nothing before it is owed). */
@@ -96,56 +89,10 @@ final class Outbox implements Subscriber, LogReader {
         broker.removeReader(this);
     }
 
-    // ---- QoS 0 ------------------------------------------------------------------------------------------------------
-
-    @Override
-    public void deliverQos0(Message m) {
-        if (q0.offer(m) && q0Scheduled.compareAndSet(false, true)) {
-            ch.eventLoop().execute(this::drainQos0);
-        }
-    }
-
-    private void drainQos0() {
-        q0Scheduled.set(false);
-        if (!session.connected()) {
-            if (session.ended()) {
-                q0.clear();
-            }
-            return;
-        }
-        if (!retainedOwed.isEmpty()) {
-            return; // retained messages first; drainRetained comes back here
-        }
-        int n = 0;
-        Message m;
-        while (ch.isWritable() && (m = q0.poll()) != null) {
-            int match = session.hasOptions() ? session.match(m) : 0;
-            if (match < 0) {
-                continue; // a no-local subscription and the client's own message
-            }
-            List<Integer> subIds = session.subscriptionIds(m);
-            if (!deliverable(m, 0, subIds.size())) {
-                continue; // expired, or too large for the client
-            }
-            boolean retain = m.retain && (match & SubscriptionOptions.MATCH_RETAIN) != 0;
-            ch.write(session.protocol.publish(m, 0, 0, false, retain, subIds), ch.voidPromise());
-            session.events.delivered(session, m, 0);
-            session.hooks.delivered(m, 0);
-            n++;
-        }
-        if (n > 0) {
-            metrics.messagesOutQos0.add(n);
-            ch.flush();
-        }
-        if (!q0.isEmpty() && ch.isWritable() && q0Scheduled.compareAndSet(false, true)) {
-            ch.eventLoop().execute(this::drainQos0);
-        }
-    }
-
     /** The channel can take more: what waits goes out, retained messages first. */
     void writable() {
         drainRetained();
-        drainQos0();
+        qos0.drain();
         drainLog();
     }
 
@@ -253,7 +200,7 @@ final class Outbox implements Subscriber, LogReader {
      * MQTT 5: a message whose expiry interval has passed is not sent (§3.3.2.3.3), nor one whose PUBLISH exceeds the
      * client's maximum packet size (§3.1.2.11.4: dropped for this client, logged once per connection). Both counted.
      */
-    private boolean deliverable(Message m, int qos, int subscriptionIds) {
+    boolean deliverable(Message m, int qos, int subscriptionIds) {
         if (m.props != null && m.expired(System.currentTimeMillis())) {
             metrics.messagesExpired.increment();
             return false;
@@ -299,7 +246,7 @@ final class Outbox implements Subscriber, LogReader {
             ch.flush();
         }
         if (retainedOwed.isEmpty()) {
-            drainQos0();
+            qos0.drain();
             drainLog();
         }
     }
@@ -309,47 +256,7 @@ final class Outbox implements Subscriber, LogReader {
     void scheduleResend() {
         if (retryTask == null) {
             long period = Math.max(TimeUnit.MILLISECONDS.toNanos(10), retryNanos / 2);
-            retryTask = ch.eventLoop().scheduleAtFixedRate(this::resend, period, period, TimeUnit.NANOSECONDS);
-        }
-    }
-
-    /** Resends with DUP what waited {@code retry.interval} for its acknowledgement. */
-    void resend() {
-        if (!session.connected() || inflight.size() == 0) {
-            return;
-        }
-        long now = System.nanoTime();
-        int n = 0;
-        boolean gone = false;
-        for (Iterator<Map.Entry<Integer, InflightWindow.Entry>> it = inflight.iterator(); it.hasNext() && ch.isWritable(); ) {
-            Map.Entry<Integer, InflightWindow.Entry> e = it.next();
-            InflightWindow.Entry f = e.getValue();
-            if (now - f.sentAt >= retryNanos && f.released) {
-                f.sentAt = now;
-                ch.write(session.protocol.ack(MqttMessageType.PUBREL, e.getKey()), ch.voidPromise());
-                n++;
-            } else if (now - f.sentAt >= retryNanos) {
-                // read back: the log (or the retained store) holds the message, not this session
-                Message m = f.retainedTopic != null ? broker.retained().get(f.retainedTopic) : broker.read(f.seq);
-                if (m == null) {
-                    it.remove(); // expired by retention, or the retained message was deleted: nothing left to resend
-                    session.qos2.sent.remove(e.getKey());
-                    gone = true;
-                    continue;
-                }
-                f.sentAt = now;
-                ch.write(session.protocol.publish(m, f.qos, e.getKey(), true, f.retainedTopic != null,
-                        session.subscriptionIds(m)), ch.voidPromise());
-                n++;
-            }
-        }
-        if (gone) {
-            saveOffset();
-        }
-        if (n > 0) {
-            metrics.messagesResent.add(n);
-            log.debug("resent unacknowledged messages: clientId={}, count={}", session.clientId(), n);
-            ch.flush();
+            retryTask = ch.eventLoop().scheduleAtFixedRate(resender::resend, period, period, TimeUnit.NANOSECONDS);
         }
     }
 
@@ -443,7 +350,7 @@ final class Outbox implements Subscriber, LogReader {
         if (retryTask != null) {
             retryTask.cancel(false);
         }
-        q0.clear();
+        qos0.clear();
         retainedOwed.clear();
         stopReading();
     }

@@ -9,13 +9,10 @@ import io.baetyl.hub.exhook.ClientHooks;
 import io.baetyl.hub.topic.Topics;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.mqtt.MqttSubscribeMessage;
-import io.netty.handler.codec.mqtt.MqttTopicSubscription;
 import io.netty.handler.codec.mqtt.MqttUnsubscribeMessage;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -25,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * One client's MQTT session while it is connected: its subscriptions, what it sends ({@link Inbox}) and what it is
  * sent ({@link Outbox}: in-flight window, retry, log offset). A persistent session is restored from the broker's typed
  * stores at connect ({@link #open()}) and written back to them as it changes. Created by {@link MqttConnection} once
- * the CONNECT passed {@link ConnectCheck}; everything runs on the channel's event loop unless said otherwise.
+ * the CONNECT passed {@link ConnectCheck}; everything runs on the channel's event loop unless said otherwise. The
+ * SUBSCRIBE and UNSUBSCRIBE packets are handled by {@link SubscribeRequests}.
  */
 final class Session implements ClientSession {
     private static final Logger log = LoggerFactory.getLogger(Session.class);
@@ -49,6 +47,7 @@ final class Session implements ClientSession {
     /** QoS 2 packet ids in flight both ways; stored for a persistent session ({@link InflightStore}). */
     InflightStore.Record qos2 = new InflightStore.Record();
     final Qos2Saver qos2Saver;
+    private final SubscribeRequests requests;
     private volatile boolean connected;
     private boolean ended;
     /** Completes once this session is unregistered and saved (what a takeover waits for). */
@@ -71,6 +70,7 @@ final class Session implements ClientSession {
         this.out = new Outbox(this, broker, ch);
         this.in = new Inbox(this, broker, ch);
         this.qos2Saver = new Qos2Saver(this, broker);
+        this.requests = new SubscribeRequests(this);
     }
 
     @Override
@@ -168,7 +168,7 @@ final class Session implements ClientSession {
         out.close();
         if (!subscriptions.isEmpty()) {
             for (String f : subscriptions.asMap().keySet()) {
-                broker.unsubscribe(f, out);
+                broker.unsubscribe(f, out.qos0);
             }
         }
         if (persistent) {
@@ -271,112 +271,21 @@ final class Session implements ClientSession {
 
     // ---- subscriptions ----------------------------------------------------------------------------------------------
 
+    /** A SUBSCRIBE: see {@link SubscribeRequests}. */
     void subscribe(MqttSubscribeMessage msg) {
-        // ExHook client.authorize decides each filter after the principals; without it, the principals alone (null)
-        if (!hooks.authorizeSubscribe(msg, f -> authorizeSubscribe(f) == null, allowed -> subscribeAuthorized(msg, allowed))) {
-            subscribeAuthorized(msg, null);
-        }
+        requests.subscribe(msg);
     }
 
-    private void subscribeAuthorized(MqttSubscribeMessage msg, Set<String> hookAllowed) {
-        if (!connected) {
-            return; // the hook answered after the connection closed
-        }
-        List<Integer> codes = new ArrayList<>();
-        Map<String, Integer> granted = new LinkedHashMap<>();
-        Map<String, Integer> added = new LinkedHashMap<>();
-        List<String> newWithoutRetained = new ArrayList<>();
-        boolean wasEmpty = !hasSubscriptions();
-        int id = protocol.subscriptionId(msg);
-        for (MqttTopicSubscription s : msg.payload().topicSubscriptions()) {
-            String filter = s.topicName();
-            String refused = id > SubscriptionOptions.MAX_ID ? "subscription identifier above " + SubscriptionOptions.MAX_ID
-                    : authorizeSubscribe(filter);
-            if (hookAllowed != null && (refused == null || refused.equals("not permitted"))) {
-                refused = hookAllowed.contains(filter) ? null : "not permitted";
-            }
-            if (refused != null) {
-                log.info("subscribe refused: clientId={}, topic={}, reason={}", clientId, filter, refused);
-                codes.add(refused.equals("not permitted") ? 0x87 : 0x8F); // MQTT 5 reason codes; 3.1.1 sends 0x80
-                continue;
-            }
-            int grantedQos = s.qualityOfService().value();
-            int options = SubscriptionOptions.of(s, grantedQos, id);
-            boolean existed = addSubscription(filter, options);
-            int rh = SubscriptionOptions.retainHandling(options);
-            if (subscriptions.isShared(filter)) {
-                newWithoutRetained.add(filter); // MQTT 5 §4.8.2: no retained messages for a shared subscription
-            } else if (rh == 0 || (rh == 1 && !existed)) {
-                added.put(filter, grantedQos);
-            } else {
-                newWithoutRetained.add(filter);
-            }
-            codes.add(grantedQos);
-            granted.put(filter, grantedQos);
-            events.subscribed(this, filter, grantedQos);
-        }
-        List<List<String>> retainedNow = List.of();
-        if (!added.isEmpty() || !newWithoutRetained.isEmpty()) {
-            // the log position and the retained messages from the same instant: a retained QoS 1 message that is
-            // being published now arrives either as retained or from the log, not twice and not never
-            Broker.RetainedView view = broker.retainedMatching(List.copyOf(added.keySet())); // retain handling 0 or 1
-            retainedNow = view.matching();
-            if (wasEmpty) {
-                // nothing before this point was addressed to this session
-                out.startReading(view.committedSeq());
-            }
-            persistSubscriptions();
-        }
-        ch.write(protocol.subAck(msg.variableHeader().messageId(), codes));
-        int k = 0;
-        for (Map.Entry<String, Integer> e : added.entrySet()) {
-            for (String topic : retainedNow.get(k)) {
-                out.retainedOwed.add(topic, e.getValue());
-            }
-            k++;
-        }
-        ch.flush();
-        hooks.subscribed(msg, granted); // client.subscribe, session.subscribed
-        out.drainRetained();
-        if (wasEmpty && hasSubscriptions()) {
-            out.saveOffset();
-        }
+    /** An UNSUBSCRIBE: see {@link SubscribeRequests}. */
+    void unsubscribe(MqttUnsubscribeMessage msg) {
+        requests.unsubscribe(msg);
     }
 
     /** Adds or replaces a subscription and routes it; true if it was there already. */
-    private boolean addSubscription(String filter, int options) {
+    boolean addSubscription(String filter, int options) {
         boolean existed = subscriptions.put(filter, options);
-        broker.subscribe(filter, clientId, out, SubscriptionOptions.qos(options));
+        broker.subscribe(filter, clientId, out.qos0, SubscriptionOptions.qos(options));
         return existed;
-    }
-
-    void unsubscribe(MqttUnsubscribeMessage msg) {
-        List<String> removed = new ArrayList<>();
-        List<Short> codes = new ArrayList<>();
-        for (String filter : msg.payload().topics()) {
-            if (subscriptions.remove(filter)) {
-                broker.unsubscribe(filter, out);
-                events.unsubscribed(this, filter);
-                removed.add(filter);
-                codes.add((short) 0);
-            } else {
-                codes.add((short) 0x11); // no subscription existed
-            }
-        }
-        hooks.unsubscribed(msg.payload().topics(), removed); // client.unsubscribe, session.unsubscribed
-        if (!removed.isEmpty()) {
-            persistSubscriptions();
-            if (subscriptions.isEmpty()) {
-                out.stopReading();
-            }
-        }
-        ch.writeAndFlush(protocol.unsubAck(msg.variableHeader().messageId(), codes));
-    }
-
-    private void persistSubscriptions() {
-        if (persistent) {
-            broker.subscriptions().put(clientId, subscriptions.asMap());
-        }
     }
 
     boolean hasSubscriptions() {

@@ -14,17 +14,9 @@ import io.baetyl.master.security.LogSafe;
 import io.baetyl.master.security.PathGuard;
 import io.baetyl.sdk.config.ConfigException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -44,7 +36,8 @@ import org.slf4j.LoggerFactory;
  * {@link #MAX_QUEUED} updates wait; more are refused with 429.
  *
  * <p>An app update keeps the services whose definition did not change, stops the others (dependents first), starts
- * the new ones in dependency order, and rolls back to the previous app when the new one cannot start.
+ * the new ones in dependency order, and rolls back to the previous app when the new one cannot start. Which services
+ * are kept is {@link UnchangedServices}'; swapping application.yml and its backup is {@link AppFileSwap}'s.
  */
 final class Ota implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Ota.class);
@@ -189,7 +182,7 @@ final class Ota implements AutoCloseable {
         ota.step(OtaLog.UPDATING, null);
         if (target != null) {
             try {
-                backupAndCopy(appFile, oldFile, target);
+                AppFileSwap.backupAndCopy(appFile, oldFile, target);
             } catch (IOException e) {
                 ota.step(OtaLog.FAILURE, e.getMessage());
                 throw new IOException("failed to update app: " + e.getMessage(), e);
@@ -206,16 +199,16 @@ final class Ota implements AutoCloseable {
             check(next, boot);
         } catch (ConfigException e) {
             if (target != null) {
-                restore(oldFile, appFile);
+                AppFileSwap.restore(oldFile, appFile);
             }
             ota.step(OtaLog.FAILURE, e.getMessage());
             throw e;
         }
-        AppConfig previous = current != null ? current : loadOld(oldFile);
+        AppConfig previous = current != null ? current : AppFileSwap.loadOld(oldFile, guard);
         Set<String> keep = AppDiff.unchanged(next, current);
         // Read before anything starts: a file edited while its service starts then counts as changed next time.
-        Map<String, Map<String, String>> nextDigests = digestsOf(next);
-        keep = keepUnchangedFiles(next, keep, nextDigests);
+        Map<String, Map<String, String>> nextDigests = UnchangedServices.digestsOf(workDir, next);
+        keep = UnchangedServices.keepUnchangedFiles(current, digests, next, keep, nextDigests);
         engine.prepare(next);
         services.stopExcept(keep);
         try {
@@ -224,14 +217,14 @@ final class Ota implements AutoCloseable {
             String error = "failed to start app: " + e.getMessage();
             ota.step(OtaLog.ROLLINGBACK, error);
             if (Files.exists(oldFile)) {
-                restore(oldFile, appFile);
+                AppFileSwap.restore(oldFile, appFile);
             }
             services.stopExcept(keep);
             if (previous != null) {
                 try {
                     services.start(previous);
                     current = previous;
-                    digests = digestsOf(previous);
+                    digests = UnchangedServices.digestsOf(workDir, previous);
                     confVersion = previous.appVersion;
                 } catch (Exception e2) {
                     error = "failed to restart old app: " + e2.getMessage() + "; " + error;
@@ -276,42 +269,6 @@ final class Ota implements AutoCloseable {
         }
     }
 
-    private Map<String, Map<String, String>> digestsOf(AppConfig app) {
-        Map<String, Map<String, String>> out = new LinkedHashMap<>();
-        app.services.forEach((name, spec) -> out.put(name, MountDigests.of(workDir, spec, app.volumes.keySet())));
-        return out;
-    }
-
-    /**
-     * The services to keep running: those whose definition is unchanged ({@code keep}) and whose read-only volumes
-     * hold the same files as when they started. Logs each service that restarts, stops or starts, and why.
-     */
-    private Set<String> keepUnchangedFiles(AppConfig next, Set<String> keep, Map<String, Map<String, String>> nextDigests) {
-        if (current == null) {
-            return keep;
-        }
-        Set<String> out = new LinkedHashSet<>();
-        for (String name : next.services.keySet()) {
-            if (!current.services.containsKey(name)) {
-                log.info("service added: service={}", name);
-            } else if (!keep.contains(name)) {
-                log.info("service restarted: service={} reason=its definition in application.yml changed", name);
-            } else {
-                List<String> changed = MountDigests.changed(digests.getOrDefault(name, Map.of()),
-                        nextDigests.getOrDefault(name, Map.of()));
-                if (changed.isEmpty()) {
-                    out.add(name);
-                } else {
-                    log.info("service restarted: service={} reason=read-only volume {} changed", name,
-                            LogSafe.q(String.join(", ", changed)));
-                }
-            }
-        }
-        current.services.keySet().stream().filter(n -> !next.services.containsKey(n))
-                .forEach(n -> log.info("service removed: service={}", n));
-        return out;
-    }
-
     /** Logs an update's failure, one line per problem when the check found several. */
     static void logFailure(String what, Exception e) {
         if (e instanceof CheckFailedException c) {
@@ -346,58 +303,6 @@ final class Ota implements AutoCloseable {
     /** As in Baetyl, the OTA log is written when an update names a target ({@code force}) or the file exists. */
     OtaLog otaLog(String trace, String type, boolean force) {
         return new OtaLog(otaLogFile, force, trace, type, stepCounts);
-    }
-
-    private static void backupAndCopy(Path appFile, Path oldFile, Path target) throws IOException {
-        Path source = Files.isDirectory(target) ? target.resolve("application.yml") : target;
-        if (!Files.isRegularFile(source, LinkOption.NOFOLLOW_LINKS)) {
-            throw new IOException("path: " + LogSafe.q(source) + ": file not found");
-        }
-        if (Files.size(source) > MAX_APP_FILE_BYTES) {
-            throw new IOException("path: " + LogSafe.q(source) + " is " + Files.size(source) + " bytes, larger than "
-                    + MAX_APP_FILE_BYTES + " bytes: not an application.yml");
-        }
-        if (Files.exists(appFile)) {
-            Files.move(appFile, oldFile, StandardCopyOption.REPLACE_EXISTING);
-        } else {
-            Files.writeString(oldFile, "", StandardCharsets.UTF_8);
-        }
-        try (InputStream in = Files.newInputStream(source, LinkOption.NOFOLLOW_LINKS);
-             OutputStream out = Files.newOutputStream(appFile, StandardOpenOption.CREATE,
-                     StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-            // Bounded again while copying: the file may have grown since it was measured.
-            byte[] data = in.readNBytes((int) MAX_APP_FILE_BYTES + 1);
-            if (data.length > MAX_APP_FILE_BYTES) {
-                throw new IOException("path: " + LogSafe.q(source) + " is larger than " + MAX_APP_FILE_BYTES + " bytes");
-            }
-            out.write(data);
-        } catch (IOException e) {
-            Files.move(oldFile, appFile, StandardCopyOption.REPLACE_EXISTING);
-            throw e;
-        }
-    }
-
-    private static void restore(Path oldFile, Path appFile) {
-        try {
-            Files.move(oldFile, appFile, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            log.error("cannot restore {} from {}: {}", appFile, oldFile, e.toString());
-        }
-    }
-
-    /** The app a crashed OTA left as application.yml.old, to roll back to at boot; null if none or unreadable. */
-    private AppConfig loadOld(Path oldFile) {
-        if (!Files.exists(oldFile)) {
-            return null;
-        }
-        try {
-            AppConfig old = AppConfigLoader.load(oldFile);
-            AppPaths.check(old, guard);
-            return old;
-        } catch (ConfigException | IllegalArgumentException e) {
-            log.warn("ignoring {}: {}", oldFile, LogSafe.q(e.getMessage()));
-            return null;
-        }
     }
 
     /** Stops taking updates and drops the queued ones; a running one finishes its step (it is not interrupted). */
