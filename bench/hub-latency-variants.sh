@@ -1,7 +1,7 @@
 #!/bin/bash
 # Latency of hub variants side by side with Mosquitto (issue 14: which JIT, how many event loops). Starts three hubs
-# (shaded jar, hub/jvm.options as the install's launcher uses them): as shipped ("c1"), with one event loop ("c1one"),
-# with C2 ("c2"), and Mosquitto (set_tcp_nodelay, no persistence, as in bench/hub-vs-mosquitto.sh), all on free ports
+# (shaded jar, hub/jvm.options as the install's launcher uses them): as shipped ("c1"), with C2 ("c2"), with C2 and
+# the native heap trimmed every 2 s ("c2trim", what C2 would cost in memory), and Mosquitto (set_tcp_nodelay, no persistence, as in bench/hub-vs-mosquitto.sh), all on free ports
 # of 127.0.0.1; warms each with `latency --rate 2000 --count 10000` per QoS, then ROUNDS times, for QoS 0/1/2 at 200
 # and 2,000 msg/s, runs `latency --count 5*rate` against each in turn. Prints p50/p99 per run and the hubs' RSS at the
 # end. Stops everything it started, by PID. Needs: mvn package (hub and bench jars) and mosquitto.
@@ -29,8 +29,8 @@ start_hub() { # label extra-jvm-options...
   PID[$label]=$!; pids+=($!); PORT[$label]=$port; wait_port "$port"
 }
 start_hub c1
-start_hub c1one -Dbaetyl.hub.eventLoops=1
 start_hub c2 -XX:TieredStopAtLevel=4 -XX:CICompilerCount=2
+start_hub c2trim -XX:TieredStopAtLevel=4 -XX:CICompilerCount=2 -XX:TrimNativeHeapInterval=2000
 mp="$(free_port)"
 printf 'listener %s 127.0.0.1\nallow_anonymous true\nset_tcp_nodelay true\npersistence false\nmax_inflight_messages 0\n' "$mp" > "$work/mosquitto.conf"
 mosquitto -c "$work/mosquitto.conf" > "$work/mosquitto.log" 2>&1 &
@@ -41,12 +41,12 @@ run() { # label bench-args...
     | grep -E 'p50|p99|received' | tr '\n' ' ' | sed "s/^/$label $* : /"; echo
 }
 echo "date: $(date -u +%FT%TZ), load: $(cut -d' ' -f1-3 /proc/loadavg)"
-for t in c1 c1one c2 mosq; do for q in 0 1 2; do run $t latency --qos $q --rate 2000 --count 10000 --timeout 30 >/dev/null; done; done
+for t in c1 c2 c2trim mosq; do for q in 0 1 2; do run $t latency --qos $q --rate 2000 --count 10000 --timeout 30 >/dev/null; done; done
 echo "warm, load: $(cut -d' ' -f1-3 /proc/loadavg)"
 for r in $(seq "$rounds"); do
   echo "round $r"
-  for q in 0 1 2; do for rate in 200 2000; do for t in c1 c1one c2 mosq; do
+  for q in 0 1 2; do for rate in 200 2000; do for t in c1 c2 c2trim mosq; do
     run $t latency --qos $q --rate $rate --count $((rate * 5)) --timeout 30
   done; done; done
 done
-for t in c1 c1one c2; do echo "$t RSS $(awk '/VmRSS/ {print $2}' "/proc/${PID[$t]}/status") kB"; done
+for t in c1 c2 c2trim; do echo "$t RSS $(awk '/VmRSS/ {print $2}' "/proc/${PID[$t]}/status") kB"; done
