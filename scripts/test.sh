@@ -12,13 +12,20 @@ cd "$root"
 scripts/install-deps.sh --test || exit 1
 
 failed=()
+echo "=== Java modules: the shaded jars (mvn package)"
+# Built once: the Docker images and mvn verify's integration tests both use these jars, so verify skips the shade
+# step (-Dshade.skip=true); minimizing every module's jar takes about a minute (docs/PERFORMANCE.md, "Footprint").
+t0=$SECONDS
+skip_shade=()
+if mvn -B -ntp -q -DskipTests package; then skip_shade=(-Dshade.skip=true); else failed+=("package"); fi
+echo "package took $((SECONDS - t0))s"
 echo "=== Docker images (scripts/build-images.sh)"
 t0=$SECONDS
-scripts/build-images.sh || failed+=("docker-images")
+SKIP_BUILD=1 scripts/build-images.sh || failed+=("docker-images")
 echo "docker images took $((SECONDS - t0))s"
 echo "=== Java modules (mvn verify)"
 # --fail-at-end: one module's failure still lets every other module's tests run and report.
-mvn -B -ntp --fail-at-end verify || failed+=("java")
+mvn -B -ntp --fail-at-end verify "${skip_shade[@]}" || failed+=("java")
 echo "=== Python function runtime"
 bash function-python/test.sh || failed+=("function-python")
 echo "=== Node function runtime"
