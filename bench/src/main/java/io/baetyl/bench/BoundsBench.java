@@ -174,7 +174,7 @@ public final class BoundsBench {
         body.write(str(id));
         body.write(str(opts.getOrDefault("username", "test")));
         body.write(str(opts.getOrDefault("password", "hahaha")));
-        return packet(0x10, body.toByteArray());
+        return MqttWire.packet(0x10, body.toByteArray());
     }
 
     private static byte[] subscribe(String filter) throws IOException {
@@ -182,19 +182,6 @@ public final class BoundsBench {
         body.write(new byte[] {0, 1});
         body.write(str(filter));
         body.write(0);
-        return packet(0x82, body.toByteArray());
-    }
-
-    private static byte[] packet(int header, byte[] body) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.write(header);
-        int len = body.length;
-        do {
-            int d = len % 128;
-            len /= 128;
-            out.write(len > 0 ? d | 0x80 : d);
-        } while (len > 0);
-        out.writeBytes(body);
-        return out.toByteArray();
+        return MqttWire.packet(0x82, body.toByteArray());
     }
 }
