@@ -170,6 +170,18 @@ public final class Bench {
         return new long[] {Long.parseLong(f[11]) + Long.parseLong(f[12])};
     }
 
+    /**
+     * Prints the broker's CPU time between two {@link #cpu()} samples (clock ticks of 1/100 s) and per unit of work:
+     * {@code broker_cpu_seconds} and {@code broker_cpu_us_per_<unit>}. Prints nothing without --pid.
+     */
+    static void printBrokerCpu(long[] cpu0, long[] cpu1, long count, String unit) {
+        if (cpu0 != null && cpu1 != null) {
+            double cpuSecs = (cpu1[0] - cpu0[0]) / 100.0;
+            System.out.printf("broker_cpu_seconds=%.2f%n", cpuSecs);
+            System.out.printf("broker_cpu_us_per_%s=%.2f%n", unit, cpuSecs * 1e6 / Math.max(1, count));
+        }
+    }
+
     long rssValue() throws IOException {
         if (pid == null) {
             return -1;

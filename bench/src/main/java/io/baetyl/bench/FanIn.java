@@ -79,11 +79,7 @@ final class FanIn {
         System.out.printf("loss_percent=%.4f%n", 100.0 * (sent.get() - Math.min(got, sent.get())) / Math.max(1, sent.get()));
         System.out.printf("seconds=%.3f%n", secs);
         System.out.printf("received_per_second=%.0f%n", got / secs);
-        if (cpu0 != null && cpu1 != null) {
-            double cpuSecs = (cpu1[0] - cpu0[0]) / 100.0;
-            System.out.printf("broker_cpu_seconds=%.2f%n", cpuSecs);
-            System.out.printf("broker_cpu_us_per_message=%.2f%n", cpuSecs * 1e6 / Math.max(1, got));
-        }
+        Bench.printBrokerCpu(cpu0, cpu1, got, "message");
         bench.rss();
         for (MqttAsyncClient p : pubs) {
             p.disconnectForcibly(100, 100);

@@ -40,11 +40,7 @@ record ManyToManyLoad(int qos, int publishers, int subscribers, int count, int s
         System.out.printf("loss_percent=%.4f%n", 100.0 * (due - Math.min(delivered, due)) / Math.max(1, due));
         System.out.printf("seconds=%.3f%n", secs);
         System.out.printf("delivered_per_second=%.0f%n", delivered / secs);
-        if (cpu0 != null && cpu1 != null) {
-            double cpuSecs = (cpu1[0] - cpu0[0]) / 100.0;
-            System.out.printf("broker_cpu_seconds=%.2f%n", cpuSecs);
-            System.out.printf("broker_cpu_us_per_delivered=%.2f%n", cpuSecs * 1e6 / Math.max(1, delivered));
-        }
+        Bench.printBrokerCpu(cpu0, cpu1, delivered, "delivered");
         bench.rss();
     }
 }
