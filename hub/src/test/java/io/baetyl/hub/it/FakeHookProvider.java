@@ -21,7 +21,7 @@ import io.emqx.exhook.SessionTerminatedRequest;
 import io.emqx.exhook.SessionUnsubscribedRequest;
 import io.emqx.exhook.ValuedResponse;
 import io.grpc.Server;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
 import java.net.InetSocketAddress;
 import java.util.List;
