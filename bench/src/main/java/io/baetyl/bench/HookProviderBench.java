@@ -7,7 +7,7 @@ import io.emqx.exhook.MessagePublishRequest;
 import io.emqx.exhook.ProviderLoadedRequest;
 import io.emqx.exhook.ValuedResponse;
 import io.grpc.Server;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
 import java.net.InetSocketAddress;
 import java.util.concurrent.atomic.AtomicLong;

@@ -11,7 +11,7 @@ import io.baetyl.sdk.api.HttpMasterClient;
 import io.baetyl.sdk.testing.FreePorts;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.NettyChannelBuilder;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

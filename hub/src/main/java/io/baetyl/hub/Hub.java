@@ -68,7 +68,7 @@ public final class Hub implements AutoCloseable {
         this.broker = new Broker(config, limits, store);
         this.boss = Transport.group(1, new DefaultThreadFactory("hub-accept", true));
         this.workers = Transport.group(Transport.defaultEventLoops(), new DefaultThreadFactory("hub-io", true));
-        this.exhook = ExHook.start(config.exhook, HubMain.version());
+        this.exhook = ExHook.start(config.exhook, HubMain.version(), workers);
         this.server = new MqttServer(config, broker, new Authenticator(config.principals), boss, workers, exhook);
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "hub-metrics");

@@ -6,7 +6,7 @@ import com.google.protobuf.ByteString;
 import io.baetyl.sdk.Context;
 import io.baetyl.sdk.DefaultContext;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.NettyChannelBuilder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -7,7 +7,7 @@ import baetyl.FunctionGrpc;
 import baetyl.FunctionOuterClass.FunctionMessage;
 import io.baetyl.sdk.testing.FreePorts;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;

@@ -5,8 +5,10 @@ import io.emqx.exhook.BrokerInfo;
 import io.emqx.exhook.HookProviderGrpc;
 import io.emqx.exhook.RequestMeta;
 import io.emqx.exhook.ValuedResponse;
+import io.baetyl.hub.server.Transport;
 import io.grpc.stub.StreamObserver;
 import io.netty.channel.Channel;
+import io.netty.channel.EventLoopGroup;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -62,7 +64,7 @@ public final class ExHook implements AutoCloseable {
         pipeline = 1;
     }
 
-    private ExHook(List<ExHookConfig.Server> configs, int pipeline, String version) {
+    private ExHook(List<ExHookConfig.Server> configs, int pipeline, String version, EventLoopGroup eventLoops) {
         this.node = "baetyl-hub@127.0.0.1";
         this.pipeline = pipeline;
         this.meta = RequestMeta.newBuilder().setNode(node).setVersion(version).setSysdescr("Baetyl hub")
@@ -76,21 +78,23 @@ public final class ExHook implements AutoCloseable {
         });
         List<HookServer> list = new ArrayList<>();
         for (ExHookConfig.Server c : configs) {
-            list.add(new HookServer(c, scheduler, broker, meta, this::refresh));
+            list.add(new HookServer(c, scheduler, broker, meta, this::refresh, eventLoops, Transport.socketChannel()));
         }
         this.servers = List.copyOf(list);
     }
 
     /**
      * Connects to the enabled servers and loads them (OnProviderLoaded), each within its {@code request_timeout}. A
-     * server that does not answer is retried per {@code auto_reconnect}; the hub starts anyway.
+     * server that does not answer is retried per {@code auto_reconnect}; the hub starts anyway. The gRPC connections
+     * run on {@code eventLoops}, the hub's own I/O loops (made by {@link Transport#group}), not on threads of their
+     * own; the caller shuts them down after {@link #close}.
      */
-    public static ExHook start(ExHookConfig config, String version) {
+    public static ExHook start(ExHookConfig config, String version, EventLoopGroup eventLoops) {
         List<ExHookConfig.Server> enabled = config == null ? List.of() : config.enabled();
         if (enabled.isEmpty()) {
             return NONE;
         }
-        ExHook ex = new ExHook(enabled, config.pipeline, version);
+        ExHook ex = new ExHook(enabled, config.pipeline, version, eventLoops);
         for (HookServer s : ex.servers) {
             s.load();
         }

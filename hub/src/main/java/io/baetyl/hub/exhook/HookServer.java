@@ -12,9 +12,12 @@ import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
+import io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.NettyChannelBuilder;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoopGroup;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
 import io.baetyl.sdk.tls.TlsFiles;
 import java.net.URI;
 import java.time.Duration;
@@ -54,7 +57,7 @@ final class HookServer implements AutoCloseable {
     private final Runnable onChange;
 
     HookServer(ExHookConfig.Server config, ScheduledExecutorService scheduler, BrokerInfo broker, RequestMeta meta,
-               Runnable onChange) {
+               Runnable onChange, EventLoopGroup eventLoops, Class<? extends Channel> channelType) {
         this.config = config;
         this.name = config.name;
         this.timeoutMillis = config.timeout().toMillis();
@@ -69,6 +72,9 @@ final class HookServer implements AutoCloseable {
         for (int i = 0; i < pool.length; i++) {
             NettyChannelBuilder b = NettyChannelBuilder.forAddress(u.getHost(), u.getPort())
                     .maxInboundMessageSize(64 * 1024 * 1024)
+                    // the hub's own I/O loops: gRPC would otherwise start its own (up to two per core)
+                    .eventLoopGroup(eventLoops)
+                    .channelType(channelType)
                     .directExecutor(); // callbacks only hand results to the client's event loop
             if (config.tls()) {
                 b.sslContext(sslContext(config.ssl));
@@ -83,7 +89,7 @@ final class HookServer implements AutoCloseable {
         }
     }
 
-    private static io.grpc.netty.shaded.io.netty.handler.ssl.SslContext sslContext(ExHookConfig.Ssl ssl) {
+    private static SslContext sslContext(ExHookConfig.Ssl ssl) {
         TlsFiles files = new TlsFiles("exhook.servers[].ssl", ssl.cacertfile, ssl.certfile, ssl.keyfile, ssl.passphrase);
         try {
             SslContextBuilder b = GrpcSslContexts.forClient();

@@ -1,12 +1,15 @@
 package io.baetyl.hub.server;
 
+import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollEventLoopGroup;
 import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
 import java.util.concurrent.ThreadFactory;
 
 /** Netty's native epoll transport on Linux (fewer system calls per message), NIO elsewhere or when asked for. */
@@ -36,6 +39,11 @@ public final class Transport {
 
     static Class<? extends ServerChannel> serverChannel() {
         return EPOLL ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+    }
+
+    /** The client socket channel for a {@link #group}: the hub's own outgoing connections (ExHook's gRPC) use it. */
+    public static Class<? extends Channel> socketChannel() {
+        return EPOLL ? EpollSocketChannel.class : NioSocketChannel.class;
     }
 
     static String name() {

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.baetyl.hub.config.HubConfig;
 import io.baetyl.hub.exhook.ExHookConfig;
+import io.baetyl.hub.testing.Certs;
 import io.baetyl.sdk.testing.FreePorts;
 import io.emqx.exhook.ClientAuthorizeRequest;
 import io.emqx.exhook.ClientConnectRequest;
@@ -14,6 +15,9 @@ import io.emqx.exhook.MessagePublishRequest;
 import io.emqx.exhook.ValuedResponse;
 import io.emqx.exhook.ValuedResponse.ResponsedType;
 import com.google.protobuf.ByteString;
+import io.grpc.netty.GrpcSslContexts;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.SslContext;
 import java.io.OutputStream;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -415,6 +419,45 @@ class ExHookIT {
                 // never loaded, so nothing is hooked: the hub serves as without it
                 pub.publish("t/1", "served", 1, false);
                 await().atMost(WAIT).until(() -> sub.payloads().contains("served"));
+            }
+        }
+    }
+
+    /**
+     * ExHook over TLS with client certificates. gRPC runs on the project's Netty (grpc-netty, not grpc-netty-shaded
+     * with its BoringSSL), so this is the JDK's TLS with ALPN on both sides; a hub without a client certificate is
+     * refused, so the hooked publish can only have gone over the mutual TLS connection.
+     */
+    @Test
+    void tlsWithClientCertificates() throws Exception {
+        Certs certs = Certs.create(dir.resolve("certs"));
+        SslContext serverTls = GrpcSslContexts.forServer(certs.serverCert.toFile(), certs.serverKey.toFile())
+                .trustManager(certs.ca.toFile()).clientAuth(ClientAuth.REQUIRE).build();
+        try (FakeHookProvider p = new FakeHookProvider(FreePorts.next(), Map.of("message.publish", List.of()), serverTls)) {
+            ExHookConfig.Server noCert = server("nocert", p.port, "deny", "2s", "60s");
+            noCert.url = "https://127.0.0.1:" + p.port;
+            noCert.ssl.cacertfile = certs.ca.toString();
+            try (TestHub h = hub(noCert);
+                 TestHub.Client sub = h.client("sub").connect().subscribe("#", 1);
+                 TestHub.Client pub = h.client("pub").connect()) {
+                // never loaded (the handshake fails), so nothing is hooked
+                pub.publish("t/0", "unhooked", 1, false);
+                await().atMost(WAIT).until(() -> sub.payloads().contains("unhooked"));
+                assertThat(h.hub.exhook().up("nocert")).isFalse();
+                assertThat(p.requests("provider.loaded")).isEmpty();
+            }
+            ExHookConfig.Server tls = server("tls", p.port, "deny", "5s", "60s");
+            tls.url = "https://127.0.0.1:" + p.port;
+            tls.ssl.cacertfile = certs.ca.toString();
+            tls.ssl.certfile = certs.clientCert.toString();
+            tls.ssl.keyfile = certs.clientKey.toString();
+            try (TestHub h = hub(tls);
+                 TestHub.Client sub = h.client("sub").connect().subscribe("#", 1);
+                 TestHub.Client pub = h.client("pub").connect()) {
+                assertThat(h.hub.exhook().up("tls")).isTrue(); // loaded while the hub started
+                pub.publish("t/1", "hooked", 1, false);
+                await().atMost(WAIT).until(() -> sub.payloads().contains("hooked"));
+                assertThat(p.published()).containsExactly("t/1");
             }
         }
     }

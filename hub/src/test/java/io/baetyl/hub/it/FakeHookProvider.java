@@ -21,8 +21,9 @@ import io.emqx.exhook.SessionTerminatedRequest;
 import io.emqx.exhook.SessionUnsubscribedRequest;
 import io.emqx.exhook.ValuedResponse;
 import io.grpc.Server;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
+import io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Map;
@@ -51,9 +52,18 @@ final class FakeHookProvider implements AutoCloseable {
     private final Server server;
 
     FakeHookProvider(int port, Map<String, List<String>> hooks) throws Exception {
+        this(port, hooks, null);
+    }
+
+    /** {@code tls}: the server's TLS context (an {@code https://} url on the hub's side), or null for plain text. */
+    FakeHookProvider(int port, Map<String, List<String>> hooks, SslContext tls) throws Exception {
         this.port = port;
         this.hooks = hooks;
-        server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port)).addService(new Impl()).build().start();
+        NettyServerBuilder b = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port)).addService(new Impl());
+        if (tls != null) {
+            b.sslContext(tls);
+        }
+        server = b.build().start();
     }
 
     List<Object> requests(String hook) {

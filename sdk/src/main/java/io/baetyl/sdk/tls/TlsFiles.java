@@ -21,7 +21,7 @@ import javax.net.ssl.TrustManagerFactory;
  * with {@link PemFiles}. {@code prefix} is where the block sits in the config ({@code certificate}, {@code hub},
  * {@code remotes[0]}, {@code server}), so that errors name the exact key: {@code remotes[0].key: ...}.
  *
- * <p>The results are the JDK's own types, so every TLS stack in the project (Netty, gRPC's shaded Netty, Paho's
+ * <p>The results are the JDK's own types, so every TLS stack in the project (Netty, which gRPC also runs on, Paho's
  * JSSE socket factory, the JDK's HttpClient) can be given the same objects.
  */
 public final class TlsFiles {
