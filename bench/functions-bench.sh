@@ -5,10 +5,16 @@
 # Needs the built jars (mvn package); lays out its own install with SKIP_BUILD=1 scripts/install.sh in a temp dir,
 # uses random 127.0.0.1 ports and stops everything it started.
 # Usage: bench/functions-bench.sh [RATE] [COUNT]
+#   RUNTIME=node   the same with the Node runtime (bench/functions/bench.js; default python3, bench.py)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 rate="${1:-200}"
 count="${2:-2000}"
+case "${RUNTIME:-python3}" in
+  python3) rt_image=baetyl-function-python3 rt_code=bench.py ;;
+  node) rt_image=baetyl-function-node8 rt_code=bench.js ;;
+  *) echo "error: RUNTIME must be python3 or node" >&2; exit 2 ;;
+esac
 work="$(mktemp -d /tmp/fbench.XXXXXX)"
 master_pid=""
 cleanup() {
@@ -27,7 +33,7 @@ cd "$work"
 sed -i "s#tcp://0.0.0.0:1883#tcp://127.0.0.1:$port#; s#ssl://0.0.0.0:8883#ssl://127.0.0.1:$ssl#" var/db/baetyl/localhub-conf/service.yml
 sed -i 's#grace: 30s#grace: 5s#; s#level: debug#level: info#' etc/baetyl/conf.yml
 mkdir -p var/db/baetyl/bench-code var/db/baetyl/bench-conf
-cp "$root/bench/functions/bench.py" var/db/baetyl/bench-code/
+cp "$root/bench/functions/$rt_code" var/db/baetyl/bench-code/
 {
   echo "functions:"
   echo "  - {name: echo, handler: bench.echo, codedir: var/db/baetyl/bench}"
@@ -48,7 +54,7 @@ cp "$root/bench/functions/bench.py" var/db/baetyl/bench-code/
   for i in 1 2 3 4 5; do echo "  - {name: cold$i, service: bench-python}"; done
   echo "logger: {level: info}"
 } > var/db/baetyl/function-manager-conf/service.yml
-cat > var/db/baetyl/application.yml <<'YML'
+cat > var/db/baetyl/application.yml <<YML
 version: v0
 services:
   - name: localhub
@@ -66,12 +72,12 @@ services:
       - {name: function-manager-conf, path: etc/baetyl, readonly: true}
       - {name: baetyl-function-manager-bin, path: lib/baetyl/baetyl-function-manager, readonly: true}
   - name: bench-python
-    image: baetyl-function-python3
+    image: $rt_image
     replica: 0
     mounts:
       - {name: bench-conf, path: etc/baetyl, readonly: true}
       - {name: bench-code, path: var/db/baetyl/bench, readonly: true}
-      - {name: baetyl-function-python3-bin, path: lib/baetyl/baetyl-function-python3, readonly: true}
+      - {name: baetyl-function-rt-bin, path: lib/baetyl/$rt_image, readonly: true}
 volumes:
   - {name: localhub-conf, path: var/db/baetyl/localhub-conf}
   - {name: localhub-data, path: var/db/baetyl/localhub-data}
@@ -81,7 +87,7 @@ volumes:
   - {name: baetyl-function-manager-bin, path: var/db/baetyl/baetyl-function-manager}
   - {name: bench-conf, path: var/db/baetyl/bench-conf}
   - {name: bench-code, path: var/db/baetyl/bench-code}
-  - {name: baetyl-function-python3-bin, path: var/db/baetyl/baetyl-function-python3}
+  - {name: baetyl-function-rt-bin, path: var/db/baetyl/$rt_image}
 YML
 bin/baetyl start > master.out 2>&1 &
 master_pid=$!
@@ -93,7 +99,7 @@ done
 [ "$n" -ge 8 ] || { echo "rules not subscribed:"; tail -30 master.out; exit 1; }
 fb() { java -cp "$(ls "$root"/bench/target/baetyl-bench-*-all.jar)" io.baetyl.bench.FunctionBench "$@" --port "$port"; }
 
-echo "# cold start (one new Python instance per function)"
+echo "# cold start (one new ${RUNTIME:-python3} instance per function)"
 for i in 1 2 3 4 5; do fb coldstart --in "bench/cold$i" | grep cold_ms; sleep 1; done
 echo "# warm latency, echo handler, max=1"
 fb latency --in bench/echo --rate "$rate" --count "$count" --warmup 200

@@ -1,4 +1,5 @@
-#!/usr/bin/env node
+#!/bin/sh
+// 2>/dev/null; exec node --max-semi-space-size=1 "$0" "$@"
 'use strict';
 /*
  * Baetyl function runtime for Node.js.
@@ -7,6 +8,11 @@
  * `(event, context, callback)` handlers listed in the service config.
  *
  * Usage: function-node.js [-c etc/baetyl/service.yml]
+ *
+ * The first two lines are for sh (a JS comment for node): run as a program, the script re-runs itself with
+ * node and V8's young generation capped at 2 x 1 MB (default: grows to 2 x 16 MB under load; measured -5.5 MB RSS
+ * after 5,000 calls at no CPU cost, docs/PERFORMANCE.md "Fifth pass"). exec keeps the PID and environment. A
+ * shebang with "env -S node --flag" would need GNU env >= 8.30 (not BusyBox); /bin/sh works everywhere.
  */
 
 const fs = require('fs');

@@ -82,7 +82,9 @@ class Workdir {
 }
 
 class Runtime {
-    constructor(workdir, {env = {}, args = [], port, script = RUNTIME} = {}) {
+    /** exec: run the script as a program (its first lines re-exec node with the runtime's flags), as the native
+     * engine and the Docker image do; otherwise `node script`. */
+    constructor(workdir, {env = {}, args = [], port, script = RUNTIME, exec = false} = {}) {
         this.workdir = workdir;
         this.port = port;
         this.env = {...process.env};
@@ -93,12 +95,13 @@ class Runtime {
         Object.assign(this.env, env);
         this.args = args;
         this.script = script;
+        this.exec = exec;
         this.output = '';
         this.client = null;
     }
 
     start() {
-        this.proc = spawn(process.execPath, [this.script, ...this.args],
+        this.proc = spawn(this.exec ? this.script : process.execPath, this.exec ? this.args : [this.script, ...this.args],
             {cwd: this.workdir.path, env: this.env, stdio: ['ignore', 'pipe', 'pipe']});
         this.exited = new Promise((resolve) => this.proc.on('exit', (code, signal) => resolve({code, signal})));
         this.proc.stdout.on('data', (d) => { this.output += d; });

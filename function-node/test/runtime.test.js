@@ -358,16 +358,20 @@ describe('lifecycle', () => {
         assert.equal((await r.terminate()).code, 0);
     });
 
-    it('runs from an installed package layout (bin/ + function.proto + node_modules)', async () => {
+    it('runs from an installed package layout (bin/ + function.proto + node_modules), executed as the native engine does', async () => {
         const pkg = wd.join('lib/baetyl/baetyl-function-node');
         fs.mkdirSync(path.join(pkg, 'bin'), {recursive: true});
         fs.copyFileSync(h.RUNTIME, path.join(pkg, 'bin', 'function-node.js'));
+        fs.chmodSync(path.join(pkg, 'bin', 'function-node.js'), 0o755);
         fs.copyFileSync(h.PROTO, path.join(pkg, 'function.proto'));
         fs.symlinkSync(path.join(h.MODULE_DIR, 'node_modules'), path.join(pkg, 'node_modules'));
         const port = await h.freePort();
         wd.config({functions: [SAYJS]});
-        const r = await start({port, script: path.join(pkg, 'bin', 'function-node.js')}).waitReady();
+        const r = await start({port, script: path.join(pkg, 'bin', 'function-node.js'), exec: true}).waitReady();
         assert.equal((await r.callJson('node85-sayhi', '{}')).Say, 'Hello Baetyl');
+        // the same process (exec), now node with the runtime's V8 flag
+        const cmdline = fs.readFileSync(`/proc/${r.proc.pid}/cmdline`, 'utf8').split('\0');
+        assert.deepEqual(cmdline.slice(1, 3), ['--max-semi-space-size=1', path.join(pkg, 'bin', 'function-node.js')]);
         assert.equal((await r.terminate()).code, 0);
     });
 
