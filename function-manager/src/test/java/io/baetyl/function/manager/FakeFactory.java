@@ -61,30 +61,40 @@ final class FakeFactory implements InstanceFactory {
                         calls.incrementAndGet();
                         int now = concurrent.incrementAndGet();
                         maxConcurrent.accumulateAndGet(now, Math::max);
+                        // The call leaves the count before its answer is sent: once the client has the answer, the pool
+                        // may give this instance to the next call, which must not find this one still counted.
+                        Runnable answer;
                         try {
-                            String cmd = req.getPayload().toStringUtf8();
-                            if (cmd.startsWith("sleep:")) {
-                                Thread.sleep(Long.parseLong(cmd.substring(6)));
-                            } else if (cmd.startsWith("fail:")) {
-                                out.onError(Status.UNKNOWN.withDescription("Exception calling application: "
-                                        + cmd.substring(5)).asRuntimeException());
-                                return;
-                            } else if (cmd.equals("empty")) {
-                                out.onNext(req.toBuilder().setPayload(ByteString.EMPTY).build());
-                                out.onCompleted();
-                                return;
-                            } else if (cmd.equals("crash")) {
-                                self[0].shutdownNow();
-                                return;
-                            }
-                            out.onNext(req.toBuilder().setPayload(ByteString.copyFrom(
-                                    (name + ":" + cmd).getBytes(StandardCharsets.UTF_8))).build());
-                            out.onCompleted();
-                        } catch (InterruptedException e) {
-                            out.onError(Status.CANCELLED.asRuntimeException());
+                            answer = answer(req.getPayload().toStringUtf8(), req, out);
                         } finally {
                             concurrent.decrementAndGet();
                         }
+                        answer.run();
+                    }
+
+                    private Runnable answer(String cmd, FunctionMessage req, StreamObserver<FunctionMessage> out) {
+                        try {
+                            if (cmd.startsWith("sleep:")) {
+                                Thread.sleep(Long.parseLong(cmd.substring(6)));
+                            } else if (cmd.startsWith("fail:")) {
+                                return () -> out.onError(Status.UNKNOWN.withDescription("Exception calling application: "
+                                        + cmd.substring(5)).asRuntimeException());
+                            } else if (cmd.equals("empty")) {
+                                return () -> {
+                                    out.onNext(req.toBuilder().setPayload(ByteString.EMPTY).build());
+                                    out.onCompleted();
+                                };
+                            } else if (cmd.equals("crash")) {
+                                return () -> self[0].shutdownNow();
+                            }
+                        } catch (InterruptedException e) {
+                            return () -> out.onError(Status.CANCELLED.asRuntimeException());
+                        }
+                        return () -> {
+                            out.onNext(req.toBuilder().setPayload(ByteString.copyFrom(
+                                    (name + ":" + cmd).getBytes(StandardCharsets.UTF_8))).build());
+                            out.onCompleted();
+                        };
                     }
                 }).build().start();
         self[0] = server;
