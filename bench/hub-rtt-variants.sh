@@ -11,33 +11,13 @@
 set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 rounds="${1:-2}"
-hub_jar="$(ls "$root"/hub/target/baetyl-hub-*-all.jar)"
 rtt=(/usr/bin/python3 "$root/bench/broker-rtt.py")
 work="$(mktemp -d /tmp/baetyl-rttvar.XXXXXX)"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 100); do (echo > "/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
-declare -A PORT PID
-labels=()
-start_hub() { # label extra-jvm-options...
-  local label=$1; shift
-  local port; port="$(free_port)"
-  mkdir -p "$work/$label"
-  printf 'listen: [tcp://127.0.0.1:%s]\nprincipals:\n  - {username: test, password: hahaha, permissions: [{action: pub, permit: ["#"]}, {action: sub, permit: ["#"]}]}\n' "$port" > "$work/$label/service.yml"
-  local opts=()
-  while IFS= read -r line; do case "$line" in ''|'#'*) ;; *) opts+=("$line") ;; esac; done < "$root/hub/jvm.options"
-  (cd "$work/$label" && MALLOC_ARENA_MAX=2 exec java "${opts[@]}" "$@" -jar "$hub_jar" -c service.yml > hub.log 2>&1) &
-  PID[$label]=$!; pids+=($!); PORT[$label]=$port; labels+=("$label"); wait_port "$port"
-}
+. "$root/bench/lib/brokers.sh" # start_hub, start_mosquitto; stops them on exit
 start_hub c1
 start_hub loop1 -Dbaetyl.hub.eventLoops=1
 start_hub c2 -XX:TieredStopAtLevel=4 -XX:CICompilerCount=2
-mp="$(free_port)"
-printf 'listener %s 127.0.0.1\nallow_anonymous true\nset_tcp_nodelay true\npersistence false\nmax_inflight_messages 0\n' "$mp" > "$work/mosquitto.conf"
-mosquitto -c "$work/mosquitto.conf" > "$work/mosquitto.log" 2>&1 &
-PID[mosq]=$!; pids+=($!); PORT[mosq]=$mp; labels+=(mosq); wait_port "$mp"
+start_mosquitto mosq
 tck="$(getconf CLK_TCK)"
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 loop_switches() { # voluntary context switches of the I/O threads (the hub's hub-io-*, Mosquitto's one thread)
