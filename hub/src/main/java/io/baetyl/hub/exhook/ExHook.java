@@ -78,7 +78,7 @@ public final class ExHook implements AutoCloseable {
         });
         List<HookServer> list = new ArrayList<>();
         for (ExHookConfig.Server c : configs) {
-            list.add(new HookServer(c, scheduler, broker, meta, this::refresh, eventLoops, Transport.socketChannel()));
+            list.add(new HookServer(c, scheduler, broker, meta, this::refresh, eventLoops));
         }
         this.servers = List.copyOf(list);
     }

@@ -14,10 +14,10 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.NettyChannelBuilder;
-import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.baetyl.hub.server.Transport;
 import io.baetyl.sdk.tls.TlsFiles;
 import java.net.URI;
 import java.time.Duration;
@@ -57,7 +57,7 @@ final class HookServer implements AutoCloseable {
     private final Runnable onChange;
 
     HookServer(ExHookConfig.Server config, ScheduledExecutorService scheduler, BrokerInfo broker, RequestMeta meta,
-               Runnable onChange, EventLoopGroup eventLoops, Class<? extends Channel> channelType) {
+               Runnable onChange, EventLoopGroup eventLoops) {
         this.config = config;
         this.name = config.name;
         this.timeoutMillis = config.timeout().toMillis();
@@ -74,7 +74,7 @@ final class HookServer implements AutoCloseable {
                     .maxInboundMessageSize(64 * 1024 * 1024)
                     // the hub's own I/O loops: gRPC would otherwise start its own (up to two per core)
                     .eventLoopGroup(eventLoops)
-                    .channelType(channelType)
+                    .channelType(Transport.socketChannel()) // the socket type of the loops' transport
                     .directExecutor(); // callbacks only hand results to the client's event loop
             if (config.tls()) {
                 b.sslContext(sslContext(config.ssl));
