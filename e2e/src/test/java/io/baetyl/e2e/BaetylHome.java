@@ -179,6 +179,11 @@ final class BaetylHome implements AutoCloseable {
         }
     }
 
+    /** The running master's PID. */
+    long masterPid() {
+        return master.pid();
+    }
+
     /** Everything below the master, so that close() can stop by PID what the master did not. */
     void rememberPids() {
         if (master != null) {

@@ -63,6 +63,48 @@ class CdsArchiveIT {
         startAndAnswer("deleted");
     }
 
+    /**
+     * The archives of the master's and the hub's own classes (scripts/cds-train.sh, made at install) are mapped by
+     * the processes they were made for; one truncated (which Java 17 would crash on) is skipped by the launcher, one
+     * with its header overwritten (same size) is refused by the JVM, and the example works either way.
+     */
+    @Test
+    void theMastersAndTheHubsOwnArchivesAreUsedAndADamagedOneIsSkipped() throws Exception {
+        dir = Files.createTempDirectory("e2e-cds-top-");
+        baetyl = BaetylHome.install(dir.resolve("baetyl"));
+        Path masterTop = baetyl.path("lib/baetyl/baetyl-master.jsa");
+        Path hubTop = baetyl.path("var/db/baetyl/baetyl-hub/lib/baetyl-hub.jsa");
+        assertThat(masterTop).as("install.sh made the master's archive").isRegularFile();
+        assertThat(hubTop).as("install.sh made the hub's archive").isRegularFile();
+
+        startAndAnswer("top-intact");
+        assertThat(maps(baetyl.masterPid())).as("the master maps its archive").contains(masterTop.toString());
+        assertThat(maps(baetyl.instances("localhub").get("localhub"))).as("the hub maps its archive")
+                .contains(hubTop.toString());
+        baetyl.close();
+
+        Files.setPosixFilePermissions(hubTop, PosixFilePermissions.fromString("rw-r--r--"));
+        try (FileChannel ch = FileChannel.open(hubTop, StandardOpenOption.WRITE)) {
+            ch.truncate(Files.size(hubTop) / 2);
+        }
+        Files.setPosixFilePermissions(masterTop, PosixFilePermissions.fromString("rw-r--r--"));
+        byte[] garbage = new byte[64 * 1024];
+        new Random(18).nextBytes(garbage);
+        try (FileChannel ch = FileChannel.open(masterTop, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap(garbage), 0);
+        }
+        startAndAnswer("top-damaged");
+        assertThat(maps(baetyl.instances("localhub").get("localhub"))).as("the launcher skipped the truncated archive")
+                .doesNotContain(hubTop.toString())
+                .as("the hub still maps the base archive").contains("baetyl-jdk.jsa");
+        assertThat(maps(baetyl.masterPid())).as("the JVM refused the overwritten archive")
+                .doesNotContain(masterTop.toString());
+    }
+
+    private static String maps(long pid) throws Exception {
+        return Files.readString(Path.of("/proc/" + pid + "/maps"));
+    }
+
     private void startAndAnswer(String archiveState) throws Exception {
         baetyl.start();
         await().atMost(Duration.ofSeconds(90)).until(() -> Stream.of("func-sql-filter-1", "func-python3-sayhi-1")
