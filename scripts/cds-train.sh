@@ -1,11 +1,12 @@
 #!/bin/bash
-# Makes the dynamic class-data-sharing archives of the master's and the hub's own classes (issue 18, start time): one
-# short training run of each, at its installed path, with -XX:ArchiveClassesAtExit (Java 17 has no other way to
-# archive application classes on top of a shared base archive). bin/baetyl and the hub's launcher map them on top of
-# the install's JDK archive (baetyl-jdk.jsa): the hub then reads about 2,100 of its classes from memory instead of
+# Makes the dynamic class-data-sharing archives of the master's, the hub's, the function manager's and the timer's own
+# classes (issue 18, start time): one short training run of each, at its installed path, with -XX:ArchiveClassesAtExit (Java 17 has no other way to
+# archive application classes on top of a shared base archive). bin/baetyl and the modules' launcher map them on top
+# of the install's JDK archive (baetyl-jdk.jsa): the hub then reads about 2,100 of its classes from memory instead of
 # parsing and verifying them from its jar at every start (docs/PERFORMANCE.md, "Footprint").
 #   master: `bin/baetyl start` in a scratch working dir with an empty application, until its API socket answers;
-#   hub:    the installed package on a free 127.0.0.1 port, one MQTT client (CONNECT, SUBSCRIBE, PUBLISH, DISCONNECT).
+#   hub:    the installed package on a free 127.0.0.1 port, one MQTT client (CONNECT, SUBSCRIBE, PUBLISH, DISCONNECT);
+#   function manager, timer: the installed packages against that hub, until a rule has subscribed / the timer started.
 # Each archive is written with a .info file (its size, the jar's path, the base archive's size): the launchers use it
 # only when these still hold and both files start with their magic numbers, since Java 17 crashes on a truncated top
 # archive, fails to start when either file of the pair is not what its header should be, and refuses one made for a
@@ -75,8 +76,32 @@ hub_ready() { # a CONNECT (user cds), SUBSCRIBE t, PUBLISH t, then DISCONNECT: t
   timeout 10 head -c 15 <&3 > "$work/hub.answer"
   printf '\xe0\x00' >&3
   exec 3<&-
-  [ "$(od -An -tx1 -N4 "$work/hub.answer" | tr -d ' ')" = 20020000 ]
+  [ "$(od -An -tx1 -N4 "$work/hub.answer" | tr -d ' ')" = 20020000 ] || return 1
+  # the hub answers: the function manager and the timer, which start beside it, train against it
+  local jobs=() p
+  p="$prefix/var/db/baetyl/baetyl-timer"
+  if [ -x "$p/bin/baetyl-timer" ]; then
+    mkdir -p "$work/timer"
+    printf 'hub:\n  address: tcp://127.0.0.1:%s\n  username: cds\n  password: cds\n  clientid: cds-timer\ntimer:\n  interval: 1s\npublish:\n  topic: cds/timer\n  payload:\n    id: 1\n' \
+      "$hub_port" > "$work/timer/service.yml"
+    train timer "$p/lib/baetyl-timer.jar" timer_ready "$work/timer" "$p/bin/baetyl-timer" -c service.yml &
+    jobs+=($!)
+  fi
+  p="$prefix/var/db/baetyl/baetyl-function-manager"
+  if [ -x "$p/bin/baetyl-function-manager" ]; then
+    mkdir -p "$work/function-manager"
+    printf 'hub:\n  address: tcp://127.0.0.1:%s\n  username: cds\n  password: cds\nrules:\n  - clientid: cds-rule\n    subscribe:\n      topic: cds/in\n    function:\n      name: cds\n    publish:\n      topic: cds/out\nfunctions:\n  - name: cds\n    service: cds-function\n' \
+      "$hub_port" > "$work/function-manager/service.yml"
+    # it needs a master address to start, and never calls it here (no message reaches the rule)
+    train function-manager "$p/lib/baetyl-function-manager.jar" function_manager_ready "$work/function-manager" \
+      env BAETYL_MASTER_API_ADDRESS="unix://$work/no-master.sock" "$p/bin/baetyl-function-manager" -c service.yml &
+    jobs+=($!)
+  fi
+  [ "${#jobs[@]}" = 0 ] || wait "${jobs[@]}"
+  return 0
 }
+timer_ready() { grep -q 'timer started' "$work/timer.log"; }
+function_manager_ready() { grep -q 'rule subscribed' "$work/function-manager.log"; }
 if [ -x "$hub_pkg/bin/baetyl-hub" ] && command -v python3 > /dev/null; then
   hub_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
   mkdir -p "$work/hub"

@@ -64,8 +64,8 @@ class CdsArchiveIT {
     }
 
     /**
-     * The archives of the master's and the hub's own classes (scripts/cds-train.sh, made at install) are mapped by
-     * the processes they were made for; one truncated (which Java 17 would crash on) is skipped by the launcher, one
+     * The archives of the master's, the hub's, the function manager's and the timer's own classes
+     * (scripts/cds-train.sh, made at install) are mapped by the processes they were made for; one truncated (which Java 17 would crash on) is skipped by the launcher, one
      * with its header overwritten (same size) is refused by the JVM, and the example works either way.
      */
     @Test
@@ -81,6 +81,11 @@ class CdsArchiveIT {
         assertThat(maps(baetyl.masterPid())).as("the master maps its archive").contains(masterTop.toString());
         assertThat(maps(baetyl.instances("localhub").get("localhub"))).as("the hub maps its archive")
                 .contains(hubTop.toString());
+        for (String[] module : new String[][] {{"function-manager", "baetyl-function-manager"}, {"timer", "baetyl-timer"}}) {
+            Path top = baetyl.path("var/db/baetyl/" + module[1] + "/lib/" + module[1] + ".jsa");
+            assertThat(maps(baetyl.instances(module[0]).get(module[0]))).as(module[0] + " maps its archive")
+                    .contains(top.toString());
+        }
         baetyl.close();
 
         Files.setPosixFilePermissions(hubTop, PosixFilePermissions.fromString("rw-r--r--"));

@@ -45,14 +45,20 @@ public final class ChildJvmConfigChecker implements ModuleConfigChecker {
     }
 
     /**
-     * The flags of a small, fast-starting child: SerialGC, C1 only, a 96 MB heap at most, and the install's
-     * class-data-sharing archive when {@code baetyl.home} has one (scripts/cds-archive.sh).
+     * The flags of a small, fast-starting child: SerialGC, C1 only, a 96 MB heap at most, and the master's own
+     * class-data-sharing archives ({@code baetyl.cds.archives}, set by bin/baetyl once it has checked them: the
+     * install's JDK archive, and the master's classes on top when scripts/cds-train.sh made them, valid for the child
+     * too since its class path is the master's jar), else the install's JDK archive when {@code baetyl.home} has one.
      */
     public static List<String> defaultFlags() {
         List<String> flags = new ArrayList<>(List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "-XX:CICompilerCount=1", "-Xss512k", "-Xmx96m", "-XX:-UsePerfData"));
+        String archives = System.getProperty("baetyl.cds.archives", "");
         String home = System.getProperty("baetyl.home");
-        if (home != null) {
+        if (!archives.isEmpty()) {
+            flags.addAll(List.of("-XX:SharedArchiveFile=" + archives, "-Xshare:auto",
+                    "-XX:+UnlockDiagnosticVMOptions", "-XX:ArchiveRelocationMode=0"));
+        } else if (home != null) {
             Path archive = Path.of(home, "lib", "baetyl", "baetyl-jdk.jsa");
             if (Files.isRegularFile(archive)) {
                 flags.addAll(List.of("-XX:SharedArchiveFile=" + archive, "-Xshare:auto",
