@@ -1,18 +1,19 @@
 #!/bin/bash
-# Makes the dynamic class-data-sharing archives of the master's, the hub's, the function manager's and the timer's own
-# classes (issue 18, start time): one short training run of each, at its installed path, with -XX:ArchiveClassesAtExit (Java 17 has no other way to
-# archive application classes on top of a shared base archive). bin/baetyl and the modules' launcher map them on top
-# of the install's JDK archive (baetyl-jdk.jsa): the hub then reads about 2,100 of its classes from memory instead of
-# parsing and verifying them from its jar at every start (docs/PERFORMANCE.md, "Footprint").
+# Makes the dynamic class-data-sharing archives of the master's and the Java modules' own classes (issue 18, start
+# time): one short training run of each, at its installed path, with -XX:ArchiveClassesAtExit (Java 17 has no other
+# way to archive application classes on top of a shared base archive). bin/baetyl and the modules' launcher map them
+# on top of the install's JDK archive (baetyl-jdk.jsa): the hub then reads about 2,100 of its classes from memory
+# instead of parsing and verifying them from its jar at every start (docs/PERFORMANCE.md, "Footprint").
 #   master: `bin/baetyl start` in a scratch working dir with an empty application, until its API socket answers;
 #   hub:    the installed package on a free 127.0.0.1 port, one MQTT client (CONNECT, SUBSCRIBE, PUBLISH, DISCONNECT);
-#   function manager, timer: the installed packages against that hub, until a rule has subscribed / the timer started.
+#   function manager, timer: the installed packages against that hub, until a rule has subscribed / the timer started;
+#   SQL function runtime: its gRPC server on a free 127.0.0.1 port, until it has started.
 # Each archive is written with a .info file (its size, the jar's path, the base archive's size): the launchers use it
 # only when these still hold and both files start with their magic numbers, since Java 17 crashes on a truncated top
 # archive, fails to start when either file of the pair is not what its header should be, and refuses one made for a
-# jar at another path (a moved or copied install) with a warning at every start. The JVM itself refuses it, with a warning,
-# when the jar or the base archive changed; the start then goes on with the base archive only. An OTA'd package comes
-# without one.
+# jar at another path (a moved or copied install) with a warning at every start. The JVM itself refuses it, with a
+# warning, when the jar or the base archive changed; the start then goes on with the base archive only. An OTA'd
+# package comes without one.
 # A failed training only warns: the launchers then run as before.
 # Usage: scripts/cds-train.sh PREFIX        (called by scripts/cds-archive.sh once the base archive is made)
 set -uo pipefail
@@ -82,16 +83,22 @@ hub_ready() { # a CONNECT (user cds), SUBSCRIBE t, PUBLISH t, then DISCONNECT: t
   p="$prefix/var/db/baetyl/baetyl-timer"
   if [ -x "$p/bin/baetyl-timer" ]; then
     mkdir -p "$work/timer"
-    printf 'hub:\n  address: tcp://127.0.0.1:%s\n  username: cds\n  password: cds\n  clientid: cds-timer\ntimer:\n  interval: 1s\npublish:\n  topic: cds/timer\n  payload:\n    id: 1\n' \
-      "$hub_port" > "$work/timer/service.yml"
+    cat > "$work/timer/service.yml" <<EOF
+hub: {address: "tcp://127.0.0.1:$hub_port", username: cds, password: cds, clientid: cds-timer}
+timer: {interval: 1s}
+publish: {topic: cds/timer, payload: {id: 1}}
+EOF
     train timer "$p/lib/baetyl-timer.jar" timer_ready "$work/timer" "$p/bin/baetyl-timer" -c service.yml &
     jobs+=($!)
   fi
   p="$prefix/var/db/baetyl/baetyl-function-manager"
   if [ -x "$p/bin/baetyl-function-manager" ]; then
     mkdir -p "$work/function-manager"
-    printf 'hub:\n  address: tcp://127.0.0.1:%s\n  username: cds\n  password: cds\nrules:\n  - clientid: cds-rule\n    subscribe:\n      topic: cds/in\n    function:\n      name: cds\n    publish:\n      topic: cds/out\nfunctions:\n  - name: cds\n    service: cds-function\n' \
-      "$hub_port" > "$work/function-manager/service.yml"
+    cat > "$work/function-manager/service.yml" <<EOF
+hub: {address: "tcp://127.0.0.1:$hub_port", username: cds, password: cds}
+rules: [{clientid: cds-rule, subscribe: {topic: cds/in}, function: {name: cds}, publish: {topic: cds/out}}]
+functions: [{name: cds, service: cds-function}]
+EOF
     # it needs a master address to start, and never calls it here (no message reaches the rule)
     train function-manager "$p/lib/baetyl-function-manager.jar" function_manager_ready "$work/function-manager" \
       env BAETYL_MASTER_API_ADDRESS="unix://$work/no-master.sock" "$p/bin/baetyl-function-manager" -c service.yml &
@@ -105,8 +112,24 @@ function_manager_ready() { grep -q 'rule subscribed' "$work/function-manager.log
 if [ -x "$hub_pkg/bin/baetyl-hub" ] && command -v python3 > /dev/null; then
   hub_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
   mkdir -p "$work/hub"
-  printf 'listen: [tcp://127.0.0.1:%s]\nprincipals:\n  - username: cds\n    password: cds\n    permissions:\n      - {action: pub, permit: ["#"]}\n      - {action: sub, permit: ["#"]}\n' \
-    "$hub_port" > "$work/hub/service.yml"
+  cat > "$work/hub/service.yml" <<EOF
+listen: ["tcp://127.0.0.1:$hub_port"]
+principals:
+  - {username: cds, password: cds, permissions: [{action: pub, permit: ["#"]}, {action: sub, permit: ["#"]}]}
+EOF
   train hub "$hub_pkg/lib/baetyl-hub.jar" hub_ready "$work/hub" "$hub_pkg/bin/baetyl-hub" -c service.yml &
+fi
+
+# --- SQL function runtime: its gRPC server on a free 127.0.0.1 port, with one function (an instance starts on demand,
+# on the way of a message, so its start is a message's latency) ---
+sql_pkg="$prefix/var/db/baetyl/baetyl-function-sql"
+sql_ready() { grep -q 'service started' "$work/function-sql.log"; }
+if [ -x "$sql_pkg/bin/baetyl-function-sql" ] && command -v python3 > /dev/null; then
+  sql_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+  mkdir -p "$work/function-sql"
+  echo "functions: [{name: cds, handler: 'select qos() as qos, topic() as topic, * where id < 10'}]" \
+    > "$work/function-sql/service.yml"
+  train function-sql "$sql_pkg/lib/baetyl-function-sql.jar" sql_ready "$work/function-sql" \
+    env BAETYL_SERVICE_INSTANCE_ADDRESS="127.0.0.1:$sql_port" "$sql_pkg/bin/baetyl-function-sql" -c service.yml &
 fi
 wait
