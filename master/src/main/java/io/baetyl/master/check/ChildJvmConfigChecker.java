@@ -55,15 +55,13 @@ public final class ChildJvmConfigChecker implements ModuleConfigChecker {
                 "-XX:CICompilerCount=1", "-Xss512k", "-Xmx96m", "-XX:-UsePerfData"));
         String archives = System.getProperty("baetyl.cds.archives", "");
         String home = System.getProperty("baetyl.home");
+        if (archives.isEmpty() && home != null) {
+            Path base = Path.of(home, "lib", "baetyl", "baetyl-jdk.jsa");
+            archives = Files.isRegularFile(base) ? base.toString() : "";
+        }
         if (!archives.isEmpty()) {
             flags.addAll(List.of("-XX:SharedArchiveFile=" + archives, "-Xshare:auto",
                     "-XX:+UnlockDiagnosticVMOptions", "-XX:ArchiveRelocationMode=0"));
-        } else if (home != null) {
-            Path archive = Path.of(home, "lib", "baetyl", "baetyl-jdk.jsa");
-            if (Files.isRegularFile(archive)) {
-                flags.addAll(List.of("-XX:SharedArchiveFile=" + archive, "-Xshare:auto",
-                        "-XX:+UnlockDiagnosticVMOptions", "-XX:ArchiveRelocationMode=0"));
-            }
         }
         return flags;
     }
