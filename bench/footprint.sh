@@ -41,8 +41,8 @@ trap cleanup EXIT
 mkdir -p "$work/inst" && cp -a "$prefix/." "$work/inst/"
 inst="$work/inst"
 rm -rf "$inst/var/run" "$inst/var/log" "$inst/var/db/baetyl/localhub-data"
-# The archives of the master's and the hub's own classes hold the jar paths they were made for, so the launchers skip
-# them in the copy: remake them there, as an install at that path would (scripts/cds-train.sh). An install without
+# The archives of each JVM's own classes hold the jar paths they were made for, so the launchers skip them in the
+# copy: remake them there, as an install at that path would (scripts/cds-train.sh). An install without
 # them (made before them, or with them deleted to measure without) stays without.
 if [ -f "$prefix/lib/baetyl/baetyl-master.jsa.info" ] || [ -f "$prefix/var/db/baetyl/baetyl-hub/lib/baetyl-hub.jsa.info" ]; then
   "$root/scripts/cds-train.sh" "$inst"

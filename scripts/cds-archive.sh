@@ -22,7 +22,7 @@ rm -f "$tmp"
 if "$java" -Xshare:dump -XX:SharedClassListFile="$list" -XX:SharedArchiveFile="$tmp" > "$archive.log" 2>&1 \
     && [ -s "$tmp" ]; then
   mv -f "$tmp" "$archive"
-  # and the master's and the hub's own classes on top of it (training runs, a few seconds)
+  # and each JVM's own classes on top of it (training runs, a few seconds)
   "$root/scripts/cds-train.sh" "$prefix" || true
 else
   rm -f "$tmp" "$archive"

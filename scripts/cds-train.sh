@@ -8,12 +8,9 @@
 #   hub:    the installed package on a free 127.0.0.1 port, one MQTT client (CONNECT, SUBSCRIBE, PUBLISH, DISCONNECT);
 #   function manager, timer: the installed packages against that hub, until a rule has subscribed / the timer started;
 #   SQL function runtime: its gRPC server on a free 127.0.0.1 port, until it has started.
-# Each archive is written with a .info file (its size, the jar's path, the base archive's size): the launchers use it
-# only when these still hold and both files start with their magic numbers, since Java 17 crashes on a truncated top
-# archive, fails to start when either file of the pair is not what its header should be, and refuses one made for a
-# jar at another path (a moved or copied install) with a warning at every start. The JVM itself refuses it, with a
-# warning, when the jar or the base archive changed; the start then goes on with the base archive only. An OTA'd
-# package comes without one.
+# Each archive is renamed into place only when its training JVM exited 0, next to a .info file (its size, the jar's
+# path, the base archive's size) that the launchers check before they map it (scripts/cds-pair.sh says why). An
+# OTA'd package comes without one.
 # A failed training only warns: the launchers then run as before.
 # Usage: scripts/cds-train.sh PREFIX        (called by scripts/cds-archive.sh once the base archive is made)
 set -uo pipefail
@@ -21,8 +18,9 @@ prefix="$(cd "${1:?usage: scripts/cds-train.sh PREFIX}" && pwd -P)"
 base="$prefix/lib/baetyl/baetyl-jdk.jsa"
 [ -f "$base" ] || exit 0
 work="$(mktemp -d /tmp/baetyl-cds-train.XXXXXX)"
-pids=()
-trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$work"' EXIT
+# Each training JVM is stopped by its own train() (which runs in the background); a Ctrl-C reaches them all anyway.
+trap 'rm -rf "$work"' EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 # Runs "$@" with the archive written to $top.tmp, waits for `ready` (a function) to succeed within 60 s, stops it
 # with SIGTERM and keeps the archive only when the JVM exited 0 and wrote it.
@@ -32,7 +30,6 @@ train() { # name jar ready-function dir command...
   rm -f "$top" "$top.info" "$top.tmp"
   (cd "$dir" && JAVA_TOOL_OPTIONS="-XX:ArchiveClassesAtExit=$top.tmp" exec "$@") > "$work/$name.log" 2>&1 &
   pid=$!
-  pids+=("$pid")
   for _ in $(seq 600); do
     kill -0 "$pid" 2>/dev/null || break
     if "$ready"; then
@@ -110,7 +107,7 @@ EOF
 timer_ready() { grep -q 'timer started' "$work/timer.log"; }
 function_manager_ready() { grep -q 'rule subscribed' "$work/function-manager.log"; }
 if [ -x "$hub_pkg/bin/baetyl-hub" ] && command -v python3 > /dev/null; then
-  hub_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+  hub_port="$(free_port)"
   mkdir -p "$work/hub"
   cat > "$work/hub/service.yml" <<EOF
 listen: ["tcp://127.0.0.1:$hub_port"]
@@ -125,7 +122,7 @@ fi
 sql_pkg="$prefix/var/db/baetyl/baetyl-function-sql"
 sql_ready() { grep -q 'service started' "$work/function-sql.log"; }
 if [ -x "$sql_pkg/bin/baetyl-function-sql" ] && command -v python3 > /dev/null; then
-  sql_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+  sql_port="$(free_port)"
   mkdir -p "$work/function-sql"
   echo "functions: [{name: cds, handler: 'select qos() as qos, topic() as topic, * where id < 10'}]" \
     > "$work/function-sql/service.yml"

@@ -32,6 +32,7 @@ jar_of() { # the shaded jar of a Maven module, or nothing when the module does n
 mkdir -p "$prefix/bin" "$prefix/lib/baetyl"
 cp "$(jar_of master)" "$prefix/lib/baetyl/baetyl-master.jar"
 install -m 0755 "$root/scripts/baetyl" "$prefix/bin/baetyl"
+install -m 0644 "$root/scripts/cds-pair.sh" "$prefix/lib/baetyl/cds-pair.sh"
 
 # --- native packages of the Java modules: bin/<name> launcher + lib/<name>.jar + package.yml ---
 java_package() { # module-folder package-name

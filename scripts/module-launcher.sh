@@ -14,17 +14,14 @@ opts=()
 # sharing (-Xshare:auto). Before jvm.options, so that a package can still say -Xshare:off.
 cds="$(cd "$(dirname "$(readlink -f "$0")")/../../../../.." 2>/dev/null && pwd)/lib/baetyl/baetyl-jdk.jsa"
 if [ -f "$cds" ]; then
-  # On top of it, the package's own classes when a training run at install made them (scripts/cds-train.sh), and only
-  # when both archives have the sizes and magic numbers, and the jar the path, recorded then: Java 17 crashes on a
-  # truncated top archive, fails to start when either file of the pair is not what its header should be, and warns
-  # at every start about a top archive made for a jar at another path.
-  top="$pkg/lib/@NAME@.jsa"
-  if [ -f "$top.info" ] && { read -r size && read -r jar && read -r base_size; } < "$top.info" \
-    && [ "$jar" = "$pkg/lib/@NAME@.jar" ] && [ "$(stat -c %s "$top" "$cds" 2>/dev/null)" = "$size"$'\n'"$base_size" ] \
-    && [ "$(od -An -tx4 -N4 "$top"; od -An -tx4 -N4 "$cds")" = $' f00baba8\n f00baba2' ]; then
-    cds="$cds:$top"
+  # On top of it, the package's own classes when a training run at install made them and they still fit
+  # (lib/baetyl/cds-pair.sh).
+  cds_archives="$cds"
+  if [ -f "${cds%/*}/cds-pair.sh" ]; then
+    . "${cds%/*}/cds-pair.sh"
+    cds_pair "$cds" "$pkg/lib/@NAME@.jsa" "$pkg/lib/@NAME@.jar"
   fi
-  opts+=(-XX:SharedArchiveFile="$cds" -Xshare:auto -XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0)
+  opts+=(-XX:SharedArchiveFile="$cds_archives" -Xshare:auto -XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0)
 fi
 if [ -f "$pkg/jvm.options" ]; then
   while IFS= read -r line; do
