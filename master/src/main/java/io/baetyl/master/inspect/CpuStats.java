@@ -7,7 +7,10 @@ import java.util.Map;
 
 /**
  * The {@code cpu_stats} block of the inspect document. Usage is the busy share of all CPUs since the previous call, as
- * with gopsutil's {@code cpu.Percent(0, false)}; the first call samples for {@link #FIRST_CPU_SAMPLE_MILLIS}.
+ * with gopsutil's {@code cpu.Percent(0, false)}, whose first call measures since the program started: the first
+ * sample is taken here, when the master makes its stats at start, so an inspect never sleeps (a module that inspects
+ * while it starts, such as the function manager, used to wait {@link #FIRST_CPU_SAMPLE_MILLIS} for it). Only when that
+ * sample could not be read does the first call sample for {@link #FIRST_CPU_SAMPLE_MILLIS}.
  */
 final class CpuStats {
     static final long FIRST_CPU_SAMPLE_MILLIS = 200;
@@ -18,6 +21,11 @@ final class CpuStats {
 
     CpuStats(ProcFs proc) {
         this.proc = proc;
+        try {
+            lastCpuSample = cpuSample();
+        } catch (IOException | RuntimeException e) {
+            lastCpuSample = null; // the first call samples instead
+        }
     }
 
     /** mhz, cores, cache_size (KB), model_name, physical_id of the first CPU, and used_percent of all CPUs. */

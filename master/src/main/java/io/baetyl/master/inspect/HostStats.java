@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * could not read. Sizes are bytes, percentages 0-100, times seconds.
  *
  * <p>One instance should live as long as the master: CPU usage is the busy share since the previous call, as with
- * gopsutil's {@code cpu.Percent(0, false)}; the first call samples for {@link CpuStats#FIRST_CPU_SAMPLE_MILLIS}.
+ * gopsutil's {@code cpu.Percent(0, false)}; the first call measures since the master made its stats ({@link CpuStats}).
  */
 public final class HostStats {
     private static final Logger log = LoggerFactory.getLogger(HostStats.class);
