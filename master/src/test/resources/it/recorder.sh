@@ -2,7 +2,8 @@
 # Test package: records its life as lines in $RECORD_DIR/events.log:
 #   start|term|exit <instance> <pid> <epoch-ms>
 # and dumps its env and args. Behaviour comes from its env: BEHAVIOUR=run|exit0|exit1|run-then-exit1
-# (after RUN_SECONDS), IGNORE_TERM=1.
+# (after RUN_SECONDS), IGNORE_TERM=1, BUSY_MS=N (first spins one core for N ms, as a starting JVM would, then records
+# "ready").
 name="${BAETYL_SERVICE_INSTANCE_NAME:-unknown}"
 log="$RECORD_DIR/events.log"
 now() { date +%s%3N; }
@@ -22,6 +23,12 @@ on_term() {
   fi
 }
 trap on_term TERM
+if [ -n "${BUSY_MS:-}" ]; then
+  # $EPOCHREALTIME forks nothing: all of the spinning is this process's own CPU time
+  end=$(( ${EPOCHREALTIME/./} + BUSY_MS * 1000 ))
+  while (( ${EPOCHREALTIME/./} < end )); do :; done
+  echo "ready $name $$ $(now)" >> "$log"
+fi
 case "${BEHAVIOUR:-run}" in
   exit0) echo "exit $name $$ $(now)" >> "$log"; exit 0 ;;
   exit1) echo "exit $name $$ $(now)" >> "$log"; exit 1 ;;

@@ -13,6 +13,12 @@ public class MasterConfig implements Validated {
     public String mode = "docker";
     /** How long a stopping instance gets between SIGTERM (or docker stop) and the kill. */
     public Duration grace = Duration.ofSeconds(30);
+    /**
+     * Not in Baetyl: the longest a start waits for a native service to settle (its CPU use to fall under a fifth of
+     * a core) before it starts the next one; 0 starts them all at once, as Baetyl does.
+     */
+    @JsonProperty("start_settle")
+    public Duration startSettle = Duration.ofSeconds(2);
     public ServerConfig server = new ServerConfig();
     public LoggerConfig logger = new LoggerConfig("var/log/baetyl/baetyl.log");
     public OtaLogConfig otalog = new OtaLogConfig();
@@ -42,6 +48,9 @@ public class MasterConfig implements Validated {
         }
         if (grace.isNegative()) {
             throw new IllegalArgumentException("grace: must not be negative, got '" + grace + "'");
+        }
+        if (startSettle.isNegative()) {
+            throw new IllegalArgumentException("start_settle: must not be negative, got '" + startSettle + "'");
         }
         server.validate();
         logger.validate();

@@ -28,4 +28,12 @@ public interface Instance {
 
     /** Live resource use: {@code cpu_stats} and {@code mem_stats}; empty when unknown. */
     Map<String, Object> stats();
+
+    /**
+     * Nanoseconds its threads have run or waited for a CPU so far; -1 when the engine cannot tell or it has ended.
+     * The master spaces a start by it ({@code StartSettle}).
+     */
+    default long busyNanos() {
+        return -1;
+    }
 }

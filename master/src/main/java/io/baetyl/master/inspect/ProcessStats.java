@@ -1,6 +1,9 @@
 package io.baetyl.master.inspect;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -20,6 +23,44 @@ public final class ProcessStats {
         return of(new ProcFs(Path.of("/proc")), pid);
     }
 
+    /**
+     * Nanoseconds the threads of a live process have run or waited to run so far (the first two fields of each
+     * {@code /proc/PID/task/TID/schedstat}), so that a process starved by a busy machine does not look idle; -1 when
+     * it is gone or the kernel keeps no scheduler statistics.
+     */
+    public static long busyNanos(long pid) {
+        return busyNanos(Path.of("/proc", Long.toString(pid), "task"));
+    }
+
+    static long busyNanos(Path taskDir) {
+        long sum = 0;
+        boolean any = false;
+        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(taskDir)) {
+            for (Path task : tasks) {
+                String line;
+                try {
+                    line = Files.readString(task.resolve("schedstat"), StandardCharsets.US_ASCII);
+                } catch (NoSuchFileException e) {
+                    continue; // the thread ended while we listed them
+                }
+                String[] f = line.trim().split(" ");
+                sum += Long.parseLong(f[0]) + Long.parseLong(f[1]);
+                any = true;
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return any ? sum : -1;
+    }
+
+    /**
+     * The fields after the command name. The command name (field 2) is in parentheses and may itself hold spaces or
+     * ')': parse after the last ')'. f[0] is field 3 (state), so field n is f[n - 3].
+     */
+    private static String[] statFields(String stat) {
+        return stat.substring(stat.lastIndexOf(')') + 2).trim().split("\\s+");
+    }
+
     static Map<String, Object> of(ProcFs proc, long pid) {
         String stat;
         Map<String, Long> status;
@@ -35,9 +76,7 @@ public final class ProcessStats {
         Map<String, Object> cpu = new LinkedHashMap<>();
         cpu.put("time", ProcFs.now());
         try {
-            // The command name (field 2) is in parentheses and may itself hold spaces or ')': parse after the last ')'.
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split("\\s+");
-            // f[0] is field 3 (state), so field n is f[n - 3].
+            String[] f = statFields(stat);
             long utime = Long.parseLong(f[14 - 3]);
             long stime = Long.parseLong(f[15 - 3]);
             long startTicks = Long.parseLong(f[22 - 3]);

@@ -75,7 +75,7 @@ public final class Master implements AutoCloseable {
         });
         this.engine = Engines.create(config, this.workDir, apiSocket());
         this.services = new Services(engine, stats, Scheduler.of(supervisor), Clock.systemUTC(), stopper, config.grace,
-                globalEnv());
+                config.startSettle, globalEnv());
         this.masterJar = new MasterJar(MasterJar.runningJar(), this.workDir, confArg);
         this.ota = new Ota(this.workDir, guard, engine, services, masterJar, this.workDir.resolve(config.otalog.path));
     }
@@ -197,6 +197,7 @@ public final class Master implements AutoCloseable {
         if (api != null) {
             api.close();
         }
+        services.closing(); // a start in progress stops spacing its services and starts no more
         ota.close();
         synchronized (ota) { // an update in progress finishes its step first
             services.stopExcept(Set.of());

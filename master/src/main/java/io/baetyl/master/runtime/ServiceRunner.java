@@ -148,6 +148,22 @@ public final class ServiceRunner {
         }
     }
 
+    /** Busy nanoseconds of the running replicas together; -1 when none runs or none can be measured. */
+    long replicaBusyNanos() {
+        List<SupervisedInstance> replicas;
+        synchronized (this) {
+            replicas = instances.values().stream().filter(i -> i.kind() == Kind.REPLICA).toList();
+        }
+        long sum = -1;
+        for (SupervisedInstance i : replicas) {
+            long t = i.busyNanos();
+            if (t >= 0) {
+                sum = Math.max(sum, 0) + t;
+            }
+        }
+        return sum;
+    }
+
     /** Whether an instance of that name is supervised now (running, starting or waiting to restart). */
     public synchronized boolean hasInstance(String instanceName) {
         return instances.containsKey(instanceName);

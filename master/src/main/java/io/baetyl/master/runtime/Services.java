@@ -24,7 +24,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The running services and their tokens. Services start in dependency order and stop in reverse dependency order:
  * a service stops only after every running service that depends on it has stopped (those of one level stop in
- * parallel, each with its grace period), so a function manager is gone before the hub it publishes to.
+ * parallel, each with its grace period), so a function manager is gone before the hub it publishes to. Between two
+ * starts the master lets the one just started settle ({@link StartSettle}), so that each starts with the cores to
+ * itself.
  */
 final class Services {
     private static final Logger log = LoggerFactory.getLogger(Services.class);
@@ -36,12 +38,16 @@ final class Services {
     private final Executor stopper;
     private final Duration grace;
     private final Map<String, String> globalEnv;
+    private final StartSettle settle;
+    /** Set when the master closes: a start in progress stops waiting and starts nothing more. */
+    private volatile boolean closing;
     /** In start order. */
     private final Map<String, ServiceRunner> running = new LinkedHashMap<>();
     private final Map<String, String> tokens = new ConcurrentHashMap<>();
 
+    /** @param startSettle how long a start waits at most for a service to settle before the next one (0: no wait) */
     Services(Engine engine, StatsStore stats, Scheduler scheduler, Clock clock, Executor stopper, Duration grace,
-             Map<String, String> globalEnv) {
+             Duration startSettle, Map<String, String> globalEnv) {
         this.engine = engine;
         this.stats = stats;
         this.scheduler = scheduler;
@@ -49,15 +55,28 @@ final class Services {
         this.stopper = stopper;
         this.grace = grace;
         this.globalEnv = Map.copyOf(globalEnv);
+        this.settle = new StartSettle(startSettle, d -> Thread.sleep(d.toMillis()));
     }
 
-    /** Starts the app's services that are not running yet, in dependency order; stops at the first failure. */
+    /**
+     * Starts the app's services that are not running yet, in dependency order, each once the one before has settled;
+     * stops at the first failure. Starts nothing more once the master is closing.
+     */
     void start(AppConfig app) throws EngineException {
-        for (String name : app.startOrder()) {
-            synchronized (this) {
-                if (running.containsKey(name)) {
-                    continue;
-                }
+        List<String> toStart = new ArrayList<>();
+        synchronized (this) {
+            app.startOrder().stream().filter(n -> !running.containsKey(n)).forEach(toStart::add);
+        }
+        ServiceRunner previous = null; // the last one started with processes of its own
+        for (String name : toStart) {
+            // A service of replica 0 (a function runtime, started on demand) starts no process: nothing to make room for.
+            if (previous != null && app.services.get(name).replica > 0) {
+                awaitSettled(previous);
+                previous = null;
+            }
+            if (closing) {
+                log.info("not starting service={}: the master is stopping", name);
+                return;
             }
             String token = UUID.randomUUID().toString();
             Map<String, String> env = new LinkedHashMap<>(app.services.get(name).environment);
@@ -86,7 +105,33 @@ final class Services {
                 throw e;
             }
             log.info("service started: service={}", name);
+            if (app.services.get(name).replica > 0) {
+                previous = runner;
+            }
         }
+    }
+
+    private void awaitSettled(ServiceRunner runner) {
+        long began = System.nanoTime();
+        StartSettle.Outcome outcome;
+        try {
+            outcome = settle.await(runner::replicaBusyNanos, () -> closing);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        long ms = (System.nanoTime() - began) / 1_000_000;
+        switch (outcome) {
+            case SETTLED -> log.debug("service={} settled after {} ms", runner.name(), ms);
+            case STILL_BUSY -> log.info("service={} still busy after {} ms; starting the next service anyway",
+                    runner.name(), ms);
+            default -> { }
+        }
+    }
+
+    /** The master is closing: a start in progress stops waiting and starts no further service. */
+    void closing() {
+        closing = true;
     }
 
     /** Stops every running service not in {@code keep}, dependents before their dependencies. */

@@ -78,6 +78,11 @@ final class SupervisedInstance {
         return state;
     }
 
+    /** {@link Instance#busyNanos()} of the running process; -1 when none runs or the engine cannot tell. */
+    synchronized long busyNanos() {
+        return state == InstanceState.RUNNING && current != null ? current.busyNanos() : -1;
+    }
+
     synchronized long restartsTotal() {
         return restartsTotal;
     }

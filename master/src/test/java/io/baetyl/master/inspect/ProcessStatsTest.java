@@ -53,4 +53,28 @@ class ProcessStatsTest {
         assertThat((Map<String, Object>) stats.get("mem_stats")).containsEntry("used", 2048L * 1024)
                 .containsEntry("swap_used", 4096L).containsEntry("used_percent", 25.0);
     }
+
+    @Test
+    void busyNanosAddsRunAndWaitTimeOfEveryThread(@TempDir Path tmp) throws IOException {
+        Path tasks = tmp.resolve("task");
+        Files.createDirectories(tasks.resolve("41"));
+        Files.createDirectories(tasks.resolve("42"));
+        Files.writeString(tasks.resolve("41/schedstat"), "1000 200 7\n");
+        Files.writeString(tasks.resolve("42/schedstat"), "30 4 1\n");
+        assertThat(ProcessStats.busyNanos(tasks)).isEqualTo(1234);
+        assertThat(ProcessStats.busyNanos(tmp.resolve("gone"))).isEqualTo(-1);
+    }
+
+    @Test
+    void busyNanosOfThisJvmGrowsAsItWorks() {
+        long pid = ProcessHandle.current().pid();
+        long before = ProcessStats.busyNanos(pid);
+        long x = 0;
+        for (long end = System.nanoTime() + 50_000_000; System.nanoTime() < end; ) {
+            x += end % 7; // spin for 50 ms
+        }
+        assertThat(x).isNotNegative();
+        assertThat(before).isPositive();
+        assertThat(ProcessStats.busyNanos(pid)).isGreaterThanOrEqualTo(before + 40_000_000);
+    }
 }

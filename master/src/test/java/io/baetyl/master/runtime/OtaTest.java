@@ -45,7 +45,7 @@ class OtaTest {
     void setUp() throws Exception {
         write("var/db/baetyl/application.yml", V1);
         services = new Services(engine, new StatsStore(work.resolve("var/db/baetyl/application.stats")), time, time,
-                Runnable::run, Duration.ofSeconds(1), Map.of());
+                Runnable::run, Duration.ofSeconds(1), Duration.ofSeconds(2), Map.of());
         ota = new Ota(work, new PathGuard(work), engine, services, new MasterJar(null, work, "etc/baetyl/conf.yml"),
                 work.resolve("var/db/baetyl/ota.log"));
         ota.applyApp(null, null);

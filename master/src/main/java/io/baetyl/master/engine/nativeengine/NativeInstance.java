@@ -95,6 +95,11 @@ final class NativeInstance implements Instance {
         return ProcessStats.of(process.pid());
     }
 
+    @Override
+    public long busyNanos() {
+        return process.isAlive() ? ProcessStats.busyNanos(process.pid()) : -1;
+    }
+
     /** SIGTERM, wait up to {@code grace}, SIGKILL; returns once the process is gone (or after a bounded wait). */
     static void terminate(ProcessHandle p, Duration grace) {
         if (!p.isAlive()) {
