@@ -44,8 +44,15 @@ class StartCommand implements Callable<Integer> {
             return 1;
         }
         CountDownLatch stop = new CountDownLatch(1);
-        Signal.handle(new Signal("TERM"), s -> stop.countDown());
-        Signal.handle(new Signal("INT"), s -> stop.countDown());
+        // A start still spacing its services (start_settle) starts no more of them once asked to stop.
+        Signal.handle(new Signal("TERM"), s -> {
+            master.stopStarting();
+            stop.countDown();
+        });
+        Signal.handle(new Signal("INT"), s -> {
+            master.stopStarting();
+            stop.countDown();
+        });
         Signal.handle(new Signal("HUP"), s -> master.reload());
         Signal.handle(new Signal("PIPE"), s -> { });
         master.onRestartRequest(stop::countDown); // master OTA: exit 0, systemd starts the new master

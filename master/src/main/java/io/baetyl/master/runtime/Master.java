@@ -110,6 +110,11 @@ public final class Master implements AutoCloseable {
         log.info("services started: {}", services.names());
     }
 
+    /** SIGTERM or SIGINT: a start in progress stops waiting between services and starts no more of them. */
+    public void stopStarting() {
+        services.closing();
+    }
+
     /** SIGHUP: re-read application.yml and apply the difference. A failing new app is rolled back. */
     public void reload() {
         try {
@@ -197,7 +202,7 @@ public final class Master implements AutoCloseable {
         if (api != null) {
             api.close();
         }
-        services.closing(); // a start in progress stops spacing its services and starts no more
+        stopStarting();
         ota.close();
         synchronized (ota) { // an update in progress finishes its step first
             services.stopExcept(Set.of());

@@ -109,6 +109,11 @@ final class MasterHarness implements AutoCloseable {
         }
     }
 
+    /** Starts {@code baetyl start} without waiting for anything. */
+    void startInBackground() throws IOException {
+        launch();
+    }
+
     /** Starts {@code baetyl start} and waits for it to exit; returns the exit code. */
     int startExpectingExit() throws Exception {
         launch();

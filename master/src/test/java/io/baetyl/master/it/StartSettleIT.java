@@ -80,4 +80,20 @@ class StartSettleIT extends MasterITBase {
         assertThat(at("start", "follower") - at("start", "starter")).isGreaterThanOrEqualTo(500);
         assertThat(baetyl.stop()).isZero();
     }
+
+    @Test
+    void sigtermDuringASpacedStartStartsNothingMoreAndStopsAtOnce() throws Exception {
+        conf("start_settle: 60s");
+        baetyl.app(app(60_000));
+        baetyl.startInBackground();
+        await().atMost(MasterHarness.PATIENCE).until(() -> !baetyl.events("start", "starter").isEmpty()
+                && baetyl.output().contains("service started: service=starter"));
+        long asked = System.nanoTime();
+        assertThat(baetyl.stop()).isZero();
+        // well under start_settle: the wait ended at its next poll instead of running its 60 s
+        assertThat(java.time.Duration.ofNanos(System.nanoTime() - asked)).isLessThan(java.time.Duration.ofSeconds(30));
+        assertThat(baetyl.events("start", "follower")).isEmpty();
+        assertThat(baetyl.events("exit", "starter")).hasSize(1);
+        assertThat(baetyl.output()).contains("not starting service=follower: the master is stopping");
+    }
 }
