@@ -4,6 +4,7 @@ import io.baetyl.master.check.CheckFailedException;
 import io.baetyl.master.config.MasterConfig;
 import io.baetyl.master.engine.EngineException;
 import io.baetyl.master.runtime.Master;
+import io.baetyl.master.runtime.MasterLock;
 import io.baetyl.master.security.LogSafe;
 import io.baetyl.sdk.config.ConfigException;
 import io.baetyl.sdk.log.Logging;
@@ -36,6 +37,30 @@ class StartCommand implements Callable<Integer> {
             return 1;
         }
         Logging.setup(cfg.logger, options.workdir());
+        MasterLock lock;
+        try {
+            lock = MasterLock.acquire(options.workdir());
+        } catch (MasterLock.HeldException e) {
+            log.error("not starting: {}", e.getMessage()); // nothing of the running master's was touched
+            return 1;
+        } catch (java.io.IOException e) {
+            log.error("not starting: cannot write {}: {}", MasterLock.FILE, LogSafe.q(e.toString(), 500));
+            return 1;
+        }
+        if (lock == null) {
+            log.warn("{} cannot be locked on this file system: a second master on this working dir is not refused",
+                    MasterLock.FILE);
+        }
+        try {
+            return run(cfg);
+        } finally {
+            if (lock != null) {
+                lock.close(); // also keeps the lock reachable, so no cleaner closes its file while the master runs
+            }
+        }
+    }
+
+    private int run(MasterConfig cfg) {
         Master master;
         try {
             master = new Master(options.workdir(), cfg, options.config);
