@@ -15,6 +15,7 @@ import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /**
  * {@code baetyl start}: runs the master in the foreground until SIGTERM or SIGINT, which stop every service (each
@@ -74,11 +75,18 @@ class StartCommand implements Callable<Integer> {
             master.stopStarting();
             stop.countDown();
         });
-        Signal.handle(new Signal("INT"), s -> {
+        SignalHandler intBefore = Signal.handle(new Signal("INT"), s -> {
             master.stopStarting();
             stop.countDown();
         });
-        Signal.handle(new Signal("HUP"), s -> master.reload());
+        SignalHandler hupBefore = Signal.handle(new Signal("HUP"), s -> master.reload());
+        // A signal ignored when the JVM started stays ignored (bin/baetyl resets both where its env can)
+        if (hupBefore == SignalHandler.SIG_IGN) {
+            log.warn("SIGHUP was ignored when the master started (nohup?) and stays ignored: a reload needs a restart");
+        }
+        if (intBefore == SignalHandler.SIG_IGN) {
+            log.warn("SIGINT was ignored when the master started and stays ignored: stop it with SIGTERM");
+        }
         Signal.handle(new Signal("PIPE"), s -> { });
         master.onRestartRequest(stop::countDown); // master OTA: exit 0, systemd starts the new master
         // Any other exit (System.exit elsewhere, fatal error) still stops the services.

@@ -62,6 +62,37 @@ class ConfigReloadIT extends MasterITBase {
         assertThat(baetyl.stop()).isZero();
     }
 
+    /**
+     * nohup (or a script's background job) starts the master with SIGHUP ignored, and the JVM keeps a signal ignored
+     * at its start ignored whatever handler is asked for; the launcher starts it with the default action instead.
+     */
+    @Test
+    void aMasterStartedUnderNohupStillReloadsOnSighup() throws Exception {
+        baetyl.write("var/db/baetyl/a-conf/service.yml", "interval: 1s\n");
+        baetyl.app("""
+                version: v0
+                services:
+                  - name: a
+                    image: recorder
+                    replica: 1
+                    mounts:
+                      - {name: a-conf, path: etc/baetyl, readonly: true}
+                volumes:
+                  - {name: a-conf, path: var/db/baetyl/a-conf}
+                """);
+        baetyl.wrapper = java.util.List.of("nohup");
+        baetyl.start();
+        await().atMost(MasterHarness.PATIENCE).until(() -> !baetyl.events("start", "a").isEmpty());
+        assertThat(baetyl.output()).doesNotContain("SIGHUP was ignored");
+
+        baetyl.write("var/db/baetyl/a-conf/service.yml", "interval: 2s\n");
+        hup();
+        await().atMost(MasterHarness.PATIENCE).until(() -> baetyl.events("start", "a").size() == 2);
+        assertThat(baetyl.output()).contains("application reloaded");
+        assertThat(baetyl.master().isAlive()).isTrue();
+        assertThat(baetyl.stop()).isZero();
+    }
+
     private void hup() throws Exception {
         new ProcessBuilder("kill", "-HUP", Long.toString(baetyl.master().pid())).start().waitFor();
     }

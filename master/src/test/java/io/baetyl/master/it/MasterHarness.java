@@ -37,6 +37,8 @@ final class MasterHarness implements AutoCloseable {
     private final Path output;
     private Process master;
     private int runs;
+    /** A command that execs {@code bin/baetyl start} (e.g. {@code nohup}), so that the master keeps its PID. */
+    List<String> wrapper = List.of();
     /** JVM options for the master (BAETYL_JAVA_OPTS of the launcher), or null for the launcher's own. */
     String javaOpts;
 
@@ -132,7 +134,10 @@ final class MasterHarness implements AutoCloseable {
 
     private void launch() throws IOException {
         runs++;
-        ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/baetyl").toString(), "start")
+        List<String> cmd = new ArrayList<>(wrapper);
+        cmd.add(home.resolve("bin/baetyl").toString());
+        cmd.add("start");
+        ProcessBuilder pb = new ProcessBuilder(cmd)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile()));
         pb.environment().put("RECORD_DIR", records.toString());
