@@ -64,6 +64,11 @@ class KafkaOutageIT {
         kafka = new KafkaBroker(tmp.resolve("kafka"), null); // not started yet
         RemoteKafkaConfig c = bridgeConfig("kafka-fleet", "fleet/+/pos", "fleet", "${clientid}");
         c.rules.get(0).hub.clientid_level = 2;
+        // The topic is created while the bridge sends: with several requests in flight to a partition the broker has
+        // not finished creating, the 4.4.0 broker can append a later request and then refuse every retry of the first
+        // with OUT_OF_ORDER_SEQUENCE_NUMBER (upstream KAFKA-15591): seen once in a loaded CI run, the rule stuck.
+        // One request in flight keeps this test about outages (docs/KAFKA.md, "Known issues").
+        c.kafka.properties.put("max.in.flight.requests.per.connection", "1");
         c.validate();
 
         MqttClient pub = new MqttClient(hub.url(), "fleet-pub", new MemoryPersistence());
