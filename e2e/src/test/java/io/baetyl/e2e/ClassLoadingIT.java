@@ -51,7 +51,7 @@ class ClassLoadingIT {
     static {
         // The start's check of the modules' service.yml runs their config classes in a child JVM, not in the master.
         FORBIDDEN.put("master", List.of("com.github.dockerjava.", "io.baetyl.master.engine.docker.", "io.baetyl.hub.",
-                "io.baetyl.function.", "io.baetyl.timer.", "io.baetyl.kafka.", "io.baetyl.remote."));
+                "io.baetyl.function.", "io.baetyl.timer.", "io.baetyl.kafka.", "io.baetyl.remote.", "picocli."));
         FORBIDDEN.put("baetyl-hub", List.of("io.grpc.", "com.google.protobuf.", "io.emqx.exhook."));
         FORBIDDEN.put("baetyl-timer", List.of("org.mapdb.", "io.netty.handler.codec.http.", "io.grpc.",
                 "com.google.protobuf."));

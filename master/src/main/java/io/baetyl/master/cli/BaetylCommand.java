@@ -26,7 +26,8 @@ public class BaetylCommand implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(commandLine(args).execute(args));
+        WorkdirOptions plainStart = PlainStartArgs.parse(args);
+        System.exit(plainStart != null ? StartCommand.run(plainStart) : commandLine(args).execute(args));
     }
 
     /**

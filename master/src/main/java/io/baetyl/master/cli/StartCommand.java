@@ -28,6 +28,21 @@ class StartCommand implements Callable<Integer> {
     @Mixin
     WorkdirOptions options;
 
+    /**
+     * Runs {@code start} with options read without picocli ({@link PlainStartArgs}); the exit code is the one
+     * picocli's {@code execute} would give, including 1 with the stack trace for an exception (a bug).
+     */
+    static int run(WorkdirOptions options) {
+        StartCommand start = new StartCommand();
+        start.options = options;
+        try {
+            return start.call();
+        } catch (RuntimeException | Error e) {
+            e.printStackTrace();
+            return 1;
+        }
+    }
+
     @Override
     public Integer call() {
         MasterConfig cfg;
