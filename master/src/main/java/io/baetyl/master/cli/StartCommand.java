@@ -29,8 +29,9 @@ class StartCommand implements Callable<Integer> {
     WorkdirOptions options;
 
     /**
-     * Runs {@code start} with options read without picocli ({@link PlainStartArgs}); the exit code is the one
-     * picocli's {@code execute} would give, including 1 with the stack trace for an exception (a bug).
+     * Runs {@code start} with options read without picocli ({@link PlainStartArgs}); the exit code is call()'s, as
+     * through picocli's {@code execute}, and 1 with the stack trace for an exception (a bug), as picocli gives it.
+     * An {@link Error} is handled the same way, so that the master exits rather than leave its threads running.
      */
     static int run(WorkdirOptions options) {
         StartCommand start = new StartCommand();
