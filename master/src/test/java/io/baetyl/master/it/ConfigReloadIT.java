@@ -87,8 +87,9 @@ class ConfigReloadIT extends MasterITBase {
 
         baetyl.write("var/db/baetyl/a-conf/service.yml", "interval: 2s\n");
         hup();
-        await().atMost(MasterHarness.PATIENCE).until(() -> baetyl.events("start", "a").size() == 2);
-        assertThat(baetyl.output()).contains("application reloaded");
+        // the master logs the reload after the restarted instance has recorded its start
+        await().atMost(MasterHarness.PATIENCE).until(() -> baetyl.events("start", "a").size() == 2
+                && baetyl.output().contains("application reloaded"));
         assertThat(baetyl.master().isAlive()).isTrue();
         assertThat(baetyl.stop()).isZero();
     }
