@@ -32,3 +32,15 @@ start_mosquitto() { # label
   mosquitto -c "$work/mosquitto.conf" > "$work/mosquitto.log" 2>&1 &
   PID[$1]=$!; pids+=($!); PORT[$1]=$port; labels+=("$1"); wait_port "$port"
 }
+
+# io.baetyl.bench.NettyFloor (no MQTT codec, session or routing: the floor of a Netty broker) with hub/jvm.options,
+# as start_hub, plus extra JVM options, with EVENT_LOOPS loops.
+start_floor() { # label event-loops extra-jvm-options...
+  local label=$1 loops=$2; shift 2
+  local port; port="$(free_port)"
+  local opts=() line
+  while IFS= read -r line; do case "$line" in ''|'#'*) ;; *) opts+=("$line") ;; esac; done < "$root/hub/jvm.options"
+  MALLOC_ARENA_MAX=2 java "${opts[@]}" "$@" -cp "$(ls "$root"/bench/target/baetyl-bench-*-all.jar)" \
+    io.baetyl.bench.NettyFloor "$port" "$loops" > "$work/$label.log" 2>&1 &
+  PID[$label]=$!; pids+=($!); PORT[$label]=$port; labels+=("$label"); wait_port "$port"
+}
