@@ -10,6 +10,7 @@ import io.baetyl.hub.persist.MapDbStore;
 import io.baetyl.hub.persist.MemoryStore;
 import io.baetyl.hub.persist.Store;
 import io.baetyl.hub.server.ClientListing;
+import io.baetyl.hub.server.LoopPlacement;
 import io.baetyl.hub.server.MqttConnection;
 import io.baetyl.hub.server.MqttServer;
 import io.baetyl.hub.server.PipelineNames;
@@ -67,9 +68,10 @@ public final class Hub implements AutoCloseable {
                         limits.logSizeMax(), limits.logCountMax());
         this.broker = new Broker(config, limits, store);
         this.boss = Transport.group(1, new DefaultThreadFactory("hub-accept", true));
-        this.workers = Transport.group(Transport.defaultEventLoops(), new DefaultThreadFactory("hub-io", true));
+        LoopPlacement placement = LoopPlacement.configured();
+        this.workers = Transport.group(Transport.defaultEventLoops(), new DefaultThreadFactory("hub-io", true), placement);
         this.exhook = ExHook.start(config.exhook, HubMain.version(), workers);
-        this.server = new MqttServer(config, broker, new Authenticator(config.principals), boss, workers, exhook);
+        this.server = new MqttServer(config, broker, new Authenticator(config.principals), boss, workers, exhook, placement);
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "hub-metrics");
             t.setDaemon(true);

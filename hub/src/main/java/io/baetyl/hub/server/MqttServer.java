@@ -54,6 +54,7 @@ public final class MqttServer {
     private final AtomicBoolean accepting = new AtomicBoolean(true);
     private SslContext ssl;
     private final ExHook exhook;
+    private final LoopPlacement placement;
 
     public MqttServer(HubConfig config, Broker broker, Authenticator auth, EventLoopGroup boss, EventLoopGroup workers) {
         this(config, broker, auth, boss, workers, ExHook.NONE);
@@ -61,6 +62,13 @@ public final class MqttServer {
 
     public MqttServer(HubConfig config, Broker broker, Authenticator auth, EventLoopGroup boss, EventLoopGroup workers,
                       ExHook exhook) {
+        this(config, broker, auth, boss, workers, exhook, new LoopPlacement(0));
+    }
+
+    /** {@code placement}: the one {@code workers} was made with ({@link Transport#group(int, java.util.concurrent.ThreadFactory, LoopPlacement)}). */
+    public MqttServer(HubConfig config, Broker broker, Authenticator auth, EventLoopGroup boss, EventLoopGroup workers,
+                      ExHook exhook, LoopPlacement placement) {
+        this.placement = placement;
         this.exhook = exhook;
         this.config = config;
         this.broker = broker;
@@ -95,6 +103,7 @@ public final class MqttServer {
                                 return;
                             }
                             connections.add(ch);
+                            placement.track(ch);
                             buildPipeline(ch.pipeline(), l);
                         }
                     });
@@ -106,7 +115,8 @@ public final class MqttServer {
             }
             servers.add(c);
             bound.add((InetSocketAddress) c.localAddress());
-            log.info("listening: url={}, address={}, transport={}", url, c.localAddress(), Transport.name());
+            log.info("listening: url={}, address={}, transport={}, ioLoops={}, loopFill={}", url, c.localAddress(),
+                    Transport.name(), loopCount(), placement.fill());
         }
     }
 
@@ -178,6 +188,19 @@ public final class MqttServer {
     /** Closes connections that never completed CONNECT (connected sessions are closed through the broker). */
     public void closeAll() {
         connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+    }
+
+    private int loopCount() {
+        int n = 0;
+        for (var ignored : workers) {
+            n++;
+        }
+        return n;
+    }
+
+    /** Open MQTT connections per I/O loop (empty when connections are dealt round-robin). */
+    public int[] connectionsPerLoop() {
+        return placement.connectionsPerLoop();
     }
 
     public ChannelGroup connections() {

@@ -1,6 +1,7 @@
 package io.baetyl.hub.server;
 
 import io.netty.channel.Channel;
+import io.netty.channel.DefaultSelectStrategyFactory;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
@@ -10,6 +11,8 @@ import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.concurrent.ThreadPerTaskExecutor;
+import java.nio.channels.spi.SelectorProvider;
 import java.util.concurrent.ThreadFactory;
 
 /** Netty's native epoll transport on Linux (fewer system calls per message), NIO elsewhere or when asked for. */
@@ -35,6 +38,15 @@ public final class Transport {
 
     public static EventLoopGroup group(int threads, ThreadFactory factory) {
         return EPOLL ? new EpollEventLoopGroup(threads, factory) : new NioEventLoopGroup(threads, factory);
+    }
+
+    /** Like {@link #group(int, ThreadFactory)}, with {@code placement} choosing the loop of each new channel. */
+    public static EventLoopGroup group(int threads, ThreadFactory factory, LoopPlacement placement) {
+        ThreadPerTaskExecutor executor = new ThreadPerTaskExecutor(factory);
+        return EPOLL
+                ? new EpollEventLoopGroup(threads, executor, placement, DefaultSelectStrategyFactory.INSTANCE)
+                : new NioEventLoopGroup(threads, executor, placement, SelectorProvider.provider(),
+                        DefaultSelectStrategyFactory.INSTANCE);
     }
 
     static Class<? extends ServerChannel> serverChannel() {
