@@ -221,17 +221,26 @@ final class Inbox {
             notStored(n, "QoS 1 log write failed");
             return;
         }
-        if (ch.isActive()) {
-            for (int i = 0; i < n; i++) {
-                int packed = unacked[i];
-                MqttMessageType type = (packed & QOS2_FLAG) != 0 ? MqttMessageType.PUBREC : MqttMessageType.PUBACK;
-                ch.write(session.protocol.ack(type, packed & 0xFFFF), ch.voidPromise());
-            }
-            ch.flush();
-        }
+        // The flush queued the deliveries to the subscribers on this loop as tasks; the acks are queued behind them, so
+        // a subscriber's PUBLISH goes out before the publisher's PUBACK (the order Mosquitto sends them in) and the
+        // publisher's wake-up does not delay the subscriber's message. Queued in order, acks keep the order received.
+        int[] ids = Arrays.copyOf(unacked, n);
+        ch.eventLoop().execute(() -> writeAcks(ids, n));
         if (unacked.length > 64) {
             unacked = new int[16];
         }
+    }
+
+    private void writeAcks(int[] packedIds, int n) {
+        if (!ch.isActive()) {
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            int packed = packedIds[i];
+            MqttMessageType type = (packed & QOS2_FLAG) != 0 ? MqttMessageType.PUBREC : MqttMessageType.PUBACK;
+            ch.write(session.protocol.ack(type, packed & 0xFFFF), ch.voidPromise());
+        }
+        ch.flush();
     }
 
     /** QoS 1 publishes that could not be stored: no PUBACK, and the connection is closed so the client resends later. */
