@@ -14,13 +14,12 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 rounds="${1:-2}"
 rtt=(/usr/bin/python3 "$root/bench/broker-rtt.py")
 work="$(mktemp -d /tmp/baetyl-rttvar.XXXXXX)"
-. "$root/bench/lib/brokers.sh" # start_hub, start_mosquitto; stops them on exit
+. "$root/bench/lib/brokers.sh" # start_hub, start_mosquitto, cpu_ticks; stops them on exit
 start_hub c1
 start_hub fill8 -Dbaetyl.hub.loopFill=8
 start_hub loop1 -Dbaetyl.hub.eventLoops=1
 start_mosquitto mosq
 tck="$(getconf CLK_TCK)"
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 loop_switches() { # voluntary context switches of the I/O threads (the hub's hub-io-*, Mosquitto's one thread)
   local sum=0 t
   for t in /proc/"$1"/task/*; do

@@ -14,14 +14,13 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 rounds="${1:-2}"
 rtt=(/usr/bin/python3 "$root/bench/broker-rtt.py")
 work="$(mktemp -d /tmp/baetyl-floor.XXXXXX)"
-. "$root/bench/lib/brokers.sh" # start_hub, start_floor, start_mosquitto; stops them on exit
+. "$root/bench/lib/brokers.sh" # start_hub, start_floor, start_mosquitto, cpu_ticks; stops them on exit
 start_hub c1
 start_floor floor2 2
 start_floor floor1 1
 start_floor floor2c2 2 -XX:TieredStopAtLevel=4 -XX:CICompilerCount=2
 start_mosquitto mosq
 tck="$(getconf CLK_TCK)"
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 echo "date: $(date -u +%FT%TZ), load: $(cut -d' ' -f1-3 /proc/loadavg)"
 for l in "${labels[@]}"; do for q in 0 1; do "${rtt[@]}" "${PORT[$l]}" $q 2000 10000 test hahaha > /dev/null; done; done
 echo "warm, load: $(cut -d' ' -f1-3 /proc/loadavg)"

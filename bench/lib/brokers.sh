@@ -10,6 +10,14 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 
 trap cleanup EXIT
 
 free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+# hub/jvm.options without comments and blank lines, into the array hub_opts.
+read_hub_jvm_options() {
+  hub_opts=()
+  local line
+  while IFS= read -r line; do case "$line" in ''|'#'*) ;; *) hub_opts+=("$line") ;; esac; done < "$root/hub/jvm.options"
+}
+# CPU time of process $1, all threads (utime + stime), in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 wait_port() { for _ in $(seq 100); do (echo > "/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 
 # The hub from its shaded jar with hub/jvm.options, as the install's launcher starts it, plus extra JVM options (after
@@ -19,9 +27,8 @@ start_hub() { # label extra-jvm-options...
   local port; port="$(free_port)"
   mkdir -p "$work/$label"
   printf 'listen: [tcp://127.0.0.1:%s]\nprincipals:\n  - {username: test, password: hahaha, permissions: [{action: pub, permit: ["#"]}, {action: sub, permit: ["#"]}]}\n' "$port" > "$work/$label/service.yml"
-  local opts=() line
-  while IFS= read -r line; do case "$line" in ''|'#'*) ;; *) opts+=("$line") ;; esac; done < "$root/hub/jvm.options"
-  (cd "$work/$label" && MALLOC_ARENA_MAX=2 exec java "${opts[@]}" "$@" -jar "$hub_jar" -c service.yml > hub.log 2>&1) &
+  local hub_opts; read_hub_jvm_options
+  (cd "$work/$label" && MALLOC_ARENA_MAX=2 exec java "${hub_opts[@]}" "$@" -jar "$hub_jar" -c service.yml > hub.log 2>&1) &
   PID[$label]=$!; pids+=($!); PORT[$label]=$port; labels+=("$label"); wait_port "$port"
 }
 
@@ -38,9 +45,8 @@ start_mosquitto() { # label
 start_floor() { # label event-loops extra-jvm-options...
   local label=$1 loops=$2; shift 2
   local port; port="$(free_port)"
-  local opts=() line
-  while IFS= read -r line; do case "$line" in ''|'#'*) ;; *) opts+=("$line") ;; esac; done < "$root/hub/jvm.options"
-  MALLOC_ARENA_MAX=2 java "${opts[@]}" "$@" -cp "$(ls "$root"/bench/target/baetyl-bench-*-all.jar)" \
+  local hub_opts; read_hub_jvm_options
+  MALLOC_ARENA_MAX=2 java "${hub_opts[@]}" "$@" -cp "$(ls "$root"/bench/target/baetyl-bench-*-all.jar)" \
     io.baetyl.bench.NettyFloor "$port" "$loops" > "$work/$label.log" 2>&1 &
   PID[$label]=$!; pids+=($!); PORT[$label]=$port; labels+=("$label"); wait_port "$port"
 }

@@ -8,10 +8,12 @@ name="${BAETYL_SERVICE_INSTANCE_NAME:-unknown}"
 log="$RECORD_DIR/events.log"
 now() { date +%s%3N; }
 echo "start $name $$ $(now)" >> "$log"
-# each written whole, then renamed: a test that sees the file sees all of it
-env | sort > "$RECORD_DIR/$name.env.$$" && mv "$RECORD_DIR/$name.env.$$" "$RECORD_DIR/$name.env"
-printf '%s\n' "$@" > "$RECORD_DIR/$name.args.$$" && mv "$RECORD_DIR/$name.args.$$" "$RECORD_DIR/$name.args"
-pwd > "$RECORD_DIR/$name.cwd.$$" && mv "$RECORD_DIR/$name.cwd.$$" "$RECORD_DIR/$name.cwd"
+# record KIND: stdin to $RECORD_DIR/$name.KIND, written whole and then renamed, so a test that sees the file sees all
+# of it
+record() { local f="$RECORD_DIR/$name.$1"; cat > "$f.$$" && mv "$f.$$" "$f"; }
+env | sort | record env
+printf '%s\n' "$@" | record args
+pwd | record cwd
 if [ -n "${LOCK_FILE:-}" ]; then
   exec 9>>"$LOCK_FILE"
   if ! flock -n 9; then echo "lockfail $name $$ $(now)" >> "$log"; exit 1; fi
