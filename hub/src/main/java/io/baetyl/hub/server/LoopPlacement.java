@@ -14,10 +14,11 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * cores: the publisher's loop, and the subscriber's through an eventfd. On a 2-core VM that second wake-up is most of
  * the hub's latency at a few hundred messages a second (docs/PERFORMANCE.md, "The cross-core wake-up").
  *
- * <p>So the loops are filled in order: a connection goes to the first loop with fewer than {@code fill} connections,
- * and once every loop has that many, to the loop with the fewest (the lowest index on a tie). A gateway with a handful
- * of clients then exchanges its messages on one thread, as Mosquitto does, and a busy one still spreads them over
- * every loop. {@code fill = 0} keeps Netty's round-robin.
+ * <p>With a fill ({@code -Dbaetyl.hub.loopFill=N}, opt-in: see {@link #DEFAULT_FILL}) the loops are filled in order:
+ * a connection goes to the first loop with fewer than {@code fill} connections, and once every loop has that many, to
+ * the loop with the fewest (the lowest index on a tie). A gateway with a handful of clients then exchanges its
+ * messages on one thread, as Mosquitto does, and a busy one still spreads them over every loop. {@code fill = 0}, the
+ * default, keeps Netty's round-robin.
  *
  * <p>The counts are the MQTT listeners' open connections ({@link #track}); other users of the loops (the ExHook's gRPC
  * channels, timers) are not counted and are placed by the same rule. A connection is counted once its pipeline is set

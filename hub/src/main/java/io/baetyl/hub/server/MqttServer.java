@@ -65,7 +65,10 @@ public final class MqttServer {
         this(config, broker, auth, boss, workers, exhook, new LoopPlacement(0));
     }
 
-    /** {@code placement}: the one {@code workers} was made with ({@link Transport#group(int, java.util.concurrent.ThreadFactory, LoopPlacement)}). */
+    /**
+     * {@code placement}: the one {@code workers} was made with
+     * ({@link Transport#group(int, java.util.concurrent.ThreadFactory, LoopPlacement)}).
+     */
     public MqttServer(HubConfig config, Broker broker, Authenticator auth, EventLoopGroup boss, EventLoopGroup workers,
                       ExHook exhook, LoopPlacement placement) {
         this.placement = placement;
@@ -196,11 +199,6 @@ public final class MqttServer {
             n++;
         }
         return n;
-    }
-
-    /** Open MQTT connections per I/O loop (empty when connections are dealt round-robin). */
-    public int[] connectionsPerLoop() {
-        return placement.connectionsPerLoop();
     }
 
     public ChannelGroup connections() {

@@ -21,9 +21,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Where the hub's connections run (LoopPlacement): with its 2 I/O loops and {@code -Dbaetyl.hub.loopFill=8}, a
- * publisher and a subscriber share one loop, so a message wakes one hub thread, not two. Seen from outside, as the kernel counts it: each I/O thread's voluntary
- * context switches (a sleep in epoll_wait and a wake-up) while messages go one at a time from a Paho publisher to a
- * Paho subscriber. With Netty's round-robin (the default, {@code -Dbaetyl.hub.loopFill=0}) both loops wake for every
+ * publisher and a subscriber share one loop, so a message wakes one hub thread, not two. Seen from outside, as the
+ * kernel counts it: each I/O thread's voluntary context switches (a sleep in epoll_wait and a wake-up) while messages
+ * go one at a time from a Paho publisher to a Paho subscriber. With Netty's round-robin (the default, {@code -Dbaetyl.hub.loopFill=0}) both loops wake for every
  * message, which shows the measure tells the two apart.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
