@@ -7,6 +7,15 @@
 name="${BAETYL_SERVICE_INSTANCE_NAME:-unknown}"
 log="$RECORD_DIR/events.log"
 now() { date +%s%3N; }
+# the handler is in place before "start" is recorded: a test that signals once it sees "start" reaches it
+on_term() {
+  echo "term $name $$ $(now)" >> "$log"
+  if [ "${IGNORE_TERM:-}" != 1 ]; then
+    echo "exit $name $$ $(now)" >> "$log"
+    exit 0
+  fi
+}
+trap on_term TERM
 echo "start $name $$ $(now)" >> "$log"
 # record KIND: stdin to $RECORD_DIR/$name.KIND, written whole and then renamed, so a test that sees the file sees all
 # of it
@@ -18,14 +27,6 @@ if [ -n "${LOCK_FILE:-}" ]; then
   exec 9>>"$LOCK_FILE"
   if ! flock -n 9; then echo "lockfail $name $$ $(now)" >> "$log"; exit 1; fi
 fi
-on_term() {
-  echo "term $name $$ $(now)" >> "$log"
-  if [ "${IGNORE_TERM:-}" != 1 ]; then
-    echo "exit $name $$ $(now)" >> "$log"
-    exit 0
-  fi
-}
-trap on_term TERM
 if [ -n "${BUSY_MS:-}" ]; then
   # $EPOCHREALTIME forks nothing: all of the spinning is this process's own CPU time
   end=$(( ${EPOCHREALTIME/./} + BUSY_MS * 1000 ))
