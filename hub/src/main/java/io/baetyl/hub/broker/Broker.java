@@ -62,7 +62,7 @@ public final class Broker {
         routing = new Routing(this, config.subscriptions, subscriptions);
         committedLog = new CommittedLog(store, cache, routing.shared(), offsets, subscriptions, inflight, retentionMillis,
                 last);
-        commits = new StoreCommits(store, dirty, offsets, subscriptions);
+        commits = new StoreCommits(store, dirty, offsets, subscriptions, retained);
         sessions = new SessionRegistry(subscriptions, offsets, inflight);
         Long ruleOffset = offsets.get(RULE_TOPIC_OFFSET);
         persister = new Persister(this, store, config, last, ruleOffset == null ? last : ruleOffset);

@@ -22,6 +22,10 @@ public final class Metrics {
     public final LongAdder refusedQos1 = new LongAdder();
     /** Retained messages not stored because of the retained budget (the message itself was delivered). */
     public final LongAdder retainedRefused = new LongAdder();
+    /** Publishers not read for a while because the retained messages' write-behind buffer was full. */
+    public final LongAdder retainedWritePauses = new LongAdder();
+    /** Retained puts that found the write-behind buffer at its hard bound and wrote it on the publisher's thread. */
+    public final LongAdder retainedWriteWaits = new LongAdder();
     /** Connections closed because no CONNECT arrived within {@code connect.timeout}. */
     public final LongAdder connectTimeouts = new LongAdder();
     /** Messages not delivered to a subscriber because their MQTT 5 message expiry interval had passed. */
@@ -45,6 +49,8 @@ public final class Metrics {
         m.put("messages_persisted", persisted.sum());
         m.put("messages_refused_qos1", refusedQos1.sum());
         m.put("retained_refused", retainedRefused.sum());
+        m.put("retained_write_pauses", retainedWritePauses.sum());
+        m.put("retained_write_waits", retainedWriteWaits.sum());
         m.put("connect_timeouts", connectTimeouts.sum());
         m.put("messages_expired", messagesExpired.sum());
         m.put("messages_too_large", messagesTooLarge.sum());

@@ -12,11 +12,14 @@ final class StoreCommits {
     private final DirtyFlag dirty;
     private final OffsetStore offsets;
     private final SubscriptionStore subscriptions;
+    private final RetainedStore retained;
     /** Subscription writes ({@link SubscriptionStore#changes()}) that a completed commit holds. */
     private final AtomicLong subscriptionsCommitted = new AtomicLong();
 
-    StoreCommits(Store store, DirtyFlag dirty, OffsetStore offsets, SubscriptionStore subscriptions) {
+    StoreCommits(Store store, DirtyFlag dirty, OffsetStore offsets, SubscriptionStore subscriptions,
+                 RetainedStore retained) {
         this.store = store;
+        this.retained = retained;
         this.dirty = dirty;
         this.offsets = offsets;
         this.subscriptions = subscriptions;
@@ -36,9 +39,13 @@ final class StoreCommits {
         return dirty.take();
     }
 
-    /** Commits the store; what the subscriptions held when it began is on record once it returns. */
+    /**
+     * Commits the store, with the retained messages put so far; what the subscriptions held when it began is on record
+     * once it returns.
+     */
     void commit() {
         long changes = subscriptions.changes();
+        retained.writeUnwritten();
         store.commit();
         subscriptionsCommitted.accumulateAndGet(changes, Math::max);
     }

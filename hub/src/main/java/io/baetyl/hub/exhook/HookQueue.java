@@ -1,5 +1,6 @@
 package io.baetyl.hub.exhook;
 
+import io.baetyl.hub.server.ReadGate;
 import io.netty.channel.Channel;
 import java.util.ArrayDeque;
 import java.util.function.Consumer;
@@ -64,7 +65,7 @@ final class HookQueue {
             waiting.add(new Call(start));
             if (waiting.size() + started.size() > MAX_PENDING && !paused) {
                 paused = true;
-                ch.config().setAutoRead(false);
+                ReadGate.of(ch).pause(ReadGate.Reason.HOOK_CALLS);
             }
         }
         startMore();
@@ -119,7 +120,7 @@ final class HookQueue {
             }
         }
         if (resume && ch.isActive()) {
-            ch.config().setAutoRead(true);
+            ReadGate.of(ch).resume(ReadGate.Reason.HOOK_CALLS);
         }
         startMore();
     }

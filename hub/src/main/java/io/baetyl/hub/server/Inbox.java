@@ -95,6 +95,23 @@ final class Inbox {
         publish(new Message(topic, payload, qos, retain, session.clientId(), props), qos, pid);
     }
 
+    /**
+     * Stops reading this client while the retained messages' write-behind buffer is full: its retained messages then
+     * wait in its socket, and its event loop's other clients go on (see {@link io.baetyl.hub.broker.RetainedStore}).
+     */
+    private void pauseWhileRetainedUnwritten() {
+        if (!broker.retained().full()) {
+            return;
+        }
+        ReadGate gate = ReadGate.of(ch);
+        if (gate.holds(ReadGate.Reason.RETAINED_WRITES)) {
+            return;
+        }
+        gate.pause(ReadGate.Reason.RETAINED_WRITES);
+        broker.retained().whenWritten(() -> ch.eventLoop().execute(() -> gate.resume(ReadGate.Reason.RETAINED_WRITES)),
+                session.clientId());
+    }
+
     private void refuse(String topic, String why) {
         log.warn("closing connection: clientId={}, reason=publish topic ({}) {}", session.clientId(), topic, why);
         session.closeConnection();
@@ -149,6 +166,9 @@ final class Inbox {
             if (m != null) {
                 broker.publish(m, null);
                 noSubscribers(m);
+                if (m.retain) {
+                    pauseWhileRetainedUnwritten();
+                }
             }
             acknowledgeNow(clientQos, pid); // only when a hook lowered the QoS: the client still waits for its ack
             return;

@@ -229,7 +229,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
         // ExHook client.connect, then client.authenticate decides after the hub's principals
         if (hooks.authenticate(msg, !check.refused(), ok -> connectAuthenticated(msg, check.withHookVerdict(ok, msg)))) {
             state = State.CONNECTING; // packets behind the CONNECT wait in heldBack; the socket is not read
-            ch.config().setAutoRead(false);
+            ReadGate.of(ch).pause(ReadGate.Reason.CONNECTING);
             return;
         }
         connectChecked(msg, check);
@@ -272,7 +272,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
                 protocol, events, hooks);
         int keepAlive = protocol.keepAlive(vh.keepAliveTimeSeconds(), (int) config.connect.keepalive.max.toSeconds());
         state = State.CONNECTING;
-        ch.config().setAutoRead(false);
+        ReadGate.of(ch).pause(ReadGate.Reason.CONNECTING);
         ClientSession old = broker.sessions().register(id, session);
         if (old != null) {
             log.info("session taken over: clientId={}, oldRemote={}, newRemote={}", id,
@@ -304,7 +304,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
         ch.writeAndFlush(protocol.connAck(MqttConnectReturnCode.CONNECTION_ACCEPTED, present));
         hooks.connack("success", true, present, session.clientId()); // and session.created|resumed, client.connected
         session.start(present, keepAlive);
-        ch.config().setAutoRead(true);
+        ReadGate.of(ch).resume(ReadGate.Reason.CONNECTING);
         List<Object> held = heldBack;
         heldBack = null;
         if (held != null) {

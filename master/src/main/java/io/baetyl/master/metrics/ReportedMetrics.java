@@ -98,6 +98,11 @@ final class ReportedMetrics {
                 case "retained_refused" -> f.counter("baetyl_hub_retained_refused",
                         "Retained messages not stored for want of room (the message itself was delivered).", null,
                         l, v);
+                case "retained_write_pauses" -> f.counter("baetyl_hub_retained_write_pauses",
+                        "Publishers not read for a while: retained messages came faster than the store wrote them.",
+                        null, l, v);
+                case "retained_write_waits" -> f.counter("baetyl_hub_retained_write_waits",
+                        "Retained puts that wrote the full write-behind buffer to the store themselves.", null, l, v);
                 case "connect_timeouts" -> f.counter("baetyl_hub_connect_timeouts",
                         "Connections closed because no CONNECT came in time.", null, l, v);
                 default -> {
