@@ -1,8 +1,8 @@
 #!/bin/bash
 # Broker-only latency of hub variants side by side with Mosquitto (issue 14: where the hub's p50 goes). Starts the hub
-# as shipped ("c1": hub/jvm.options, as the install's launcher uses them, 2 event loops here, connections dealt
-# round-robin), the same with its loops filled 8 connections each ("fill8": -Dbaetyl.hub.loopFill=8, LoopPlacement),
-# with one event loop ("loop1"), and Mosquitto (set_tcp_nodelay, no persistence, as bench/hub-vs-mosquitto.sh), all on
+# as shipped ("c1": hub/jvm.options, as the install's launcher uses them, 2 event loops here, each filled with 8
+# connections before the next is used: LoopPlacement), the same with connections dealt round-robin ("rr":
+# -Dbaetyl.hub.loopFill=0), with one event loop ("loop1"), and Mosquitto (set_tcp_nodelay, no persistence, as bench/hub-vs-mosquitto.sh), all on
 # free ports of 127.0.0.1. Warms each with 10,000 messages per QoS at 2,000/s, then ROUNDS times, for QoS 0 and 1 at 200
 # and 2,000 msg/s, runs bench/broker-rtt.py (one thread, plain sockets, 5 s of messages) against each in turn. Per run
 # it prints the p50/p90/p99 round trip, the broker's CPU per message (utime + stime from /proc/PID/stat, all threads)
@@ -16,7 +16,7 @@ rtt=(/usr/bin/python3 "$root/bench/broker-rtt.py")
 work="$(mktemp -d /tmp/baetyl-rttvar.XXXXXX)"
 . "$root/bench/lib/brokers.sh" # start_hub, start_mosquitto, cpu_ticks; stops them on exit
 start_hub c1
-start_hub fill8 -Dbaetyl.hub.loopFill=8
+start_hub rr -Dbaetyl.hub.loopFill=0
 start_hub loop1 -Dbaetyl.hub.eventLoops=1
 start_mosquitto mosq
 tck="$(getconf CLK_TCK)"

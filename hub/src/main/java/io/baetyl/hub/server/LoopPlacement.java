@@ -14,11 +14,11 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * cores: the publisher's loop, and the subscriber's through an eventfd. On a 2-core VM that second wake-up is most of
  * the hub's latency at a few hundred messages a second (docs/PERFORMANCE.md, "The cross-core wake-up").
  *
- * <p>With a fill ({@code -Dbaetyl.hub.loopFill=N}, opt-in: see {@link #DEFAULT_FILL}) the loops are filled in order:
+ * <p>With a fill ({@code -Dbaetyl.hub.loopFill=N}, 8 by default) the loops are filled in order:
  * a connection goes to the first loop with fewer than {@code fill} connections, and once every loop has that many, to
  * the loop with the fewest (the lowest index on a tie). A gateway with a handful of clients then exchanges its
- * messages on one thread, as Mosquitto does, and a busy one still spreads them over every loop. {@code fill = 0}, the
- * default, keeps Netty's round-robin.
+ * messages on one thread, as Mosquitto does, and a busy one still spreads them over every loop. {@code fill = 0} keeps
+ * Netty's round-robin.
  *
  * <p>The counts are the MQTT listeners' open connections ({@link #track}); other users of the loops (the ExHook's gRPC
  * channels, timers) are not counted and are placed by the same rule. A connection is counted once its pipeline is set
@@ -29,12 +29,12 @@ public final class LoopPlacement implements EventExecutorChooserFactory {
     /** {@code -Dbaetyl.hub.loopFill=N}: connections per loop before the next loop is used; 0 is round-robin. */
     public static final String FILL_PROPERTY = "baetyl.hub.loopFill";
     /**
-     * Default: round-robin. Filling a loop also puts a client that floods the hub on the loop of the clients beside it:
-     * FloodIT's probe (one round trip per second while another client floods 30 KB retained messages) took 2.2 s with
-     * a fill of 8 in one CI run, where round-robin gave the probe the other loop. Until a loop's flood is kept from
-     * starving its other connections, the fill is asked for ({@code -Dbaetyl.hub.loopFill=8}), not given.
+     * Default: 8. Sharing a loop also puts a client that floods the hub beside other clients; what keeps it from
+     * starving them is that each connection gets one socket read per turn ({@link MqttServer#DEFAULT_READS_PER_EVENT})
+     * and that no loop waits for the store's commits ({@link io.baetyl.hub.broker.RetainedStore}'s write-behind).
+     * FloodIT's probe, on the flooding client's loop, checks it.
      */
-    public static final int DEFAULT_FILL = 0;
+    public static final int DEFAULT_FILL = 8;
 
     private final int fill;
     private volatile Map<EventExecutor, Integer> index = Map.of();
