@@ -123,9 +123,13 @@ class BridgeIT {
         return p;
     }
 
-    /** Waits until the rule's hub session is subscribed (messages published before are not for it). */
-    void awaitSubscribed(int rule) {
-        await().atMost(Duration.ofSeconds(30)).until(() -> Boolean.TRUE.equals(hubStats(rule).get("connected")));
+    /**
+     * Waits until the rule's hub session is subscribed (messages published before are not for it): connected, and the
+     * hub has a subscriber for {@code topic} (the bridge reports "connected" on the CONNACK, before its SUBSCRIBE).
+     */
+    void awaitSubscribed(int rule, String topic) {
+        await().atMost(Duration.ofSeconds(30)).until(() -> Boolean.TRUE.equals(hubStats(rule).get("connected"))
+                && hub.hub().broker().hasSubscriber(topic, 1));
     }
 
     @SuppressWarnings("unchecked")
@@ -155,7 +159,7 @@ class BridgeIT {
         RemoteKafkaConfig c = config();
         c.rules.add(rule("order/#", 1, "${topic}", "${topic}"));
         start(c);
-        awaitSubscribed(0);
+        awaitSubscribed(0, "order/a");
         MqttClient pub = publisher("order-pub");
         for (int i = 0; i < 200; i++) {
             pub.publish("order/a", ("a" + i).getBytes(StandardCharsets.UTF_8), 1, false);
@@ -198,8 +202,8 @@ class BridgeIT {
         c.rules.add(cars);
         c.rules.add(rule("vins/#", 1, "vins", "${payload.vin}"));
         start(c);
-        awaitSubscribed(0);
-        awaitSubscribed(1);
+        awaitSubscribed(0, "cars/x/data");
+        awaitSubscribed(1, "vins/x");
         MqttClient pub = publisher("cars-pub");
         for (int i = 0; i < 10; i++) {
             for (int car = 1; car <= 4; car++) {
@@ -243,7 +247,7 @@ class BridgeIT {
         r.kafka.partitioning = RemoteKafkaConfig.Partitioning.ROUND_ROBIN;
         c.rules.add(r);
         start(c);
-        awaitSubscribed(0);
+        awaitSubscribed(0, "rr");
         MqttClient pub = publisher("rr-pub");
         for (int i = 0; i < 30; i++) {
             pub.publish("rr", ("m" + i).getBytes(StandardCharsets.UTF_8), 1, false);
@@ -261,7 +265,7 @@ class BridgeIT {
         c.rules.get(0).hub.clientid = "kafka-missing";
         try (LogCapture log = new LogCapture("io.baetyl.kafka")) {
             start(c);
-            awaitSubscribed(0);
+            awaitSubscribed(0, "missing/x");
             MqttClient pub = publisher("missing-pub");
             for (int i = 0; i < 5; i++) {
                 pub.publish("missing/x", ("m" + i).getBytes(StandardCharsets.UTF_8), 1, false);
@@ -291,7 +295,7 @@ class BridgeIT {
         c.rules.add(rule("sizes", 1, "sizes", ""));
         try (LogCapture log = new LogCapture("io.baetyl.kafka")) {
             start(c);
-            awaitSubscribed(0);
+            awaitSubscribed(0, "sizes");
             MqttClient pub = publisher("sizes-pub");
             pub.publish("sizes", "small-1".getBytes(StandardCharsets.UTF_8), 1, false);
             pub.publish("sizes", new byte[20_000], 1, false);
@@ -372,7 +376,7 @@ class BridgeIT {
         c.rules.add(rule("secure", 1, "secure", ""));
         try (LogCapture log = new LogCapture("io.baetyl.kafka")) {
             start(c);
-            awaitSubscribed(0);
+            awaitSubscribed(0, "secure");
             publisher("secure-pub-1").publish("secure", "s1".getBytes(StandardCharsets.UTF_8), 1, false);
             await().atMost(Duration.ofSeconds(30)).until(() -> log.contains("ERROR", "rules[0]: cannot send to Kafka",
                     "Kafka refused the login", "kafka.sasl"));

@@ -250,8 +250,9 @@ class ExHookKafkaIT {
         RemoteKafka bridge = closing(new RemoteKafka(c, m -> { }).start());
         Client pub = new Client(hub, "vehicle-3", null);
         warmUp(pub.paho, py);
-        // the bridge's persistent hub session is subscribed once it is connected (as BridgeIT.awaitSubscribed)
-        await().atMost(WAIT).until(() -> Boolean.TRUE.equals(bridgeHubStats(bridge).get("connected")));
+        // the bridge's hub session is connected and subscribed (it reports "connected" before its SUBSCRIBE)
+        await().atMost(WAIT).until(() -> Boolean.TRUE.equals(bridgeHubStats(bridge).get("connected"))
+                && hub.hub().broker().hasSubscriber("both/0", 1));
         for (int i = 0; i < 10; i++) {
             pub.paho.publish("both/" + i, ("both-" + i).getBytes(), 1, false);
         }
