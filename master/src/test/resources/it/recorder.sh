@@ -16,14 +16,13 @@ on_term() {
   fi
 }
 trap on_term TERM
+echo "start $name $$ $(now)" >> "$log"
 # record KIND: stdin to $RECORD_DIR/$name.KIND, written whole and then renamed, so a test that sees the file sees all
-# of it; all three before "start", so a test that sees "start" finds them (AuthorizationIT read the env of an instance
-# it had seen start before the env was written, on a busy machine)
+# of it
 record() { local f="$RECORD_DIR/$name.$1"; cat > "$f.$$" && mv "$f.$$" "$f"; }
 env | sort | record env
 printf '%s\n' "$@" | record args
 pwd | record cwd
-echo "start $name $$ $(now)" >> "$log"
 if [ -n "${LOCK_FILE:-}" ]; then
   exec 9>>"$LOCK_FILE"
   if ! flock -n 9; then echo "lockfail $name $$ $(now)" >> "$log"; exit 1; fi

@@ -224,9 +224,15 @@ final class MasterHarness implements AutoCloseable {
         return Long.parseLong(starts.get(starts.size() - 1)[2]);
     }
 
+    /**
+     * The environment the instance's recorder.sh was started with. The recorder writes it just after it records
+     * "start", so a test that saw the start may get here first (AuthorizationIT did, on a busy machine): wait for it.
+     */
     Map<String, String> envOf(String instance) throws IOException {
         Map<String, String> env = new LinkedHashMap<>();
-        for (String line : Files.readAllLines(records.resolve(instance + ".env"))) {
+        Path file = records.resolve(instance + ".env");
+        await().atMost(PATIENCE).until(() -> Files.exists(file));
+        for (String line : Files.readAllLines(file)) {
             int eq = line.indexOf('=');
             if (eq > 0) {
                 env.put(line.substring(0, eq), line.substring(eq + 1));
