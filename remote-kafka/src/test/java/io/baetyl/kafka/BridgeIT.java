@@ -123,17 +123,24 @@ class BridgeIT {
         return p;
     }
 
-    /**
-     * Waits until the rule's hub session is subscribed (messages published before are not for it): connected, and the
-     * hub has a subscriber for {@code topic} (the bridge reports "connected" on the CONNACK, before its SUBSCRIBE).
-     */
+    /** Waits until the rule's hub session is subscribed ({@link #subscribed}). */
     void awaitSubscribed(int rule, String topic) {
-        await().atMost(Duration.ofSeconds(30)).until(() -> Boolean.TRUE.equals(hubStats(rule).get("connected"))
-                && hub.hub().broker().hasSubscriber(topic, 1));
+        await().atMost(Duration.ofSeconds(30)).until(() -> subscribed(bridge, rule, hub, topic));
     }
 
+    /**
+     * The rule's hub session is connected and {@code hub} has a subscriber for {@code topic}. "Connected" alone is
+     * reported on the CONNACK, before the SUBSCRIBE, and what is published in between is not for the bridge's new
+     * session (KafkaOutageIT once waited a minute for 40 messages published in that gap, on a busy machine).
+     */
+    static boolean subscribed(RemoteKafka bridge, int rule, LocalHub hub, String topic) {
+        return Boolean.TRUE.equals(hubStats(bridge, rule).get("connected"))
+                && hub.hub().broker().hasSubscriber(topic, 1);
+    }
+
+    /** The rule's hub-side figures in the bridge's report ({@code kafka_stats.rules[rule].hub}). */
     @SuppressWarnings("unchecked")
-    Map<String, Object> hubStats(int rule) {
+    static Map<String, Object> hubStats(RemoteKafka bridge, int rule) {
         Map<String, Object> s = (Map<String, Object>) bridge.stats().get("kafka_stats");
         return (Map<String, Object>) ((List<Map<String, Object>>) s.get("rules")).get(rule).get("hub");
     }

@@ -185,12 +185,6 @@ class ExHookKafkaIT {
         return found;
     }
 
-    @SuppressWarnings("unchecked")
-    static java.util.Map<String, Object> bridgeHubStats(RemoteKafka bridge) {
-        java.util.Map<String, Object> s = (java.util.Map<String, Object>) bridge.stats().get("kafka_stats");
-        return (java.util.Map<String, Object>) ((List<java.util.Map<String, Object>>) s.get("rules")).get(0).get("hub");
-    }
-
     @Test
     void seedHookServerSendsEveryPublishedMessageToKafka() throws Exception {
         int port = FreePorts.next();
@@ -250,9 +244,7 @@ class ExHookKafkaIT {
         RemoteKafka bridge = closing(new RemoteKafka(c, m -> { }).start());
         Client pub = new Client(hub, "vehicle-3", null);
         warmUp(pub.paho, py);
-        // the bridge's hub session is connected and subscribed (it reports "connected" before its SUBSCRIBE)
-        await().atMost(WAIT).until(() -> Boolean.TRUE.equals(bridgeHubStats(bridge).get("connected"))
-                && hub.hub().broker().hasSubscriber("both/0", 1));
+        await().atMost(WAIT).until(() -> BridgeIT.subscribed(bridge, 0, hub, "both/0"));
         for (int i = 0; i < 10; i++) {
             pub.paho.publish("both/" + i, ("both-" + i).getBytes(), 1, false);
         }

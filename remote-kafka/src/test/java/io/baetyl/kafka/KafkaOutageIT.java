@@ -235,23 +235,8 @@ class KafkaOutageIT {
         return c;
     }
 
-    /**
-     * The bridge is connected to the hub and its subscription is in place there: "connected" alone is reported on the
-     * CONNACK, before the SUBSCRIBE, and what is published in between is not for the bridge's new session (this test
-     * once waited a minute for 40 messages published in that gap, on a busy machine).
-     */
     private boolean hubSubscribed(String topic) {
-        return hubConnected() && hub.hub().broker().hasSubscriber(topic, 1);
-    }
-
-    private boolean hubConnected() {
-        @SuppressWarnings("unchecked")
-        Map<String, Object> s = (Map<String, Object>) bridge.stats().get("kafka_stats");
-        @SuppressWarnings("unchecked")
-        List<Map<String, Object>> rules = (List<Map<String, Object>>) s.get("rules");
-        @SuppressWarnings("unchecked")
-        Map<String, Object> h = (Map<String, Object>) rules.get(0).get("hub");
-        return Boolean.TRUE.equals(h.get("connected"));
+        return BridgeIT.subscribed(bridge, 0, hub, topic);
     }
 
     private long counter(String key) {

@@ -59,20 +59,22 @@ public final class MqttServer {
     /** {@code -Dbaetyl.hub.readsPerEvent=N}: socket reads of one connection before its loop serves the others. */
     static final String READS_PROPERTY = "baetyl.hub.readsPerEvent";
     /**
-     * One read (up to 64 KB) per connection and turn, where Netty reads up to 16: with connections filled onto one loop
-     * ({@link LoopPlacement}), a client flooding 30 KB QoS 1 messages otherwise held the loop for 16 reads and their log
-     * writes at a time, and a probe on the same loop waited up to 0.76 s on a busy machine instead of 0.1 s
+     * One read (up to 64 KB) per connection and turn, where Netty reads up to 16: with connections filled onto one
+     * loop ({@link LoopPlacement}), a client flooding 30 KB QoS 1 messages otherwise held the loop for 16 reads and
+     * their log writes at a time, and a probe on the same loop waited up to 0.76 s on a busy machine instead of 0.1 s
      * (docs/PERFORMANCE.md, "A flooding client and its loop").
      */
     static final int DEFAULT_READS_PER_EVENT = 1;
 
-    static int readsPerEvent() {
+    static int configuredReadsPerEvent() {
         int n = Integer.getInteger(READS_PROPERTY, DEFAULT_READS_PER_EVENT);
         if (n < 1) {
             throw new IllegalArgumentException("-D" + READS_PROPERTY + " must be 1 or more, got " + n);
         }
         return n;
     }
+
+    private final int readsPerEvent = configuredReadsPerEvent();
 
     public MqttServer(HubConfig config, Broker broker, Authenticator auth, EventLoopGroup boss, EventLoopGroup workers) {
         this(config, broker, auth, boss, workers, ExHook.NONE);
@@ -117,7 +119,7 @@ public final class MqttServer {
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 256 * 1024))
                     .childOption(ChannelOption.RCVBUF_ALLOCATOR,
-                            new AdaptiveRecvByteBufAllocator().maxMessagesPerRead(readsPerEvent()))
+                            new AdaptiveRecvByteBufAllocator().maxMessagesPerRead(readsPerEvent))
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
@@ -139,7 +141,7 @@ public final class MqttServer {
             servers.add(c);
             bound.add((InetSocketAddress) c.localAddress());
             log.info("listening: url={}, address={}, transport={}, ioLoops={}, loopFill={}, readsPerEvent={}", url,
-                    c.localAddress(), Transport.name(), loopCount(), placement.fill(), readsPerEvent());
+                    c.localAddress(), Transport.name(), loopCount(), placement.fill(), readsPerEvent);
         }
     }
 
