@@ -46,7 +46,6 @@ public final class Hub implements AutoCloseable {
     private final Store store;
     private final Broker broker;
     private final MqttServer server;
-    private final EventLoopGroup boss;
     private final EventLoopGroup workers;
     private final ScheduledExecutorService scheduler;
     private final Consumer<Map<String, Object>> reporter;
@@ -67,11 +66,11 @@ public final class Hub implements AutoCloseable {
                 : new MapDbStore(dir, config.storage.fsync, config.message.ingress.qos1.cleanup.retention.toMillis() / 4,
                         limits.logSizeMax(), limits.logCountMax());
         this.broker = new Broker(config, limits, store);
-        this.boss = Transport.group(1, new DefaultThreadFactory("hub-accept", true));
         LoopPlacement placement = LoopPlacement.configured();
         this.workers = Transport.group(Transport.defaultEventLoops(), new DefaultThreadFactory("hub-io", true), placement);
         this.exhook = ExHook.start(config.exhook, HubMain.version(), workers);
-        this.server = new MqttServer(config, broker, new Authenticator(config.principals), boss, workers, exhook, placement);
+        this.server = new MqttServer(config, broker, new Authenticator(config.principals), workers, exhook,
+                placement);
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "hub-metrics");
             t.setDaemon(true);
@@ -177,7 +176,6 @@ public final class Hub implements AutoCloseable {
         exhook.close();
         broker.close(TimeUnit.NANOSECONDS.toMillis(remaining(deadline)));
         store.close();
-        boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         log.info("hub stopped");
     }

@@ -20,8 +20,9 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * messages on one thread, as Mosquitto does, and a busy one still spreads them over every loop. {@code fill = 0} keeps
  * Netty's round-robin.
  *
- * <p>The counts are the MQTT listeners' open connections ({@link #track}); other users of the loops (the ExHook's gRPC
- * channels, timers) are not counted and are placed by the same rule. A connection is counted once its pipeline is set
+ * <p>The counts are the MQTT listeners' open connections ({@link #track}); other users of the loops (the listening
+ * sockets, which sit on the first loop, the ExHook's gRPC channels, timers) are not counted and are placed by the same
+ * rule. A connection is counted once its pipeline is set
  * up on its loop, so connections accepted within the same few microseconds may all see the same counts; the rule
  * corrects itself with the next ones.
  */
