@@ -248,7 +248,7 @@ final class BaetylHome implements AutoCloseable {
         }
     }
 
-    /** Copies the master's output next to the test reports, so a failure can be read after the run. */
+    /** Copies the master's output and the function manager's and hub's logs next to the test reports, so a failure can be read after the run. */
     private void keepOutput() {
         String dir = System.getProperty("baetyl.itLogs");
         if (dir == null || !Files.exists(output)) {
@@ -259,10 +259,11 @@ final class BaetylHome implements AutoCloseable {
             Files.createDirectories(logs);
             String prefix = home.getParent().getFileName().toString();
             Files.copy(output, logs.resolve(prefix + "-master.out"), StandardCopyOption.REPLACE_EXISTING);
-            Path fm = home.resolve("var/db/baetyl/function-manager-log/service.log");
-            if (Files.exists(fm)) {
-                Files.copy(fm, logs.resolve(prefix + "-function-manager.log"),
-                        StandardCopyOption.REPLACE_EXISTING);
+            for (String service : List.of("function-manager", "localhub")) {
+                Path log = home.resolve("var/db/baetyl/" + service + "-log/service.log");
+                if (Files.exists(log)) {
+                    Files.copy(log, logs.resolve(prefix + "-" + service + ".log"), StandardCopyOption.REPLACE_EXISTING);
+                }
             }
         } catch (IOException e) {
             // best effort
