@@ -22,9 +22,8 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  *
  * <p>The counts are the MQTT listeners' open connections ({@link #track}); other users of the loops (the listening
  * sockets, which sit on the first loop, the ExHook's gRPC channels, timers) are not counted and are placed by the same
- * rule. A connection is counted once its pipeline is set
- * up on its loop, so connections accepted within the same few microseconds may all see the same counts; the rule
- * corrects itself with the next ones.
+ * rule. A connection is counted once its pipeline is set up on its loop, so connections accepted within the same few
+ * microseconds may all see the same counts; the rule corrects itself with the next ones.
  */
 public final class LoopPlacement implements EventExecutorChooserFactory {
     /** {@code -Dbaetyl.hub.loopFill=N}: connections per loop before the next loop is used; 0 is round-robin. */
