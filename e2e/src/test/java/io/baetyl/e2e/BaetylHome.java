@@ -248,7 +248,10 @@ final class BaetylHome implements AutoCloseable {
         }
     }
 
-    /** Copies the master's output and the function manager's and hub's logs next to the test reports, so a failure can be read after the run. */
+    /**
+     * Copies the master's output and the function manager's and hub's logs next to the test reports, so a failure can
+     * be read after the run.
+     */
     private void keepOutput() {
         String dir = System.getProperty("baetyl.itLogs");
         if (dir == null || !Files.exists(output)) {

@@ -69,8 +69,7 @@ public final class Hub implements AutoCloseable {
         LoopPlacement placement = LoopPlacement.configured();
         this.workers = Transport.group(Transport.defaultEventLoops(), new DefaultThreadFactory("hub-io", true), placement);
         this.exhook = ExHook.start(config.exhook, HubMain.version(), workers);
-        this.server = new MqttServer(config, broker, new Authenticator(config.principals), workers, exhook,
-                placement);
+        this.server = new MqttServer(config, broker, new Authenticator(config.principals), workers, exhook, placement);
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "hub-metrics");
             t.setDaemon(true);
