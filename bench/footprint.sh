@@ -41,11 +41,15 @@ trap cleanup EXIT
 mkdir -p "$work/inst" && cp -a "$prefix/." "$work/inst/"
 inst="$work/inst"
 rm -rf "$inst/var/run" "$inst/var/log" "$inst/var/db/baetyl/localhub-data"
-# The archives of each JVM's own classes hold the jar paths they were made for, so the launchers skip them in the
-# copy: remake them there, as an install at that path would (scripts/cds-train.sh). An install without
-# them (made before them, or with them deleted to measure without) stays without.
-if [ -f "$prefix/lib/baetyl/baetyl-master.jsa.info" ] || [ -f "$prefix/var/db/baetyl/baetyl-hub/lib/baetyl-hub.jsa.info" ]; then
-  "$root/scripts/cds-train.sh" "$inst"
+# The install's archive and the common classes jar record the paths they were made for (so do the archives of each
+# JVM's own classes), so the launchers would skip them in the copy: remake them there, as an install at that path would
+# (scripts/cds-archive.sh, which also trains the own-class archives). An install without own-class archives (made
+# before them, or with them deleted to measure without) stays without them.
+if [ -f "$prefix/lib/baetyl/baetyl-jdk.jsa" ]; then
+  "$root/scripts/cds-archive.sh" "$inst"
+  if [ ! -f "$prefix/lib/baetyl/baetyl-master.jsa.info" ] && [ ! -f "$prefix/var/db/baetyl/baetyl-hub/lib/baetyl-hub.jsa.info" ]; then
+    rm -f "$inst"/lib/baetyl/baetyl-master.jsa* "$inst"/var/db/baetyl/*/lib/*.jsa*
+  fi
 fi
 
 free_port() { "$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
@@ -74,14 +75,19 @@ class CdsArchiveIT {
         assertThat(hubTop).as("install.sh made the hub's archive").isRegularFile();
 
         startAndAnswer("top-intact");
+        Path common = baetyl.path("lib/baetyl/baetyl-common.jar");
+        assertThat(cmdline(baetyl.masterPid())).as("the master's class path starts with the common classes jar")
+                .contains("-cp\0" + common + ":");
         assertThat(maps(baetyl.masterPid())).as("the master maps its archive").contains(masterTop.toString());
         assertThat(maps(baetyl.instances("localhub").get("localhub"))).as("the hub maps its archive")
                 .contains(hubTop.toString());
         for (String[] module : new String[][] {
                 {"function-manager", "baetyl-function-manager"}, {"timer", "baetyl-timer"}}) {
             Path top = baetyl.path("var/db/baetyl/" + module[1] + "/lib/" + module[1] + ".jsa");
-            assertThat(maps(baetyl.instances(module[0]).get(module[0]))).as(module[0] + " maps its archive")
-                    .contains(top.toString());
+            long pid = baetyl.instances(module[0]).get(module[0]);
+            assertThat(maps(pid)).as(module[0] + " maps its archive").contains(top.toString());
+            assertThat(cmdline(pid)).as(module[0] + "'s class path starts with the common classes jar")
+                    .contains("-cp\0" + common + ":");
         }
         baetyl.close();
 
@@ -98,6 +104,44 @@ class CdsArchiveIT {
                 .doesNotContain(masterTop.toString());
     }
 
+    /**
+     * The install's archive also holds the library classes common to every Java jar of the install, and a JVM maps it
+     * only with lib/baetyl/baetyl-common.jar first on its class path (scripts/cds-pair.sh). A package jar the common
+     * jar was not made from (an OTA'd or rebuilt package; here the timer's, its time changed) runs from its own jar,
+     * without the install's archive; a changed common jar turns the archive off for every JVM. The example works
+     * either way, and no JVM refuses to start.
+     */
+    @Test
+    void aJarTheCommonClassesWereNotMadeFromRunsWithoutTheArchive() throws Exception {
+        dir = Files.createTempDirectory("e2e-cds-common-");
+        baetyl = BaetylHome.install(dir.resolve("baetyl"));
+        Path common = baetyl.path("lib/baetyl/baetyl-common.jar");
+        assertThat(common).as("install.sh made the common classes jar").isRegularFile();
+        Path timerJar = baetyl.path("var/db/baetyl/baetyl-timer/lib/baetyl-timer.jar");
+        Files.setLastModifiedTime(timerJar, FileTime.from(Files.getLastModifiedTime(timerJar).toInstant()
+                .plusSeconds(3600)));
+
+        startAndAnswer("timer-jar-changed");
+        long timer = baetyl.instances("timer").get("timer");
+        assertThat(cmdline(timer)).as("the timer runs its own jar alone")
+                .contains("-jar\0").doesNotContain(common.toString()).doesNotContain("SharedArchiveFile");
+        assertThat(maps(timer)).doesNotContain("baetyl-jdk.jsa");
+        long hub = baetyl.instances("localhub").get("localhub");
+        assertThat(cmdline(hub)).as("the hub's jar is still the one recorded").contains("-cp\0" + common + ":");
+        assertThat(maps(hub)).contains("baetyl-jdk.jsa");
+        baetyl.close();
+
+        Files.setPosixFilePermissions(common, PosixFilePermissions.fromString("rw-r--r--"));
+        Files.write(common, new byte[] {0}, StandardOpenOption.APPEND);
+        startAndAnswer("common-jar-changed");
+        assertThat(maps(baetyl.masterPid())).as("the master without the archive").doesNotContain("baetyl-jdk.jsa");
+        for (String service : List.of("localhub", "function-manager", "timer")) {
+            long pid = baetyl.instances(service).get(service);
+            assertThat(maps(pid)).as(service + " without the archive").doesNotContain("baetyl-jdk.jsa");
+            assertThat(cmdline(pid)).as(service + " runs its own jar alone").doesNotContain(common.toString());
+        }
+    }
+
     /** Its first 64 KB replaced by garbage, as a bad disk or an interrupted copy leaves a file; the size stays. */
     private static void overwriteHeader(Path archive) throws Exception {
         Files.setPosixFilePermissions(archive, PosixFilePermissions.fromString("rw-r--r--"));
@@ -110,6 +154,11 @@ class CdsArchiveIT {
 
     private static String maps(long pid) throws Exception {
         return Files.readString(Path.of("/proc/" + pid + "/maps"));
+    }
+
+    /** The process's arguments, each followed by a NUL. */
+    private static String cmdline(long pid) throws Exception {
+        return Files.readString(Path.of("/proc/" + pid + "/cmdline"));
     }
 
     private void startAndAnswer(String archiveState) throws Exception {

@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.eclipse.paho.client.mqttv3.MqttClient;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
@@ -34,7 +35,8 @@ import org.junit.jupiter.api.Timeout;
  * the function manager and the SQL runtime nothing of MapDB (the hub's store) or Netty's WebSocket, and the timer,
  * which never calls the master, nothing of Netty's HTTP codec (the master client), gRPC or protobuf. Each log must
  * also show its process's own main class, so a log that was not written cannot pass. Every process also reads at
- * least nine tenths of its JDK classes from the install's class-data-sharing archive.
+ * least nine tenths of its JDK classes, and of the library classes common to all the install's Java jars, from the
+ * install's class-data-sharing archive.
  */
 @Timeout(180)
 class ClassLoadingIT {
@@ -63,6 +65,8 @@ class ClassLoadingIT {
     /** A JDK class read from the JDK's module image, not from the install's class-data-sharing archive. */
     private static final Pattern FROM_IMAGE = Pattern.compile("\\[class,load] (\\S+) source: jrt:/");
     private static final Pattern FROM_ARCHIVE = Pattern.compile("\\[class,load] (\\S+) source: shared objects file");
+    /** From the install's archive itself, not from a JVM's own archive on top of it ("shared objects file (top)"). */
+    private static final Pattern FROM_BASE = Pattern.compile("\\[class,load] (\\S+) source: shared objects file$");
 
     private Path dir;
     private BaetylHome baetyl;
@@ -106,18 +110,22 @@ class ClassLoadingIT {
         client.disconnect();
         client.close();
         Path archive = baetyl.path("lib/baetyl/baetyl-jdk.jsa");
+        Set<String> common = Files.readAllLines(baetyl.path("lib/baetyl/baetyl-common.jar.lst")).stream()
+                .map(c -> c.replace('/', '.')).collect(Collectors.toSet());
         baetyl.close(); // the logs are complete once every JVM has exited
         baetyl = null;
 
         Map<String, List<String>> loadedBy = new LinkedHashMap<>();
         Map<String, List<String>> fromImage = new LinkedHashMap<>();
         Map<String, List<String>> fromArchive = new LinkedHashMap<>();
+        Map<String, List<String>> fromBase = new LinkedHashMap<>();
         try (Stream<Path> files = Files.list(logs)) {
             for (Path f : files.toList()) {
                 String process = f.getFileName().toString().replaceFirst("-\\d+\\.log$", "");
                 loadedBy.computeIfAbsent(process, k -> new ArrayList<>()).addAll(classes(f, LOADED));
                 fromImage.computeIfAbsent(process, k -> new ArrayList<>()).addAll(classes(f, FROM_IMAGE));
                 fromArchive.computeIfAbsent(process, k -> new ArrayList<>()).addAll(classes(f, FROM_ARCHIVE));
+                fromBase.computeIfAbsent(process, k -> new ArrayList<>()).addAll(classes(f, FROM_BASE));
             }
         }
         // The install's class-data-sharing archive (scripts/cds-archive.sh) holds the JDK classes every process loads:
@@ -129,6 +137,17 @@ class ClassLoadingIT {
                 .as(process + " JDK classes not from the install's archive (of " + shared.size() + " from it): "
                         + fromImage.get(process).stream().limit(20).toList())
                 .isLessThanOrEqualTo(shared.size() / 10));
+        // The library classes every Java jar of the install has in common (scripts/cds-archive.sh's baetyl-common.jar)
+        // are in that archive too, one copy in memory for all the JVMs: each process must read them from it (a few
+        // the dump could not verify on the common jar alone are read from the jar).
+        assertThat(common).as("the install's common classes jar").hasSizeGreaterThan(500);
+        fromBase.forEach((process, base) -> {
+            List<String> loadedCommon = loadedBy.get(process).stream().filter(common::contains).toList();
+            assertThat(loadedCommon).as(process + " loads library classes of the common jar").hasSizeGreaterThan(100);
+            assertThat(base.stream().filter(common::contains).count())
+                    .as(process + " common classes read from the install's archive, of " + loadedCommon.size())
+                    .isGreaterThanOrEqualTo(loadedCommon.size() * 9L / 10);
+        });
         assertThat(loadedBy).as("a class-load log per process").containsKeys(FORBIDDEN.keySet().toArray(String[]::new));
         assertThat(loadedBy.get("master")).anyMatch(c -> c.equals("io.baetyl.master.engine.nativeengine.NativeEngine"));
         OWN_CLASS.forEach((pkg, own) -> assertThat(loadedBy.get(pkg)).as(pkg + " ran").anyMatch(c -> c.startsWith(own)));

@@ -47,8 +47,9 @@ public final class ChildJvmConfigChecker implements ModuleConfigChecker {
     /**
      * The flags of a small, fast-starting child: SerialGC, C1 only, a 96 MB heap at most, and the master's own
      * class-data-sharing archives ({@code baetyl.cds.archives}, set by bin/baetyl once it has checked them: the
-     * install's JDK archive, and the master's classes on top when scripts/cds-train.sh made them, valid for the child
-     * too since its class path is the master's jar), else the install's JDK archive when {@code baetyl.home} has one.
+     * install's archive, and the master's classes on top when scripts/cds-train.sh made them, valid for the child too
+     * since its class path is the master's), else the install's archive when {@code baetyl.home} has one that was
+     * dumped without the common classes jar.
      */
     public static List<String> defaultFlags() {
         List<String> flags = new ArrayList<>(List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
@@ -56,8 +57,11 @@ public final class ChildJvmConfigChecker implements ModuleConfigChecker {
         String archives = System.getProperty("baetyl.cds.archives", "");
         String home = System.getProperty("baetyl.home");
         if (archives.isEmpty() && home != null) {
+            // An archive dumped with the install's common classes jar (baetyl-common.jar.info is there) maps only
+            // with that jar first on the class path, which bin/baetyl alone decides (scripts/cds-pair.sh).
             Path base = Path.of(home, "lib", "baetyl", "baetyl-jdk.jsa");
-            archives = Files.isRegularFile(base) ? base.toString() : "";
+            boolean needsCommonJar = Files.exists(Path.of(home, "lib", "baetyl", "baetyl-common.jar.info"));
+            archives = Files.isRegularFile(base) && !needsCommonJar ? base.toString() : "";
         }
         if (!archives.isEmpty()) {
             flags.addAll(List.of("-XX:SharedArchiveFile=" + archives, "-Xshare:auto",
