@@ -19,9 +19,10 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 prefix="${1:?usage: scripts/cds-archive.sh PREFIX}"
 java="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 list="$root/scripts/cds/jdk-classes.lst"
+mkdir -p "$prefix/lib/baetyl"
+# Physical paths: the launchers compare theirs (pwd -P, readlink -f) with what the common jar's .info records.
+prefix="$(cd "$prefix" && pwd -P)"
 dir="$prefix/lib/baetyl"
-mkdir -p "$dir"
-dir="$(cd "$dir" && pwd -P)"
 archive="$dir/baetyl-jdk.jsa"
 common="$dir/baetyl-common.jar"
 tmp="$archive.tmp.$$"
@@ -33,7 +34,7 @@ if [ -f "$dir/baetyl-master.jar" ] && [ -f "$root/scripts/cds/app-classes.lst" ]
   jars=("$dir/baetyl-master.jar")
   for j in "$prefix"/var/db/baetyl/*/lib/*.jar; do
     pkg="$(dirname "$(dirname "$j")")"
-    if [ ! -L "$pkg" ] && [ "$j" = "$pkg/lib/$(basename "$pkg").jar" ]; then jars+=("$(cd "$pkg/lib" && pwd -P)/${j##*/}"); fi
+    if [ ! -L "$pkg" ] && [ "$j" = "$pkg/lib/$(basename "$pkg").jar" ]; then jars+=("$j"); fi
   done
   if "$java" -cp "$dir/baetyl-master.jar" io.baetyl.master.cds.CommonClassesJar "$root/scripts/cds/app-classes.lst" \
       "$common" "${jars[@]}" > "$dir/baetyl-common.log" 2>&1; then
@@ -46,14 +47,15 @@ if [ -f "$dir/baetyl-master.jar" ] && [ -f "$root/scripts/cds/app-classes.lst" ]
 fi
 # Classes of the list this JDK does not have are skipped (a warning each, in the log), as are the few the dump
 # cannot verify on the common jar alone (the JVMs then load them from it at run time).
-if "$java" -Xshare:dump -XX:SharedClassListFile="$dump_list" -XX:SharedArchiveFile="$tmp" "${cp[@]}" \
-    > "$archive.log" 2>&1 && [ -s "$tmp" ]; then
+dumped=0
+"$java" -Xshare:dump -XX:SharedClassListFile="$dump_list" -XX:SharedArchiveFile="$tmp" "${cp[@]}" \
+  > "$archive.log" 2>&1 && [ -s "$tmp" ] && dumped=1
+[ "$dump_list" = "$list" ] || rm -f "$dump_list"
+if [ "$dumped" = 1 ]; then
   mv -f "$tmp" "$archive"
-  [ "$dump_list" = "$list" ] || rm -f "$dump_list"
   # and each JVM's own classes on top of it (training runs, a few seconds)
   "$root/scripts/cds-train.sh" "$prefix" || true
 else
-  [ "$dump_list" = "$list" ] || rm -f "$dump_list"
   rm -f "$tmp" "$archive" "$common" "$common.info" "$common.lst"
   echo "warning: no class-data-sharing archive (the JVMs run with the JDK's default one); see $archive.log" >&2
 fi
