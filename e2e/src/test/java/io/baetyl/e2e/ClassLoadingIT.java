@@ -36,7 +36,8 @@ import org.junit.jupiter.api.Timeout;
  * which never calls the master, nothing of Netty's HTTP codec (the master client), gRPC or protobuf. Each log must
  * also show its process's own main class, so a log that was not written cannot pass. Every process also reads at
  * least nine tenths of its JDK classes, and of the library classes common to all the install's Java jars, from the
- * install's class-data-sharing archive.
+ * install's class-data-sharing archive. And while the example runs, no process maps a file it unpacked into the temp
+ * directory and left there (MapDB's lz4 native library did, in every hub: a kill -9 left it in /tmp).
  */
 @Timeout(180)
 class ClassLoadingIT {
@@ -112,6 +113,9 @@ class ClassLoadingIT {
         Path archive = baetyl.path("lib/baetyl/baetyl-jdk.jsa");
         Set<String> common = Files.readAllLines(baetyl.path("lib/baetyl/baetyl-common.jar.lst")).stream()
                 .map(c -> c.replace('/', '.')).collect(Collectors.toSet());
+        assertThat(filesMappedFromTempDir(baetyl.masterPid()))
+                .as("files the example's processes map from java.io.tmpdir (outside the install) that stay there: a"
+                        + " kill -9 of the process would leave them behind").isEmpty();
         baetyl.close(); // the logs are complete once every JVM has exited
         baetyl = null;
 
@@ -157,6 +161,34 @@ class ClassLoadingIT {
                 .limit(5)
                 .forEach(c -> offending.add(process + " loaded " + c)));
         assertThat(offending).as("classes of libraries these processes never call").isEmpty();
+    }
+
+    /**
+     * Files under java.io.tmpdir, outside this test's directory, that the master or a process below it maps and that
+     * still exist (a library unpacked and deleted after loading, as Netty's, shows as "(deleted)"), by process id.
+     */
+    private Map<Long, List<String>> filesMappedFromTempDir(long masterPid) throws IOException {
+        String tmp = Path.of(System.getProperty("java.io.tmpdir")).toRealPath() + "/";
+        String own = dir.toRealPath() + "/";
+        List<Long> pids = new ArrayList<>(List.of(masterPid));
+        ProcessHandle.of(masterPid).ifPresent(m -> m.descendants().forEach(h -> pids.add(h.pid())));
+        Map<Long, List<String>> found = new LinkedHashMap<>();
+        for (long pid : pids) {
+            List<String> lines;
+            try {
+                lines = Files.readAllLines(Path.of("/proc/" + pid + "/maps"));
+            } catch (IOException e) {
+                continue; // the process has exited since
+            }
+            for (String line : lines) {
+                String[] f = line.split("\\s+", 6);
+                if (f.length == 6 && f[5].startsWith(tmp) && !f[5].startsWith(own) && !f[5].endsWith("(deleted)")
+                        && !found.getOrDefault(pid, List.of()).contains(f[5])) {
+                    found.computeIfAbsent(pid, k -> new ArrayList<>()).add(f[5]);
+                }
+            }
+        }
+        return found;
     }
 
     private static List<String> classes(Path log, Pattern pattern) throws IOException {

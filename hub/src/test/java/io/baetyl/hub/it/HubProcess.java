@@ -82,6 +82,9 @@ final class HubProcess implements AutoCloseable {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmOptions);
+        // The test class path has MapDB's lz4 with its native library, which lz4 unpacks into java.io.tmpdir and only
+        // a clean exit deletes: keep what a kill -9 leaves in the test's directory, not in /tmp.
+        command.add("-Djava.io.tmpdir=" + Files.createDirectories(dir.resolve("tmp")));
         command.addAll(List.of("-cp", System.getProperty("java.class.path"),
                 "io.baetyl.hub.HubMain", "-c", "etc/baetyl/service.yml"));
         ProcessBuilder pb = new ProcessBuilder(command)
