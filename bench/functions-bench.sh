@@ -102,7 +102,10 @@ fb() { java -cp "$(ls "$root"/bench/target/baetyl-bench-*-all.jar)" io.baetyl.be
 echo "# cold start (one new ${RUNTIME:-python3} instance per function)"
 for i in 1 2 3 4 5; do fb coldstart --in "bench/cold$i" | grep cold_ms; sleep 1; done
 echo "# warm latency, echo handler, max=1"
-fb latency --in bench/echo --rate "$rate" --count "$count" --warmup 200
+# 1,000 warm-up messages (5 s at 200/s): with 200, the first measured messages often waited out one stall of 100-400
+# ms, about 1 s after the load generator's JVM started, with no GC or safepoint pause over 5 ms in the hub or the
+# function manager at that time (docs/PERFORMANCE.md, "Function computing").
+fb latency --in bench/echo --rate "$rate" --count "$count" --warmup 1000
 echo "# throughput, handler sleeps 10 ms, max=1"
 fb coldstart --in bench/sleep1 >/dev/null
 fb throughput --in bench/sleep1 --count 300
