@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -167,12 +168,12 @@ class ClassLoadingIT {
      * Files under java.io.tmpdir, outside this test's directory, that the master or a process below it maps and that
      * still exist (a library unpacked and deleted after loading, as Netty's, shows as "(deleted)"), by process id.
      */
-    private Map<Long, List<String>> filesMappedFromTempDir(long masterPid) throws IOException {
+    private Map<Long, Set<String>> filesMappedFromTempDir(long masterPid) throws IOException {
         String tmp = Path.of(System.getProperty("java.io.tmpdir")).toRealPath() + "/";
         String own = dir.toRealPath() + "/";
         List<Long> pids = new ArrayList<>(List.of(masterPid));
         ProcessHandle.of(masterPid).ifPresent(m -> m.descendants().forEach(h -> pids.add(h.pid())));
-        Map<Long, List<String>> found = new LinkedHashMap<>();
+        Map<Long, Set<String>> found = new LinkedHashMap<>();
         for (long pid : pids) {
             List<String> lines;
             try {
@@ -182,9 +183,8 @@ class ClassLoadingIT {
             }
             for (String line : lines) {
                 String[] f = line.split("\\s+", 6);
-                if (f.length == 6 && f[5].startsWith(tmp) && !f[5].startsWith(own) && !f[5].endsWith("(deleted)")
-                        && !found.getOrDefault(pid, List.of()).contains(f[5])) {
-                    found.computeIfAbsent(pid, k -> new ArrayList<>()).add(f[5]);
+                if (f.length == 6 && f[5].startsWith(tmp) && !f[5].startsWith(own) && !f[5].endsWith("(deleted)")) {
+                    found.computeIfAbsent(pid, k -> new LinkedHashSet<>()).add(f[5]);
                 }
             }
         }
