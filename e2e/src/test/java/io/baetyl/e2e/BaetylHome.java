@@ -39,28 +39,41 @@ final class BaetylHome implements AutoCloseable {
     final int mqttPort = FreePorts.next();
     final int sslPort = FreePorts.next();
     private final Path output;
+    /** The prefix of this test's copies of the logs ({@link #keepOutput()}). */
+    private final String label;
     private Process master;
     /** The master's JVM flags ({@code BAETYL_JAVA_OPTS}, which replaces the launcher's defaults); null: the defaults. */
     String javaOpts;
     private final Set<Long> startedPids = new TreeSet<>();
 
-    private BaetylHome(Path home) {
+    private BaetylHome(Path home, String label) {
         this.home = home;
+        this.label = label;
         this.output = home.resolve("master.out");
     }
 
-    /** Installs the built modules and the native example into {@code dir} and points them at random ports. */
-    static BaetylHome install(Path dir) throws Exception {
-        BaetylHome b = installExample(dir, Map.of());
+    /**
+     * The native example as {@code SKIP_BUILD=1 scripts/install.sh} lays it out, its listen addresses pointed at random
+     * ports. The tests share one install per run, put back as installed before each ({@link SharedInstall});
+     * {@code label} names this test's copies of the logs.
+     */
+    static BaetylHome install(String label) throws Exception {
+        BaetylHome b = new BaetylHome(SharedInstall.reset(), label);
         b.rewritePorts();
         return b;
     }
 
     /**
-     * Installs with {@code env} for install.sh (e.g. {@code MODE=docker}, {@code EXAMPLE=video-infer}) and leaves
-     * the example's configs as installed: the caller points them at its ports.
+     * Installs into {@code dir} with {@code env} for install.sh (e.g. {@code MODE=docker},
+     * {@code EXAMPLE=video-infer}) and leaves the example's configs as installed: the caller points them at its ports.
      */
     static BaetylHome installExample(Path dir, Map<String, String> env) throws Exception {
+        runInstall(dir, env);
+        return new BaetylHome(dir, dir.getParent().getFileName().toString());
+    }
+
+    /** {@code SKIP_BUILD=1 scripts/install.sh dir}, its output next to {@code dir}. */
+    static void runInstall(Path dir, Map<String, String> env) throws Exception {
         ProcessBuilder pb = new ProcessBuilder(REPO.resolve("scripts/install.sh").toString(), dir.toString())
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolveSibling(dir.getFileName() + "-install.out").toFile())
@@ -78,7 +91,6 @@ final class BaetylHome implements AutoCloseable {
             throw new IllegalStateException("install.sh failed: "
                     + Files.readString(dir.resolveSibling(dir.getFileName() + "-install.out")));
         }
-        return new BaetylHome(dir);
     }
 
     private void rewritePorts() throws IOException {
@@ -260,12 +272,11 @@ final class BaetylHome implements AutoCloseable {
         try {
             Path logs = Path.of(dir);
             Files.createDirectories(logs);
-            String prefix = home.getParent().getFileName().toString();
-            Files.copy(output, logs.resolve(prefix + "-master.out"), StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(output, logs.resolve(label + "-master.out"), StandardCopyOption.REPLACE_EXISTING);
             for (String service : List.of("function-manager", "localhub")) {
                 Path log = home.resolve("var/db/baetyl/" + service + "-log/service.log");
                 if (Files.exists(log)) {
-                    Files.copy(log, logs.resolve(prefix + "-" + service + ".log"), StandardCopyOption.REPLACE_EXISTING);
+                    Files.copy(log, logs.resolve(label + "-" + service + ".log"), StandardCopyOption.REPLACE_EXISTING);
                 }
             }
         } catch (IOException e) {

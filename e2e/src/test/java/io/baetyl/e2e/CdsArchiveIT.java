@@ -32,7 +32,6 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(420)
 class CdsArchiveIT {
-    private Path dir;
     private BaetylHome baetyl;
 
     @AfterEach
@@ -40,13 +39,11 @@ class CdsArchiveIT {
         if (baetyl != null) {
             baetyl.close();
         }
-        BaetylHome.deleteTree(dir);
     }
 
     @Test
     void theExampleStartsWithItsArchiveCorruptThenDeleted() throws Exception {
-        dir = Files.createTempDirectory("e2e-cds-"); // under /tmp: the API socket path is limited to 107 bytes
-        baetyl = BaetylHome.install(dir.resolve("baetyl"));
+        baetyl = BaetylHome.install("cds-base");
         Path archive = baetyl.path("lib/baetyl/baetyl-jdk.jsa");
         assertThat(archive).as("install.sh made the archive").isRegularFile();
         assertThat(Files.size(archive)).isGreaterThan(1 << 20);
@@ -67,8 +64,7 @@ class CdsArchiveIT {
      */
     @Test
     void eachJvmsOwnArchiveIsUsedAndADamagedOneIsSkipped() throws Exception {
-        dir = Files.createTempDirectory("e2e-cds-top-");
-        baetyl = BaetylHome.install(dir.resolve("baetyl"));
+        baetyl = BaetylHome.install("cds-top");
         Path masterTop = baetyl.path("lib/baetyl/baetyl-master.jsa");
         Path hubTop = baetyl.path("var/db/baetyl/baetyl-hub/lib/baetyl-hub.jsa");
         assertThat(masterTop).as("install.sh made the master's archive").isRegularFile();
@@ -113,8 +109,7 @@ class CdsArchiveIT {
      */
     @Test
     void aJarTheCommonClassesWereNotMadeFromRunsWithoutTheArchive() throws Exception {
-        dir = Files.createTempDirectory("e2e-cds-common-");
-        baetyl = BaetylHome.install(dir.resolve("baetyl"));
+        baetyl = BaetylHome.install("cds-common");
         Path common = baetyl.path("lib/baetyl/baetyl-common.jar");
         assertThat(common).as("install.sh made the common classes jar").isRegularFile();
         Path timerJar = baetyl.path("var/db/baetyl/baetyl-timer/lib/baetyl-timer.jar");

@@ -25,14 +25,12 @@ import org.junit.jupiter.api.Timeout;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(120)
 class CheckIT {
-    private Path dir;
     private BaetylHome baetyl;
     private final Map<String, String> saved = new java.util.LinkedHashMap<>();
 
     @BeforeAll
     void install() throws Exception {
-        dir = Files.createTempDirectory("e2e-check-");
-        baetyl = BaetylHome.install(dir.resolve("baetyl"));
+        baetyl = BaetylHome.install("check");
     }
 
     @AfterAll
@@ -40,7 +38,6 @@ class CheckIT {
         if (baetyl != null) {
             baetyl.close();
         }
-        BaetylHome.deleteTree(dir);
     }
 
     @BeforeEach

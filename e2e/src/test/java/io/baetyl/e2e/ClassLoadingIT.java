@@ -83,8 +83,8 @@ class ClassLoadingIT {
 
     @Test
     void eachProcessLoadsOnlyWhatItUses() throws Exception {
-        dir = Files.createTempDirectory("e2e-classes-"); // under /tmp: the API socket path is limited to 107 bytes
-        baetyl = BaetylHome.install(dir.resolve("baetyl"));
+        dir = Files.createTempDirectory("e2e-classes-");
+        baetyl = BaetylHome.install("class-loading");
         Path logs = Files.createDirectories(dir.resolve("class-logs"));
         for (String pkg : OWN_CLASS.keySet()) {
             // %p: one log per process, so instances of the same package do not share a file; no rotation
@@ -165,12 +165,13 @@ class ClassLoadingIT {
     }
 
     /**
-     * Files under java.io.tmpdir, outside this test's directory, that the master or a process below it maps and that
-     * still exist (a library unpacked and deleted after loading, as Netty's, shows as "(deleted)"), by process id.
+     * Files under java.io.tmpdir, outside the install (which is under it too), that the master or a process below it
+     * maps and that still exist (a library unpacked and deleted after loading, as Netty's, shows as "(deleted)"), by
+     * process id.
      */
     private Map<Long, Set<String>> filesMappedFromTempDir(long masterPid) throws IOException {
         String tmp = Path.of(System.getProperty("java.io.tmpdir")).toRealPath() + "/";
-        String own = dir.toRealPath() + "/";
+        String own = baetyl.path("").toRealPath() + "/";
         List<Long> pids = new ArrayList<>(List.of(masterPid));
         ProcessHandle.of(masterPid).ifPresent(m -> m.descendants().forEach(h -> pids.add(h.pid())));
         Map<Long, Set<String>> found = new LinkedHashMap<>();

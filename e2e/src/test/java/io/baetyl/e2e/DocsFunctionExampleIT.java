@@ -14,7 +14,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.eclipse.paho.client.mqttv3.MqttClient;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
@@ -35,8 +34,7 @@ class DocsFunctionExampleIT {
 
     @Test
     void theTutorialsFilesRunUnchangedInNativeMode() throws Exception {
-        Path dir = Files.createTempDirectory("e2e-docs-");
-        try (BaetylHome baetyl = BaetylHome.install(dir.resolve("baetyl"))) {
+        try (BaetylHome baetyl = BaetylHome.install("docs-function-example")) {
             copyTutorialFiles(baetyl);
             baetyl.replace("var/db/baetyl/localhub-conf/service.yml", "tcp://0.0.0.0:1883",
                     "tcp://127.0.0.1:" + baetyl.mqttPort);
@@ -85,8 +83,6 @@ class DocsFunctionExampleIT {
             assertThat(out).contains("hub.address: tcp://localhub:" + baetyl.mqttPort
                     + " names the service localhub of this app");
             assertThat(out).doesNotContain("UnknownHostException");
-        } finally {
-            BaetylHome.deleteTree(dir);
         }
     }
 

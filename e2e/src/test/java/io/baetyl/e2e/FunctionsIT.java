@@ -17,7 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -55,7 +54,6 @@ class FunctionsIT {
     private static final Logger log = LoggerFactory.getLogger(FunctionsIT.class);
     static final String TEST_SERVICE = "function-python3-test";
 
-    private Path dir;
     private BaetylHome baetyl;
     private MqttClient client;
     private final int grpcPort = FreePorts.next();
@@ -63,10 +61,7 @@ class FunctionsIT {
 
     @BeforeAll
     void startBaetyl() throws Exception {
-        // Under /tmp, not target/: unix socket paths (the master API, linked into every service dir) are limited
-        // to 107 bytes.
-        dir = Files.createTempDirectory("e2e-fn-");
-        baetyl = BaetylHome.install(dir.resolve("baetyl"));
+        baetyl = BaetylHome.install("functions");
         addTestFunctions();
         baetyl.start();
         client = new MqttClient(baetyl.mqttAddress(), "e2e-observer", new MemoryPersistence());
@@ -183,7 +178,6 @@ class FunctionsIT {
         if (baetyl != null) {
             baetyl.close();
         }
-        BaetylHome.deleteTree(dir);
     }
 
     private synchronized BlockingQueue<MqttMessage> queue(String topic) {

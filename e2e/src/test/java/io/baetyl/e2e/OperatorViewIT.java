@@ -31,9 +31,7 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.ElementNotInteractableException;
 import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.OutputType;
 import org.openqa.selenium.StaleElementReferenceException;
-import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -67,7 +65,7 @@ class OperatorViewIT {
     @BeforeAll
     void start() throws Exception {
         dir = Files.createTempDirectory("e2e-ops-");
-        baetyl = BaetylHome.install(dir.resolve("baetyl"));
+        baetyl = BaetylHome.install("operator-view");
         // Chosen after the install (which takes a while), so that little time passes before the master binds them.
         consolePort = FreePorts.next();
         metricsPort = FreePorts.next();
