@@ -20,7 +20,8 @@ prefix="$(cd "$prefix" && pwd)"
 
 if [ "${SKIP_BUILD:-}" != 1 ]; then
   rev="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-  (cd "$root" && mvn -B -q -DskipTests -Dgit.revision="$rev" package)
+  # -T 1C: modules that do not depend on each other build side by side, a thread per core
+  (cd "$root" && mvn -B -q -T 1C -DskipTests -Dgit.revision="$rev" package)
 fi
 
 jar_of() { # the shaded jar of a Maven module, or nothing when the module does not exist (yet)

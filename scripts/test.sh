@@ -15,9 +15,10 @@ failed=()
 echo "=== Java modules: the shaded jars (mvn package)"
 # Built once: the Docker images and mvn verify's integration tests both use these jars, so verify skips the shade
 # step (-Dshade.skip=true); minimizing every module's jar takes about a minute (docs/PERFORMANCE.md, "Footprint").
+# -T 1C: modules that do not depend on each other build side by side, a thread per core (141 -> 113 s on 2 cores).
 t0=$SECONDS
 skip_shade=()
-if mvn -B -ntp -q -DskipTests package; then skip_shade=(-Dshade.skip=true); else failed+=("package"); fi
+if mvn -B -ntp -q -T 1C -DskipTests package; then skip_shade=(-Dshade.skip=true); else failed+=("package"); fi
 echo "package took $((SECONDS - t0))s"
 echo "=== Docker images (scripts/build-images.sh)"
 t0=$SECONDS
