@@ -25,6 +25,14 @@ t0=$SECONDS
 SKIP_BUILD=1 scripts/build-images.sh || failed+=("docker-images")
 echo "docker images took $((SECONDS - t0))s"
 echo "=== Java modules (mvn verify)"
+# Said here because failsafe's console shows a skipped class only as "Tests run: 0" (the reason is in its report).
+paho="${PAHO_MQTT_TESTING:-$root/../shared/third-party/paho.mqtt.testing}"
+if [ -f "$paho/interoperability/client_test5.py" ]; then
+  echo "the hub's PahoInteropSuiteIT runs the Eclipse Paho interoperability suites from $paho"
+else
+  echo "note: the hub's PahoInteropSuiteIT is skipped: no Eclipse Paho interoperability suite at $paho" \
+    "(README.md, under the test command, says how to get it)"
+fi
 # --fail-at-end: one module's failure still lets every other module's tests run and report.
 mvn -B -ntp --fail-at-end verify "${skip_shade[@]}" || failed+=("java")
 echo "=== Python function runtime"
