@@ -248,9 +248,12 @@ final class BaetylHome implements AutoCloseable {
         return new HttpMasterClient("unix://" + home.resolve("var/run/baetyl.sock"), service, token);
     }
 
-    /** Removes a temporary install (about 100 MB of jars) without following its symlinks. */
+    /**
+     * Removes a temporary install (about 100 MB of jars) without following its symlinks; {@code dir} may also be a
+     * file or a link (then only the link goes, even when it points nowhere). Nothing when it is gone already.
+     */
     static void deleteTree(Path dir) throws IOException {
-        if (dir == null || !Files.exists(dir)) {
+        if (dir == null || !Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
         try (var paths = Files.walk(dir)) {

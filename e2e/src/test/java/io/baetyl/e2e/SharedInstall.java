@@ -16,7 +16,6 @@ import java.util.Map;
  * what it started, before the next one resets the tree.
  */
 final class SharedInstall {
-    private static Path home;
     private static TreeSnapshot installed;
 
     private SharedInstall() {
@@ -24,7 +23,7 @@ final class SharedInstall {
 
     /** The install, as install.sh left it; the first call runs install.sh. */
     static synchronized Path reset() throws Exception {
-        if (home == null) {
+        if (installed == null) {
             Path root = Files.createTempDirectory("baetyl-e2e-"); // under /tmp: the API socket path is short
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 try {
@@ -36,12 +35,11 @@ final class SharedInstall {
             Path dir = root.resolve("baetyl");
             BaetylHome.runInstall(dir, Map.of());
             installed = TreeSnapshot.of(dir, root.resolve("pristine"));
-            home = dir;
         } else {
             TreeSnapshot.Changes c = installed.restore();
             System.out.println("the shared install put back as installed: " + c.deleted().size() + " paths deleted,"
                     + " restored " + c.restored());
         }
-        return home;
+        return installed.dir();
     }
 }

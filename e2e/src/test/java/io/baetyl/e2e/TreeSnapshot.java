@@ -10,7 +10,6 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.stream.Stream;
 
 /**
@@ -34,6 +33,11 @@ final class TreeSnapshot {
         this.dir = dir;
         this.pristine = pristine;
         this.entries = entries;
+    }
+
+    /** The tree this snapshot puts back. */
+    Path dir() {
+        return dir;
     }
 
     /** What of a path may change: its kind and content (size, modified time), mode, owner and change time. */
@@ -72,31 +76,33 @@ final class TreeSnapshot {
 
     /** Puts the tree back as recorded. */
     Changes restore() throws IOException {
-        List<String> restored = new ArrayList<>();
+        Map<String, Entry> now = entries(dir);
         List<String> extra = new ArrayList<>();
-        for (Map.Entry<String, Entry> e : entries(dir).entrySet()) {
-            Entry was = entries.get(e.getKey());
-            if (was == null || !was.kind().equals(e.getValue().kind())) {
-                extra.add(e.getKey());
+        now.forEach((rel, e) -> {
+            Entry was = entries.get(rel);
+            if (was == null || !was.kind().equals(e.kind())) {
+                extra.add(rel);
             }
-        }
+        });
         extra.sort(Comparator.reverseOrder()); // deepest first
         for (String rel : extra) {
-            delete(dir.resolve(rel));
+            BaetylHome.deleteTree(dir.resolve(rel));
         }
+        now.keySet().removeAll(extra);
         // in walk order: a directory before its entries
+        List<String> restored = new ArrayList<>();
         List<String> dirs = new ArrayList<>();
         for (Map.Entry<String, Entry> e : entries.entrySet()) {
             String rel = e.getKey();
-            Path p = dir.resolve(rel);
-            if (!Files.exists(p, NOFOLLOW)) {
+            Entry is = now.get(rel);
+            if (is == null) {
                 copy(pristine, rel, dir, dirs);
-            } else if (Objects.equals(Entry.of(p), e.getValue())) {
+            } else if (is.equals(e.getValue())) {
                 continue;
-            } else if (e.getValue().kind().equals("dir")) {
+            } else if (is.kind().equals("dir")) {
                 dirs.add(rel);
             } else {
-                Files.delete(p);
+                Files.delete(dir.resolve(rel));
                 copy(pristine, rel, dir, dirs);
             }
             restored.add(rel);
@@ -142,14 +148,5 @@ final class TreeSnapshot {
         Files.setAttribute(to, "unix:uid", a.get("uid"), NOFOLLOW);
         Files.setAttribute(to, "unix:gid", a.get("gid"), NOFOLLOW);
         Files.setAttribute(to, "unix:mode", a.get("mode"), NOFOLLOW);
-    }
-
-    /** A file, a link (not what it points to) or a directory with all below it; nothing when it is gone already. */
-    private static void delete(Path p) throws IOException {
-        if (Files.isDirectory(p, NOFOLLOW)) {
-            BaetylHome.deleteTree(p);
-        } else {
-            Files.deleteIfExists(p);
-        }
     }
 }
