@@ -26,6 +26,7 @@ SKIP_BUILD=1 scripts/build-images.sh || failed+=("docker-images")
 echo "docker images took $((SECONDS - t0))s"
 echo "=== Java modules (mvn verify)"
 # Said here because failsafe's console shows a skipped class only as "Tests run: 0" (the reason is in its report).
+# The same lookup as PahoInteropSuiteIT.suiteDir(): $PAHO_MQTT_TESTING, else ../shared next to the repository.
 paho="${PAHO_MQTT_TESTING:-$root/../shared/third-party/paho.mqtt.testing}"
 if [ -f "$paho/interoperability/client_test5.py" ]; then
   echo "the hub's PahoInteropSuiteIT runs the Eclipse Paho interoperability suites from $paho"
