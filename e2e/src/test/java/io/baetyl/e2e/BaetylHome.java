@@ -13,6 +13,7 @@ import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
@@ -253,7 +254,7 @@ final class BaetylHome implements AutoCloseable {
      * file or a link (then only the link goes, even when it points nowhere). Nothing when it is gone already.
      */
     static void deleteTree(Path dir) throws IOException {
-        if (dir == null || !Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        if (dir == null || !Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
         try (var paths = Files.walk(dir)) {
