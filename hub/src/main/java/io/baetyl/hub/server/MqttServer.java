@@ -6,7 +6,6 @@ import io.baetyl.hub.config.HubConfig;
 import io.baetyl.hub.config.Listener;
 import io.baetyl.hub.exhook.ExHook;
 import io.baetyl.sdk.config.ConfigException;
-import io.baetyl.sdk.tls.TlsFiles;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -24,16 +23,13 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.handler.codec.mqtt.MqttDecoder;
 import io.netty.handler.codec.mqtt.MqttEncoder;
-import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,7 +48,7 @@ public final class MqttServer {
     private final List<InetSocketAddress> bound = new ArrayList<>();
     private final ChannelGroup connections = new DefaultChannelGroup("hub-connections", GlobalEventExecutor.INSTANCE);
     private final AtomicBoolean accepting = new AtomicBoolean(true);
-    private SslContext ssl;
+    private ListenerTls tls;
     private final ExHook exhook;
     private final LoopPlacement placement;
     /** {@code -Dbaetyl.hub.readsPerEvent=N}: socket reads of one connection before its loop serves the others. */
@@ -94,9 +90,9 @@ public final class MqttServer {
     public void start() throws InterruptedException {
         for (String url : config.listen) {
             Listener l = Listener.parse(url);
-            if (l.tls() && ssl == null) {
+            if (l.tls() && tls == null) {
                 try {
-                    ssl = sslContext(config.certificate);
+                    tls = ListenerTls.check(config.certificate);
                 } catch (IllegalArgumentException e) {
                     throw new ConfigException(e.getMessage(), e); // one line: key, host file, what it holds
                 }
@@ -147,7 +143,8 @@ public final class MqttServer {
             p.addLast(PipelineNames.PROXY_HEADER, new ProxyProtocolHandler());
         }
         if (l.tls()) {
-            p.addLast(PipelineNames.SSL, ssl.newHandler(p.channel().alloc()));
+            SslContext ssl = tls.ready();
+            p.addLast(PipelineNames.SSL, ssl != null ? ssl.newHandler(p.channel().alloc()) : new TlsPending(tls));
         }
         int maxMessage = (int) config.message.length.max.bytes();
         if (l.websocket()) {
@@ -164,28 +161,6 @@ public final class MqttServer {
         p.addLast(PipelineNames.ENCODER, MqttEncoder.INSTANCE);
         p.addLast(PipelineNames.CONNECT_DEADLINE, new ConnectDeadline(broker.limits().connectTimeout(), broker.metrics()));
         p.addLast(PipelineNames.CONNECTION, new MqttConnection(broker, auth, exhook));
-    }
-
-    /**
-     * The listeners' TLS: PKCS#1, PKCS#8, SEC 1 EC or encrypted keys ({@link TlsFiles}); errors name
-     * {@code certificate.key} (or {@code .cert}, {@code .ca}), the host file and what it holds.
-     */
-    static SslContext sslContext(HubConfig.Certificate c) {
-        TlsFiles files = new TlsFiles("certificate", c.ca, c.cert, c.key, c.passphrase);
-        TlsFiles.KeyPair pair = files.keyPair();
-        try {
-            SslContextBuilder b = SslContextBuilder.forServer(pair.key(), pair.chain());
-            if (files.hasCa()) {
-                // like baetyl-hub: a client certificate is verified if given, and then it is a login without password
-                b.trustManager(files.trustedCas()).clientAuth(ClientAuth.OPTIONAL);
-            }
-            log.info("tls: certificate {}, key format {}", pair.chain()[0].getSubjectX500Principal().getName(),
-                    pair.keyFormat());
-            return b.build();
-        } catch (SSLException e) {
-            throw new IllegalArgumentException("certificate: cannot set up TLS with cert=" + c.cert + ", key=" + c.key
-                    + ", ca=" + c.ca + ": " + e.getMessage(), e);
-        }
     }
 
     public List<InetSocketAddress> boundAddresses() {

@@ -18,7 +18,9 @@ public final class ReadGate {
         /** Too many ExHook calls of the client wait ({@code HookQueue}). */
         HOOK_CALLS,
         /** The retained messages' write-behind buffer is full ({@code RetainedStore}). */
-        RETAINED_WRITES
+        RETAINED_WRITES,
+        /** The listeners' TLS is being set up, on the hub's first TLS connection ({@code TlsPending}). */
+        TLS_SETUP
     }
 
     private static final AttributeKey<ReadGate> KEY = AttributeKey.valueOf("baetyl.readGate");

@@ -17,6 +17,12 @@ import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
@@ -78,6 +84,40 @@ class TlsKeyFormatsIT {
             pub.connect().publish("tls/" + format, "{\"id\":1}", 1, false);
             await().atMost(Duration.ofSeconds(30)).until(() -> sub.payloads().contains("{\"id\":1}"));
             assertThat(sub.received.get(0).topic()).isEqualTo("tls/" + format);
+        }
+    }
+
+    /**
+     * TLS is set up on the hub's first TLS connection ({@code ListenerTls}); connections that arrive meanwhile wait for
+     * it, and all of them are served.
+     */
+    @Test
+    void severalFirstTlsConnectionsAtOnceAreAllServed() throws Exception {
+        TestPki.Leaf server = pki.issue("hub-first", KeyFormat.PKCS8);
+        int port = FreePorts.next();
+        HubConfig cfg = load(dir.resolve("home-first"), port, server);
+        int n = 6;
+        ExecutorService pool = Executors.newFixedThreadPool(n);
+        List<TestHub.Client> clients = new ArrayList<>();
+        try (Hub hub = new Hub(cfg, null, m -> { }).start()) {
+            for (int i = 0; i < n; i++) {
+                clients.add(client("ssl://127.0.0.1:" + port, "first-" + i));
+            }
+            List<Future<?>> connects = new ArrayList<>();
+            for (TestHub.Client c : clients) {
+                connects.add(pool.submit(() -> c.connect().subscribe("first/all", 1)));
+            }
+            for (Future<?> f : connects) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+            clients.get(0).publish("first/all", "{\"id\":7}", 1, false);
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> clients.stream().allMatch(c -> c.payloads().contains("{\"id\":7}")));
+        } finally {
+            pool.shutdownNow();
+            for (TestHub.Client c : clients) {
+                c.close();
+            }
         }
     }
 
