@@ -19,8 +19,8 @@ import org.slf4j.LoggerFactory;
  * thread of its own, while that connection's reads wait ({@link TlsPending}).
  *
  * <p>Why not at start: the context loads the JDK's TLS stack and its default trust store, and Netty probes it with an
- * engine of its own. In the native example, whose 8883 listener no client uses, that was 7 MB of the hub's RSS and
- * 0.3 s of its start on a busy machine (docs/PERFORMANCE.md, "Fifteenth pass").
+ * engine of its own. In the native example, whose 8883 listener no client uses, that was 5 MB of the hub's RSS and
+ * 0.2 s of its start; the first TLS connection waits that 0.2 s instead (docs/PERFORMANCE.md, "Fifteenth pass").
  */
 final class ListenerTls {
     private static final Logger log = LoggerFactory.getLogger(ListenerTls.class);
