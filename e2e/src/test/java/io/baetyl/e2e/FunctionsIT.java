@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.google.protobuf.ByteString;
 import io.baetyl.sdk.api.HttpMasterClient;
 import io.baetyl.sdk.testing.FreePorts;
+import io.baetyl.sdk.tls.TlsFiles;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
@@ -26,6 +27,7 @@ import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
 import org.assertj.core.data.Offset;
 import org.eclipse.paho.client.mqttv3.MqttClient;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
@@ -501,5 +503,45 @@ class FunctionsIT {
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).isEqualTo(1);
         assertThat(out).contains("rules[0].function.name: function (nope) not found");
+    }
+
+    /**
+     * The example's ssl listener with its test certificates, as the two-way TLS tutorial uses them: a client that
+     * trusts the example's CA logs in with its client certificate as the principal {@code two-way-tls}, then publishes
+     * and receives on {@code tls/#}. Nothing connected over TLS before, so the hub sets TLS up for this connection.
+     */
+    @Test
+    @Order(14)
+    void exampleSslListenerServesATwoWayTlsLogin() throws Exception {
+        clearQueues();
+        Path certs = baetyl.path("var/db/baetyl/localhub-cert-only-for-test");
+        TlsFiles files = new TlsFiles("e2e", certs.resolve("ca.pem").toString(), certs.resolve("client.pem").toString(),
+                certs.resolve("client.key").toString(), null);
+        SSLContext tls = SSLContext.getInstance("TLS");
+        tls.init(files.keyPair().keyManagers(), files.trustManagers(), null);
+        MqttConnectOptions o = new MqttConnectOptions();
+        o.setSocketFactory(tls.getSocketFactory());
+        o.setHttpsHostnameVerificationEnabled(false); // the example's test certificate names no host
+        o.setUserName("two-way-tls");
+        o.setCleanSession(true);
+        MqttClient viaTls = new MqttClient("ssl://127.0.0.1:" + baetyl.sslPort, "e2e-two-way-tls",
+                new MemoryPersistence());
+        try {
+            viaTls.connect(o);
+            BlockingQueue<MqttMessage> got = new LinkedBlockingQueue<>();
+            viaTls.subscribe("tls/#", 1, (topic, m) -> got.add(m));
+            viaTls.publish("tls/e2e", "{\"id\":1}".getBytes(StandardCharsets.UTF_8), 1, false);
+            MqttMessage m = got.poll(30, TimeUnit.SECONDS);
+            assertThat(m).as("the message back over TLS").isNotNull();
+            assertThat(text(m)).isEqualTo("{\"id\":1}");
+            assertThat(text(next("tls/e2e", Duration.ofSeconds(10)))).as("and to the tcp observer")
+                    .isEqualTo("{\"id\":1}");
+        } finally {
+            if (viaTls.isConnected()) {
+                viaTls.disconnect();
+            }
+            viaTls.close();
+        }
+        assertThat(baetyl.output()).contains("tls: set up in");
     }
 }
