@@ -93,20 +93,21 @@ final class ListenerTls {
             }
             c = context = new CompletableFuture<>();
         }
-        setup.execute(() -> buildNow(c));
+        setup.execute(() -> buildInto(c));
         return c;
     }
 
-    private void buildNow(CompletableFuture<SslContext> context) {
+    /** Runs on {@code setup}; completes {@code result}, the future {@link #context()} handed out. */
+    private void buildInto(CompletableFuture<SslContext> result) {
         long started = System.nanoTime();
         try {
             SslContext built = builder.build(pair, cas);
             ready = built;
             log.info("tls: set up in {} ms, for the first TLS connection", (System.nanoTime() - started) / 1_000_000);
-            context.complete(built);
+            result.complete(built);
         } catch (SSLException | RuntimeException e) {
             log.error("certificate: cannot set up TLS with {}: {}; TLS connections are closed", describe, e.getMessage());
-            context.completeExceptionally(e);
+            result.completeExceptionally(e);
         }
     }
 }
