@@ -7,6 +7,9 @@ import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.ListenableFuture;
 import com.google.common.util.concurrent.MoreExecutors;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -62,10 +65,35 @@ final class FunctionInstance {
 
             @Override
             public void onFailure(Throwable t) {
-                done.completeExceptionally(t);
+                done.completeExceptionally(transportClosedAsUnavailable(t));
             }
         }, MoreExecutors.directExecutor());
         return done;
+    }
+
+    /**
+     * When the runtime dies mid-call, grpc-java usually fails the call with UNAVAILABLE, but if the request is
+     * written after the connection closed it reports UNKNOWN ("channel closed", caused by a
+     * {@link ClosedChannelException}). UNKNOWN is also what a handler that raised gets, so left as is the pool
+     * would keep the dead instance and the error payload would not say Unavailable, as Baetyl's Go manager does
+     * for a lost connection. A status sent by the runtime carries no local cause, so it is never rewritten.
+     */
+    static Throwable transportClosedAsUnavailable(Throwable t) {
+        if (t instanceof StatusRuntimeException s && s.getStatus().getCode() == Status.Code.UNKNOWN
+                && causedByClosedChannel(s.getStatus().getCause())) {
+            return Status.UNAVAILABLE.withDescription(s.getStatus().getDescription())
+                    .withCause(s.getStatus().getCause()).asRuntimeException(s.getTrailers());
+        }
+        return t;
+    }
+
+    private static boolean causedByClosedChannel(Throwable cause) {
+        for (int depth = 0; cause != null && depth < 8; depth++, cause = cause.getCause()) {
+            if (cause instanceof ClosedChannelException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Closes the channel (the process is stopped by the factory). */
